@@ -1,0 +1,1 @@
+//! A local S3 simulator.

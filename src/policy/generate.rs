@@ -1,0 +1,58 @@
+//! The bucket policy the connection form shows the user (the guide's Step 2).
+
+use serde_json::{Value, json};
+
+/// `arn:aws:iam::ACCOUNT:role/ROLE`, the platform reader's role.
+pub fn platform_role_arn(account: &str, role: &str) -> String {
+    format!("arn:aws:iam::{account}:role/{role}")
+}
+
+/// The policy for `bucket` granting the platform's role read access: `s3:ListBucket`
+/// on the bucket and `s3:GetObject` on its objects, both limited by
+/// `aws:PrincipalArn` to that one role of the platform's account.
+///
+/// The principal is the platform's account root, which in a bucket policy means "any
+/// principal of that account" (cross-account delegation), and the condition narrows it
+/// to the role: see
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn>.
+pub fn generated_policy(bucket: &str, account: &str, role: &str) -> Value {
+    let principal = json!({ "AWS": format!("arn:aws:iam::{account}:root") });
+    let condition = json!({ "StringEquals": { "aws:PrincipalArn": platform_role_arn(account, role) } });
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:ListBucket",
+                "Resource": format!("arn:aws:s3:::{bucket}"),
+                "Condition": condition,
+            },
+            {
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:GetObject",
+                "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+                "Condition": condition,
+            }
+        ]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_the_guides_shape() {
+        let p = generated_policy("acme-data", "999988887777", "connector-acme");
+        assert_eq!(p["Statement"][0]["Action"], "s3:ListBucket");
+        assert_eq!(p["Statement"][0]["Resource"], "arn:aws:s3:::acme-data");
+        assert_eq!(p["Statement"][1]["Resource"][1], "arn:aws:s3:::acme-data/*");
+        assert_eq!(
+            p["Statement"][1]["Condition"]["StringEquals"]["aws:PrincipalArn"],
+            "arn:aws:iam::999988887777:role/connector-acme"
+        );
+        assert_eq!(p["Statement"][1]["Principal"]["AWS"], "arn:aws:iam::999988887777:root");
+    }
+}
