@@ -1,1 +1,2 @@
 //! A local S3 simulator.
+pub mod scenario;
