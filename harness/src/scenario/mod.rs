@@ -1,6 +1,14 @@
 //! Scenario files (CONTRACTS section 1): a simulated AWS world, the connection a user
 //! typed, and optional simulator behaviour, loaded from TOML with precise errors.
 
+mod brace;
+mod error;
+mod load;
 mod model;
+pub mod names;
 
+pub use brace::{BraceError, BraceErrorKind, MAX_EXPANSION, expand_braces};
+pub use error::ScenarioError;
+pub use load::{MAX_KEY_BYTES, load_scenario, parse_scenario};
 pub use model::*;
+pub use names::validate_bucket_name;

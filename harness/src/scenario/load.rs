@@ -1,0 +1,656 @@
+//! Reads a scenario TOML file into the [`Scenario`] model, validating as it goes.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use s3_connector::config::{DataFormat, Partitioning};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::brace::expand_braces;
+use super::error::ScenarioError;
+use super::model::{
+    BucketPolicySpec, BucketSpec, ConnectionSpec, FaultsSpec, IdentitySpec, ObjectSource,
+    ObjectSpec, PlatformSpec, Scenario,
+};
+use super::names::{is_region_like, validate_account_id, validate_bucket_name};
+
+/// S3's limit on a key's UTF-8 length:
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html>.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Reads and loads the scenario at `path`.
+pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|error| ScenarioError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    // Decoded here rather than with read_to_string so that bad UTF-8 gets a position.
+    match String::from_utf8(bytes) {
+        Ok(text) => parse_scenario(path, &text),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = e.as_bytes().get(..valid).unwrap_or_default();
+            let text = String::from_utf8_lossy(prefix);
+            Err(ScenarioError::at(
+                path,
+                &text,
+                valid,
+                "invalid UTF-8; a scenario file must be UTF-8 text",
+            ))
+        }
+    }
+}
+
+/// Loads a scenario from `text`; `path` names it in errors and anchors relative
+/// fixture and policy paths.
+pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        ScenarioError::at(path, text, offset, toml_message(e))
+    })?;
+    Loader::new(path, text).scenario(raw)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    description: String,
+    connection: Option<RawConnection>,
+    platform: Option<RawPlatform>,
+    #[serde(default)]
+    buckets: Vec<RawBucket>,
+    #[serde(default)]
+    identities: Vec<RawIdentity>,
+    faults: Option<RawFaults>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConnection {
+    name: String,
+    region: String,
+    bucket: String,
+    schema_prefix: String,
+    format: DataFormat,
+    partitioning: Partitioning,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlatform {
+    account: Option<Spanned<String>>,
+    role: Option<Spanned<String>>,
+    policy: Option<Spanned<toml::Value>>,
+    access_key: Option<Spanned<String>>,
+    secret_key: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBucket {
+    name: Spanned<String>,
+    region: Spanned<String>,
+    owner: Spanned<String>,
+    policy: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    objects: Vec<RawObject>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObject {
+    key: Spanned<String>,
+    fixture: Option<Spanned<String>>,
+    body: Option<Spanned<String>>,
+    size: Option<Spanned<u64>>,
+    gzip: Option<Spanned<bool>>,
+    content_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    name: Spanned<String>,
+    arn: Spanned<String>,
+    access_key: Spanned<String>,
+    secret_key: Spanned<String>,
+    policy: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFaults {
+    latency_ms: Option<u64>,
+    error_rate: Option<Spanned<f64>>,
+    seed: Option<u64>,
+}
+
+/// State for one load: where relative paths resolve, and gzipped bytes already made.
+struct Loader<'a> {
+    path: &'a Path,
+    text: &'a str,
+    /// The scenario file's directory, absolute so that walking up finds the repository.
+    base_dir: PathBuf,
+    /// `None` until looked for; then the nearest `fixtures/` at or above `base_dir`.
+    repo_fixtures: Option<Option<PathBuf>>,
+    /// Gzipped once per fixture file and per body text, so that every key of an
+    /// expansion (possibly millions) shares one buffer.
+    gzipped_files: HashMap<PathBuf, Bytes>,
+    gzipped_bodies: HashMap<String, Bytes>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(path: &'a Path, text: &'a str) -> Self {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let base_dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        Self {
+            path,
+            text,
+            base_dir,
+            repo_fixtures: None,
+            gzipped_files: HashMap::new(),
+            gzipped_bodies: HashMap::new(),
+        }
+    }
+
+    fn error(&self, offset: usize, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::at(self.path, self.text, offset, message)
+    }
+
+    fn scenario(&mut self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+        let connection = raw.connection.map(|c| ConnectionSpec {
+            name: c.name,
+            region: c.region,
+            bucket: c.bucket,
+            schema_prefix: c.schema_prefix,
+            format: c.format,
+            partitioning: c.partitioning,
+        });
+        let platform = self.platform(raw.platform)?;
+        let mut bucket_names = HashSet::new();
+        let mut buckets = Vec::with_capacity(raw.buckets.len());
+        for b in raw.buckets {
+            if !bucket_names.insert(b.name.get_ref().clone()) {
+                return Err(self.error(
+                    b.name.span().start,
+                    format!("bucket `{}` is defined twice", b.name.get_ref()),
+                ));
+            }
+            buckets.push(self.bucket(b)?);
+        }
+        let identities = self.identities(raw.identities, &platform)?;
+        let faults = raw.faults.map(|f| self.faults(f)).transpose()?;
+        Ok(Scenario {
+            path: self.path.to_path_buf(),
+            description: raw.description,
+            connection,
+            platform,
+            buckets,
+            identities,
+            faults,
+        })
+    }
+
+    fn platform(&mut self, raw: Option<RawPlatform>) -> Result<PlatformSpec, ScenarioError> {
+        let Some(raw) = raw else {
+            return Ok(PlatformSpec {
+                account: PlatformSpec::DEFAULT_ACCOUNT.to_owned(),
+                role: PlatformSpec::DEFAULT_ROLE.to_owned(),
+                policy: None,
+                access_key: PlatformSpec::DEFAULT_ACCESS_KEY.to_owned(),
+                secret_key: PlatformSpec::DEFAULT_SECRET_KEY.to_owned(),
+            });
+        };
+        let account = match raw.account {
+            Some(a) => {
+                validate_account_id(a.get_ref()).map_err(|m| self.error(a.span().start, m))?;
+                a.into_inner()
+            }
+            None => PlatformSpec::DEFAULT_ACCOUNT.to_owned(),
+        };
+        let role = match raw.role {
+            Some(r) => {
+                validate_role_name(r.get_ref()).map_err(|m| self.error(r.span().start, m))?;
+                r.into_inner()
+            }
+            None => PlatformSpec::DEFAULT_ROLE.to_owned(),
+        };
+        let policy = raw.policy.map(|p| self.identity_policy(&p)).transpose()?;
+        let access_key = self.non_empty(raw.access_key, "access_key")?;
+        let secret_key = self.non_empty(raw.secret_key, "secret_key")?;
+        Ok(PlatformSpec {
+            account,
+            role,
+            policy,
+            access_key: access_key.unwrap_or_else(|| PlatformSpec::DEFAULT_ACCESS_KEY.to_owned()),
+            secret_key: secret_key.unwrap_or_else(|| PlatformSpec::DEFAULT_SECRET_KEY.to_owned()),
+        })
+    }
+
+    fn non_empty(
+        &self,
+        value: Option<Spanned<String>>,
+        field: &str,
+    ) -> Result<Option<String>, ScenarioError> {
+        match value {
+            Some(v) if v.get_ref().is_empty() => {
+                Err(self.error(v.span().start, format!("`{field}` must not be empty")))
+            }
+            v => Ok(v.map(Spanned::into_inner)),
+        }
+    }
+
+    fn bucket(&mut self, raw: RawBucket) -> Result<BucketSpec, ScenarioError> {
+        validate_bucket_name(raw.name.get_ref())
+            .map_err(|m| self.error(raw.name.span().start, m))?;
+        if !is_region_like(raw.region.get_ref()) {
+            return Err(self.error(
+                raw.region.span().start,
+                format!(
+                    "`{}` is not an AWS region code; expected one like \"eu-west-1\"",
+                    raw.region.get_ref()
+                ),
+            ));
+        }
+        validate_account_id(raw.owner.get_ref())
+            .map_err(|m| self.error(raw.owner.span().start, m))?;
+        let policy = match &raw.policy {
+            None => BucketPolicySpec::None,
+            Some(p) => self.bucket_policy(p)?,
+        };
+        let mut objects = Vec::new();
+        for o in raw.objects {
+            self.objects(o, &mut objects)?;
+        }
+        Ok(BucketSpec {
+            name: raw.name.into_inner(),
+            region: raw.region.into_inner(),
+            owner: raw.owner.into_inner(),
+            policy,
+            objects,
+        })
+    }
+
+    fn bucket_policy(
+        &mut self,
+        value: &Spanned<toml::Value>,
+    ) -> Result<BucketPolicySpec, ScenarioError> {
+        const FORMS: &str = "expected \"generated\", \"none\", an inline JSON policy string \
+                             (starting with `{`) or { file = \"policy.json\" }";
+        let at = value.span().start;
+        match value.get_ref() {
+            toml::Value::String(s) if s == "generated" => Ok(BucketPolicySpec::Generated),
+            toml::Value::String(s) if s == "none" => Ok(BucketPolicySpec::None),
+            toml::Value::String(s) if s.trim_start().starts_with('{') => {
+                Ok(BucketPolicySpec::Json(s.clone()))
+            }
+            toml::Value::String(s) => {
+                Err(self.error(at, format!("unknown bucket policy `{s}`; {FORMS}")))
+            }
+            toml::Value::Table(t) => Ok(BucketPolicySpec::Json(self.policy_file(t, value.span())?)),
+            other => Err(self.error(at, format!("found {}; {FORMS}", other.type_str()))),
+        }
+    }
+
+    /// A platform or identity policy: JSON inline or in a file.
+    fn identity_policy(&mut self, value: &Spanned<toml::Value>) -> Result<String, ScenarioError> {
+        const FORMS: &str = "expected an inline JSON policy string (starting with `{`) or { file = \"policy.json\" }";
+        let at = value.span().start;
+        match value.get_ref() {
+            toml::Value::String(s) if s.trim_start().starts_with('{') => Ok(s.clone()),
+            toml::Value::String(s) => Err(self.error(
+                at,
+                format!(
+                    "policy `{s}` is not JSON; {FORMS}; for no permissions write \
+                     '{{\"Version\":\"2012-10-17\",\"Statement\":[]}}'"
+                ),
+            )),
+            toml::Value::Table(t) => self.policy_file(t, value.span()),
+            other => Err(self.error(at, format!("found {}; {FORMS}", other.type_str()))),
+        }
+    }
+
+    fn policy_file(
+        &mut self,
+        table: &toml::Table,
+        span: Range<usize>,
+    ) -> Result<String, ScenarioError> {
+        let file = match (table.len(), table.get("file")) {
+            (1, Some(toml::Value::String(f))) => f,
+            (1, Some(other)) => {
+                return Err(self.error(
+                    span.start,
+                    format!(
+                        "policy `file` must be a string path, found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+            _ => {
+                let keys: Vec<&str> = table.keys().map(String::as_str).collect();
+                return Err(self.error(
+                    span.start,
+                    format!(
+                        "a policy table takes exactly one key, `file`, found [{}]; \
+                         expected {{ file = \"policy.json\" }}",
+                        keys.join(", ")
+                    ),
+                ));
+            }
+        };
+        let path = self.resolve(file, "policy file", span.start)?;
+        std::fs::read_to_string(&path).map_err(|e| {
+            self.error(
+                span.start,
+                format!("cannot read policy file {}: {e}", path.display()),
+            )
+        })
+    }
+
+    /// Expands one `[[buckets.objects]]` entry into `out`.
+    fn objects(&mut self, raw: RawObject, out: &mut Vec<ObjectSpec>) -> Result<(), ScenarioError> {
+        let source = self.object_source(&raw)?;
+        let key_at = raw.key.span();
+        let keys = expand_braces(raw.key.get_ref()).map_err(|e| {
+            let at = offset_in_string(self.text, key_at.clone(), raw.key.get_ref(), e.offset);
+            self.error(at, format!("invalid object key: {}", e.kind))
+        })?;
+        out.reserve(keys.len());
+        for key in keys {
+            if key.is_empty() {
+                return Err(self.error(key_at.start, "object key must not be empty"));
+            }
+            if key.len() > MAX_KEY_BYTES {
+                return Err(self.error(
+                    key_at.start,
+                    format!(
+                        "object key is {} bytes long; S3 allows at most {MAX_KEY_BYTES} bytes \
+                         (key starts `{}`)",
+                        key.len(),
+                        truncate(&key, 80)
+                    ),
+                ));
+            }
+            out.push(ObjectSpec {
+                key,
+                source: source.clone(),
+                content_type: raw.content_type.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn object_source(&mut self, raw: &RawObject) -> Result<ObjectSource, ScenarioError> {
+        let mut given: Vec<(&str, usize)> = [
+            raw.fixture.as_ref().map(|v| ("fixture", v.span().start)),
+            raw.body.as_ref().map(|v| ("body", v.span().start)),
+            raw.size.as_ref().map(|v| ("size", v.span().start)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // Point at whichever of the clashing fields comes second in the file.
+        given.sort_by_key(|&(_, at)| at);
+        match given.as_slice() {
+            [] => {
+                return Err(self.error(
+                    raw.key.span().start,
+                    "object needs exactly one of `fixture`, `body` or `size`",
+                ));
+            }
+            [_] => {}
+            [(first, _), (second, at), ..] => {
+                return Err(self.error(
+                    *at,
+                    format!(
+                        "`{second}` cannot be combined with `{first}`; an object takes exactly \
+                         one of `fixture`, `body` or `size`"
+                    ),
+                ));
+            }
+        }
+        let gzip = raw.gzip.as_ref().is_some_and(|g| *g.get_ref());
+        if let Some(size) = &raw.size {
+            if let Some(g) = &raw.gzip {
+                return Err(self.error(
+                    g.span().start,
+                    "`gzip` cannot be used with `size`: a sized object has no bytes to compress",
+                ));
+            }
+            return Ok(ObjectSource::Sized(*size.get_ref()));
+        }
+        if let Some(body) = &raw.body {
+            let text = body.get_ref();
+            if !gzip {
+                return Ok(ObjectSource::Inline(Bytes::from(text.clone())));
+            }
+            if let Some(b) = self.gzipped_bodies.get(text) {
+                return Ok(ObjectSource::Inline(b.clone()));
+            }
+            let gz = gzip_bytes(text.as_bytes())
+                .map_err(|e| self.error(body.span().start, format!("cannot gzip body: {e}")))?;
+            self.gzipped_bodies.insert(text.clone(), gz.clone());
+            return Ok(ObjectSource::Inline(gz));
+        }
+        let Some(fixture) = &raw.fixture else {
+            // Unreachable: exactly one of the three is set; an error beats a panic.
+            return Err(self.error(raw.key.span().start, "object has no content"));
+        };
+        let at = fixture.span().start;
+        let path = self.resolve(fixture.get_ref(), "fixture", at)?;
+        if !gzip {
+            return Ok(ObjectSource::File(path));
+        }
+        if let Some(b) = self.gzipped_files.get(&path) {
+            return Ok(ObjectSource::Inline(b.clone()));
+        }
+        let bytes = std::fs::read(&path)
+            .map_err(|e| self.error(at, format!("cannot read fixture {}: {e}", path.display())))?;
+        let gz = gzip_bytes(&bytes)
+            .map_err(|e| self.error(at, format!("cannot gzip fixture {}: {e}", path.display())))?;
+        self.gzipped_files.insert(path, gz.clone());
+        Ok(ObjectSource::Inline(gz))
+    }
+
+    /// Finds `rel` next to the scenario file, else in the repository's `fixtures/`,
+    /// returning the canonical path.
+    fn resolve(&mut self, rel: &str, what: &str, at: usize) -> Result<PathBuf, ScenarioError> {
+        if rel.is_empty() {
+            return Err(self.error(at, format!("{what} path must not be empty")));
+        }
+        let local = self.base_dir.join(rel);
+        let repo = self.repo_fixtures().map(|dir| dir.join(rel));
+        let found = std::iter::once(&local)
+            .chain(repo.as_ref())
+            .find(|p| p.is_file());
+        if let Some(p) = found {
+            return std::fs::canonicalize(p)
+                .map_err(|e| self.error(at, format!("cannot open {what} {}: {e}", p.display())));
+        }
+        let message = match &repo {
+            Some(r) => format!(
+                "{what} `{rel}` not found: looked for {} and {}",
+                local.display(),
+                r.display()
+            ),
+            None => format!(
+                "{what} `{rel}` not found: looked for {}, and found no fixtures/ directory \
+                 in {} or above",
+                local.display(),
+                self.base_dir.display()
+            ),
+        };
+        Err(self.error(at, message))
+    }
+
+    fn repo_fixtures(&mut self) -> Option<&Path> {
+        let base = &self.base_dir;
+        self.repo_fixtures
+            .get_or_insert_with(|| {
+                base.ancestors()
+                    .map(|d| d.join("fixtures"))
+                    .find(|d| d.is_dir())
+            })
+            .as_deref()
+    }
+
+    fn identities(
+        &mut self,
+        raw: Vec<RawIdentity>,
+        platform: &PlatformSpec,
+    ) -> Result<Vec<IdentitySpec>, ScenarioError> {
+        let mut names = HashSet::new();
+        let mut keys = HashSet::from([platform.access_key.clone()]);
+        let mut out = Vec::with_capacity(raw.len());
+        for i in raw {
+            let name = i.name.get_ref();
+            if name.is_empty() {
+                return Err(self.error(i.name.span().start, "identity `name` must not be empty"));
+            }
+            if !names.insert(name.clone()) {
+                return Err(self.error(
+                    i.name.span().start,
+                    format!("identity `{name}` is defined twice"),
+                ));
+            }
+            validate_arn(i.arn.get_ref()).map_err(|m| self.error(i.arn.span().start, m))?;
+            let access_key = i.access_key.get_ref();
+            if access_key.is_empty() {
+                return Err(self.error(i.access_key.span().start, "`access_key` must not be empty"));
+            }
+            if !keys.insert(access_key.clone()) {
+                return Err(self.error(
+                    i.access_key.span().start,
+                    format!(
+                        "access key `{access_key}` is already used by another identity or the \
+                         platform reader; each principal needs its own"
+                    ),
+                ));
+            }
+            if i.secret_key.get_ref().is_empty() {
+                return Err(self.error(i.secret_key.span().start, "`secret_key` must not be empty"));
+            }
+            let policy = i
+                .policy
+                .as_ref()
+                .map(|p| self.identity_policy(p))
+                .transpose()?;
+            out.push(IdentitySpec {
+                name: i.name.into_inner(),
+                arn: i.arn.into_inner(),
+                access_key: i.access_key.into_inner(),
+                secret_key: i.secret_key.into_inner(),
+                policy,
+            });
+        }
+        Ok(out)
+    }
+
+    fn faults(&self, raw: RawFaults) -> Result<FaultsSpec, ScenarioError> {
+        let error_rate = match raw.error_rate {
+            Some(r) => {
+                let v = *r.get_ref();
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(self.error(
+                        r.span().start,
+                        format!("`error_rate` must be between 0.0 and 1.0, found {v}"),
+                    ));
+                }
+                v
+            }
+            None => 0.0,
+        };
+        Ok(FaultsSpec {
+            latency_ms: raw.latency_ms.unwrap_or(0),
+            error_rate,
+            seed: raw.seed.unwrap_or(1),
+        })
+    }
+}
+
+/// IAM role names: 1-64 of letters, digits and `+=,.@_-`
+/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>); checked
+/// because the name is pasted into the ARN the connector signs as.
+fn validate_role_name(role: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    if (1..=64).contains(&role.len()) && role.chars().all(ok_char) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{role}` is not an IAM role name; expected 1 to 64 letters, digits or +=,.@_- \
+             (the name only, not the ARN)"
+        ))
+    }
+}
+
+/// Shape only (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`); the simulator
+/// interprets the parts.
+fn validate_arn(arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, service, _, _, resource]
+            if !partition.is_empty() && !service.is_empty() && !resource.is_empty() =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "`{arn}` is not an ARN; expected one like \"arn:aws:iam::111122223333:user/name\""
+        )),
+    }
+}
+
+/// Byte offset in the file of byte `inner` of a string value's contents. Exact for
+/// one-line strings without escapes, where the source text is the value; otherwise
+/// the value's start, since mapping through escapes is not worth its complexity.
+fn offset_in_string(text: &str, span: Range<usize>, value: &str, inner: usize) -> usize {
+    let raw = text.get(span.clone()).unwrap_or_default();
+    let single_quoted = (raw.starts_with('\'') && !raw.starts_with("'''"))
+        || (raw.starts_with('"') && !raw.starts_with("\"\"\""));
+    let contents = raw.get(1..raw.len().saturating_sub(1));
+    if single_quoted && contents == Some(value) {
+        span.start + 1 + inner
+    } else {
+        span.start
+    }
+}
+
+/// The error's message plus the table it arose in: a missing field's position is its
+/// table's header, which alone does not say which table was meant.
+fn toml_message(mut e: toml::de::Error) -> String {
+    let message = e.message().trim_end().to_owned();
+    // Without input, Display renders just the message and, if known, "in `KEYS`".
+    e.set_input(None);
+    let rendered = e.to_string();
+    let keys = rendered
+        .trim_end()
+        .rsplit_once("\nin `")
+        .and_then(|(_, rest)| rest.strip_suffix('`'));
+    match keys {
+        Some(keys) if !keys.is_empty() => format!("{message} in `{keys}`"),
+        _ => message,
+    }
+}
+
+fn truncate(s: &str, max_chars: usize) -> &str {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
+}
+
+/// Deterministic output (no timestamp or name in the header), so reruns serve
+/// identical bytes and ETags.
+fn gzip_bytes(data: &[u8]) -> std::io::Result<Bytes> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(data)?;
+    Ok(Bytes::from(enc.finish()?))
+}
