@@ -1,0 +1,92 @@
+//! The log of every request the simulator answered: what was asked, by whom, what
+//! authorization decided, and what was answered.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+
+/// What authorization decided for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+/// One answered request.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RequestRecord {
+    /// Order of arrival, from 1.
+    pub seq: u64,
+    pub method: String,
+    /// The S3 operation (`ListObjectsV2`, `GetObject`, ...); `None` when the request
+    /// failed before it was routed (a bad signature, an unknown access key).
+    pub operation: Option<String>,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    /// The caller's ARN, `anonymous`, or the unverified access key it claimed.
+    pub principal: Option<String>,
+    pub decision: Option<Decision>,
+    /// Why authorization decided as it did.
+    pub reason: Option<String>,
+    pub status: u16,
+    /// The S3 error code of an error answer.
+    pub error_code: Option<String>,
+    /// Whether the fault layer answered instead of the store.
+    pub injected_fault: bool,
+}
+
+/// The shared, append-only log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog {
+    records: Arc<Mutex<Vec<RequestRecord>>>,
+}
+
+impl RequestLog {
+    pub fn push(&self, mut record: RequestRecord) {
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        record.seq = records.len() as u64 + 1;
+        records.push(record);
+    }
+
+    pub fn snapshot(&self) -> Vec<RequestRecord> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn clear(&self) {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// Requests per operation (`"-"` for unrouted ones), in name order.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for r in self.records.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+            *counts.entry(r.operation.clone().unwrap_or_else(|| "-".to_owned())).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// The record under construction for the request in flight; the front service puts
+/// it in the request's extensions and the access check and handlers fill it in.
+#[derive(Debug, Clone, Default)]
+pub struct RecordSlot(pub Arc<Mutex<RequestRecord>>);
+
+impl RecordSlot {
+    pub fn update(&self, f: impl FnOnce(&mut RequestRecord)) {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    pub fn take(&self) -> RequestRecord {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}

@@ -1,0 +1,106 @@
+//! Where an object's bytes live, and reading a byte range of them.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use std::pin::Pin;
+
+use futures::stream::{self, Stream, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+/// An object's bytes.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// In memory; clones share the buffer.
+    Inline(Bytes),
+    /// A fixture file, read when served. Its size and ETag were taken at load.
+    File(PathBuf),
+    /// A sized object: every byte reads as zero. Lets a scenario hold terabytes of
+    /// listings without the bytes; a reader that parses them sees a corrupt file.
+    Zeros,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("fixture {path} cannot be read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("fixture {path} changed since the scenario was loaded: it was {expected} bytes and is now {actual}")]
+    Changed { path: PathBuf, expected: u64, actual: u64 },
+}
+
+/// A body stream s3s can hold across threads.
+pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send + Sync + 'static>>;
+
+/// Chunk size for streaming file and zero bodies.
+const CHUNK: usize = 64 * 1024;
+
+impl Body {
+    /// Streams bytes `start..end` of an object of `size` bytes (`end <= size`).
+    pub async fn stream_range(
+        &self,
+        size: u64,
+        start: u64,
+        end: u64,
+    ) -> Result<ByteStream, BodyError> {
+        match self {
+            Self::Inline(b) => {
+                let slice = b.slice(start as usize..end as usize);
+                Ok(Box::pin(stream::once(async move { Ok(slice) })))
+            }
+            Self::Zeros => {
+                let zero = Bytes::from_static(&[0; CHUNK]);
+                let mut left = end - start;
+                let chunks = std::iter::from_fn(move || {
+                    if left == 0 {
+                        return None;
+                    }
+                    let n = left.min(CHUNK as u64);
+                    left -= n;
+                    Some(Ok(zero.slice(..n as usize)))
+                });
+                Ok(Box::pin(stream::iter(chunks)))
+            }
+            Self::File(path) => {
+                let io = |source| BodyError::Io {
+                    path: path.clone(),
+                    source,
+                };
+                let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+                let actual = file.metadata().await.map_err(io)?.len();
+                if actual != size {
+                    return Err(BodyError::Changed {
+                        path: path.clone(),
+                        expected: size,
+                        actual,
+                    });
+                }
+                file.seek(std::io::SeekFrom::Start(start)).await.map_err(io)?;
+                let reader = file.take(end - start);
+                Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(reader, CHUNK)))
+            }
+        }
+    }
+
+    /// All bytes of the object, in memory (for copies and tests).
+    pub async fn to_bytes(&self, size: u64) -> Result<Bytes, BodyError> {
+        match self {
+            Self::Inline(b) => Ok(b.clone()),
+            _ => {
+                let mut out = Vec::with_capacity(size.min(64 << 20) as usize);
+                let mut s = self.stream_range(size, 0, size).await?;
+                while let Some(chunk) = s.next().await {
+                    let chunk = chunk.map_err(|source| BodyError::Io {
+                        path: PathBuf::from("<body>"),
+                        source,
+                    })?;
+                    out.extend_from_slice(&chunk);
+                }
+                Ok(Bytes::from(out))
+            }
+        }
+    }
+}

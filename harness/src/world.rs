@@ -1,0 +1,317 @@
+//! The simulated AWS world: accounts' principals with their keys and identity
+//! policies, and the store of buckets, built from a scenario or by hand.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use s3_connector::iam::Caller;
+use s3_connector::policy::generated_policy;
+
+use crate::scenario::{BucketPolicySpec, ConnectionSpec, FaultsSpec, ObjectSource, PlatformSpec, Scenario};
+use crate::store::{Body, Bucket, ObjKey, Object, State, Store};
+
+/// The session name the platform reader's role session carries.
+pub const PLATFORM_SESSION_NAME: &str = "s3-connector";
+
+/// Who an identity is in the story of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// The importing platform's reader (a session of its role).
+    Platform,
+    /// The root user of an account that owns a bucket, created for every such account.
+    AccountRoot,
+    /// A principal the scenario declares under `[[identities]]`.
+    Declared,
+}
+
+/// A principal that can sign requests.
+#[derive(Clone)]
+pub struct Identity {
+    pub name: String,
+    pub kind: IdentityKind,
+    pub caller: Caller,
+    pub access_key: String,
+    secret_key: String,
+    /// The principal's identity-based policy JSON, if any.
+    pub policy: Option<String>,
+}
+
+impl Identity {
+    pub fn new(name: &str, kind: IdentityKind, caller: Caller, access_key: &str, secret_key: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            kind,
+            caller,
+            access_key: access_key.to_owned(),
+            secret_key: secret_key.to_owned(),
+            policy: None,
+        }
+    }
+
+    pub fn with_policy(mut self, policy: Option<String>) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn secret_key(&self) -> &str {
+        &self.secret_key
+    }
+
+    /// The deterministic keys of an account's root identity: `AKIAROOT` + account id.
+    pub fn account_root(account: &str) -> Self {
+        let caller = Caller::Account {
+            account: account.to_owned(),
+            principal_arn: format!("arn:aws:iam::{account}:root"),
+        };
+        Self::new(
+            &format!("root-{account}"),
+            IdentityKind::AccountRoot,
+            caller,
+            &format!("AKIAROOT{account}"),
+            &format!("root-secret-{account}"),
+        )
+    }
+}
+
+/// Secrets never reach logs or debug output.
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("caller", &self.caller)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"******")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a scenario's world cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    #[error("identity `{name}`: {source}")]
+    BadArn {
+        name: String,
+        #[source]
+        source: s3_connector::iam::ArnError,
+    },
+    #[error("access key {access_key} is used by both `{first}` and `{second}`")]
+    DuplicateAccessKey {
+        access_key: String,
+        first: String,
+        second: String,
+    },
+    #[error("bucket `{0}` is declared twice")]
+    DuplicateBucket(String),
+    #[error("bucket `{bucket}`: key `{key}`: {source}")]
+    BadKey {
+        bucket: String,
+        key: String,
+        #[source]
+        source: crate::store::KeyError,
+    },
+    #[error("fixture {path} cannot be read: {source}")]
+    Fixture {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Everything the simulator serves.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub store: Store,
+    identities: Vec<Identity>,
+    by_access_key: HashMap<String, usize>,
+    pub connection: Option<ConnectionSpec>,
+    pub platform: Option<PlatformSpec>,
+    pub faults: Option<FaultsSpec>,
+}
+
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl World {
+    /// An empty world: no buckets, no identities.
+    pub fn new() -> Self {
+        Self {
+            store: Store::default(),
+            identities: Vec::new(),
+            by_access_key: HashMap::new(),
+            connection: None,
+            platform: None,
+            faults: None,
+        }
+    }
+
+    /// Adds a principal; its access key must be new.
+    pub fn add_identity(&mut self, identity: Identity) -> Result<(), WorldError> {
+        if let Some(&i) = self.by_access_key.get(&identity.access_key) {
+            return Err(WorldError::DuplicateAccessKey {
+                access_key: identity.access_key,
+                first: self.identities[i].name.clone(),
+                second: identity.name,
+            });
+        }
+        self.by_access_key.insert(identity.access_key.clone(), self.identities.len());
+        self.identities.push(identity);
+        Ok(())
+    }
+
+    /// Adds an empty bucket, and the root identity of its owner if the world has none.
+    pub fn add_bucket(&mut self, name: &str, region: &str, owner: &str) -> Result<(), WorldError> {
+        {
+            let mut state = self.store.write();
+            if state.buckets.contains_key(name) {
+                return Err(WorldError::DuplicateBucket(name.to_owned()));
+            }
+            state.buckets.insert(name.to_owned(), Bucket::new(name, region, owner));
+        }
+        let root = Identity::account_root(owner);
+        if !self.by_access_key.contains_key(&root.access_key) {
+            self.add_identity(root)?;
+        }
+        Ok(())
+    }
+
+    pub fn identities(&self) -> &[Identity] {
+        &self.identities
+    }
+
+    pub fn identity_by_access_key(&self, access_key: &str) -> Option<&Identity> {
+        self.by_access_key.get(access_key).map(|&i| &self.identities[i])
+    }
+
+    /// Finds an identity by name or access key.
+    pub fn identity(&self, name_or_key: &str) -> Option<&Identity> {
+        self.identity_by_access_key(name_or_key)
+            .or_else(|| self.identities.iter().find(|i| i.name == name_or_key))
+    }
+
+    /// The platform reader, when the world has one.
+    pub fn platform_identity(&self) -> Option<&Identity> {
+        self.identities.iter().find(|i| i.kind == IdentityKind::Platform)
+    }
+
+    /// Builds the world a scenario describes.
+    pub fn from_scenario(scenario: &Scenario) -> Result<Self, WorldError> {
+        let mut world = Self::new();
+        let platform = &scenario.platform;
+        let role_arn = s3_connector::policy::platform_role_arn(&platform.account, &platform.role);
+        let caller = Caller::from_arn(&role_arn, PLATFORM_SESSION_NAME).map_err(|source| WorldError::BadArn {
+            name: "platform".to_owned(),
+            source,
+        })?;
+        let policy = platform.policy.clone().unwrap_or_else(|| PlatformSpec::DEFAULT_POLICY.to_owned());
+        world.add_identity(
+            Identity::new(
+                "platform",
+                IdentityKind::Platform,
+                caller,
+                &platform.access_key,
+                &platform.secret_key,
+            )
+            .with_policy(Some(policy)),
+        )?;
+        for spec in &scenario.identities {
+            let caller = Caller::from_arn(&spec.arn, &spec.name).map_err(|source| WorldError::BadArn {
+                name: spec.name.clone(),
+                source,
+            })?;
+            world.add_identity(
+                Identity::new(&spec.name, IdentityKind::Declared, caller, &spec.access_key, &spec.secret_key)
+                    .with_policy(spec.policy.clone()),
+            )?;
+        }
+        let mut files = FileDigests::default();
+        for spec in &scenario.buckets {
+            world.add_bucket(&spec.name, &spec.region, &spec.owner)?;
+            let policy = match &spec.policy {
+                BucketPolicySpec::None => None,
+                BucketPolicySpec::Json(json) => Some(json.clone()),
+                BucketPolicySpec::Generated => {
+                    // The form generates the policy for the bucket the user typed, which
+                    // is not always the bucket that exists: that mistake is a scenario.
+                    let bucket = scenario.connection.as_ref().map_or(spec.name.as_str(), |c| c.bucket.as_str());
+                    Some(generated_policy(bucket, &platform.account, &platform.role).to_string())
+                }
+            };
+            let mut objects = BTreeMap::new();
+            for o in &spec.objects {
+                let key = ObjKey::parse(&o.key).map_err(|source| WorldError::BadKey {
+                    bucket: spec.name.clone(),
+                    key: o.key.clone(),
+                    source,
+                })?;
+                let mut object = match &o.source {
+                    ObjectSource::Inline(bytes) => Object::from_bytes(bytes.clone(), &spec.owner),
+                    ObjectSource::Sized(size) => Object::sized(*size, &spec.owner),
+                    ObjectSource::File(path) => {
+                        let (size, etag) = files.digest(path)?;
+                        let mut object = Object::from_bytes(Bytes::new(), &spec.owner);
+                        object.body = Body::File(path.clone());
+                        object.size = size;
+                        object.etag = etag;
+                        object
+                    }
+                };
+                if let Some(ct) = &o.content_type {
+                    object.content_type = ct.clone();
+                }
+                objects.insert(key, object);
+            }
+            let mut state = world.store.write();
+            if let Some(bucket) = state.buckets.get_mut(&spec.name) {
+                bucket.policy = policy;
+                bucket.objects = objects;
+            }
+        }
+        world.connection = scenario.connection.clone();
+        world.platform = Some(scenario.platform.clone());
+        world.faults = scenario.faults.clone();
+        Ok(world)
+    }
+
+    /// An independent copy: same identities, forked store.
+    pub fn fork(&self) -> Self {
+        let mut w = self.clone();
+        w.store = self.store.fork();
+        w
+    }
+
+    /// Replaces the store's state (for tests that build a state by hand).
+    pub fn with_state(mut self, state: State) -> Self {
+        self.store = Store::new(state);
+        self
+    }
+}
+
+/// Size and MD5 of fixture files, each file read once per load however many keys
+/// point at it.
+#[derive(Default)]
+struct FileDigests(HashMap<PathBuf, (u64, String)>);
+
+impl FileDigests {
+    fn digest(&mut self, path: &Path) -> Result<(u64, String), WorldError> {
+        if let Some(d) = self.0.get(path) {
+            return Ok(d.clone());
+        }
+        let err = |source| WorldError::Fixture {
+            path: path.to_owned(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(err)?;
+        let mut hasher = Md5::new();
+        let size = std::io::copy(&mut file, &mut hasher).map_err(err)?;
+        let d = (size, hex::encode(hasher.finalize()));
+        self.0.insert(path.to_owned(), d.clone());
+        Ok(d)
+    }
+}

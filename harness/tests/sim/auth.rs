@@ -1,0 +1,96 @@
+//! Signatures and the interim authorization rule.
+
+use std::time::Duration;
+
+use aws_sdk_s3::presigning::PresigningConfig;
+use s3_harness::world::{Identity, IdentityKind};
+use s3_connector::iam::Caller;
+
+use crate::regions::reqwest_get;
+use crate::support::*;
+
+fn impostor(access_key: &str, secret: &str) -> Identity {
+    let caller = Caller::from_arn("arn:aws:iam::111122223333:user/x", "x").unwrap();
+    Identity::new("impostor", IdentityKind::Declared, caller, access_key, secret)
+}
+
+#[tokio::test]
+async fn wrong_secret_is_signature_does_not_match() {
+    let sim = sim().await;
+    let c = sim.client_for(&impostor("AKIAROOT111122223333", "wrong"), REGION);
+    let err = c.list_objects_v2().bucket(BUCKET).send().await.unwrap_err();
+    assert_eq!(code(&err), "SignatureDoesNotMatch");
+    assert_eq!(status(&err), 403);
+}
+
+#[tokio::test]
+async fn unknown_key_is_invalid_access_key_id() {
+    let sim = sim().await;
+    let c = sim.client_for(&impostor("AKIANOBODY0000000000", "x"), REGION);
+    let err = c.list_objects_v2().bucket(BUCKET).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidAccessKeyId");
+    assert_eq!(status(&err), 403);
+}
+
+#[tokio::test]
+async fn presigned_urls_work_until_they_expire() {
+    let sim = sim().await;
+    let c = owner(&sim);
+    put(&c, "p/k.csv", b"presigned").await;
+    let ok = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("p/k.csv")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(reqwest_get(ok.uri()).await, (200, "presigned".to_owned()));
+    let expired = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("p/k.csv")
+        .presigned(
+            PresigningConfig::builder()
+                .start_time(std::time::SystemTime::now() - Duration::from_secs(3600))
+                .expires_in(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let (status, body) = reqwest_get(expired.uri()).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("AccessDenied") && body.contains("expired"), "{body}");
+}
+
+#[tokio::test]
+async fn anonymous_and_other_accounts_are_denied_until_policies_are_evaluated() {
+    let sim = sim().await;
+    put(&owner(&sim), "k", b"v").await;
+    let url = format!("{}/{BUCKET}/k", sim.endpoint());
+    let (status, body) = reqwest_get(&url).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("AccessDenied"), "{body}");
+    let records = sim.requests().snapshot();
+    let last = records.last().unwrap();
+    assert_eq!(last.principal.as_deref(), Some("anonymous"));
+    assert_eq!(last.decision, Some(s3_harness::request_log::Decision::Deny));
+    assert_eq!(last.error_code.as_deref(), Some("AccessDenied"));
+}
+
+#[tokio::test]
+async fn request_log_records_operation_principal_decision_and_status() {
+    let sim = sim().await;
+    let c = owner(&sim);
+    put(&c, "k", b"v").await;
+    let _ = c.get_object().bucket(BUCKET).key("missing").send().await;
+    let records = sim.requests().snapshot();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].operation.as_deref(), Some("PutObject"));
+    assert_eq!(records[0].principal.as_deref(), Some("arn:aws:iam::111122223333:root"));
+    assert_eq!(records[0].status, 200);
+    assert_eq!(records[1].operation.as_deref(), Some("GetObject"));
+    assert_eq!(records[1].key.as_deref(), Some("missing"));
+    assert_eq!(records[1].status, 404);
+    assert_eq!(records[1].error_code.as_deref(), Some("NoSuchKey"));
+}

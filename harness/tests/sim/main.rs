@@ -1,0 +1,9 @@
+//! The simulator through aws-sdk-s3 over real HTTP: one binary, one module per area.
+
+mod support;
+
+mod auth;
+mod buckets;
+mod listing;
+mod objects;
+mod regions;
