@@ -12,6 +12,7 @@ pub mod faults;
 pub mod ops;
 pub mod request_log;
 pub mod scenario;
+pub mod serve_banner;
 pub mod server;
 pub mod store;
 pub mod world;

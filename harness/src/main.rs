@@ -1,1 +1,79 @@
-fn main() {}
+//! The `s3-harness` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use s3_harness::scenario::load_scenario;
+use s3_harness::{ServerOptions, Simulator, World};
+
+#[derive(Parser)]
+#[command(name = "s3-harness", version, about = "A local S3 simulator and scenario runner for S3 data connectors")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve one scenario's world as an S3 endpoint until interrupted.
+    Serve {
+        /// The scenario file.
+        path: PathBuf,
+        /// Where to listen (loopback only is recommended).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: SocketAddr,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { path, addr } => serve(&path, addr).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve(path: &std::path::Path, addr: SocketAddr) -> anyhow::Result<()> {
+    let scenario = load_scenario(path)?;
+    let world = World::from_scenario(&scenario).with_context(|| format!("{}: cannot build the world", path.display()))?;
+    let sim = Simulator::start_with(
+        world,
+        ServerOptions {
+            addr,
+            ..ServerOptions::default()
+        },
+    )
+    .await
+    .with_context(|| format!("cannot listen on {addr}"))?;
+    // CONTRACTS 4: the endpoint is the first line of standard output.
+    println!("endpoint: {}", sim.endpoint());
+    print!("{}", s3_harness::serve_banner::banner(&sim));
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    eprintln!("stopping: {} requests served", sim.requests().len());
+    sim.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! What `s3-harness serve` prints after the endpoint: who can sign, and how to try it.
+
+use std::fmt::Write as _;
+
+use crate::Simulator;
+
+/// The identities, buckets and an example aws CLI command, one fact per line.
+pub fn banner(sim: &Simulator) -> String {
+    let world = sim.world();
+    let mut out = String::new();
+    let state = world.store.read();
+    for b in state.buckets.values() {
+        let _ = writeln!(
+            out,
+            "bucket: {} region={} owner={} objects={} policy={}",
+            b.name,
+            b.region,
+            b.owner,
+            b.objects.len(),
+            if b.policy.is_some() { "yes" } else { "none" }
+        );
+    }
+    for i in world.identities() {
+        let _ = writeln!(
+            out,
+            "identity: {} arn={} access_key={} secret_key={}",
+            i.name,
+            i.caller.arn(),
+            i.access_key,
+            i.secret_key()
+        );
+    }
+    let example = world
+        .identities()
+        .iter()
+        .find(|i| i.kind == crate::world::IdentityKind::AccountRoot)
+        .or_else(|| world.identities().first());
+    if let (Some(i), Some(b)) = (example, state.buckets.values().next()) {
+        let _ = writeln!(
+            out,
+            "try: AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {} --region {} s3 ls s3://{}/ --recursive",
+            i.access_key,
+            i.secret_key(),
+            sim.endpoint(),
+            b.region,
+            b.name
+        );
+    }
+    out
+}
