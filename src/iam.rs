@@ -33,10 +33,7 @@ pub enum Caller {
         user_id: String,
     },
     /// The account's root user (`arn:aws:iam::A:root`).
-    Account {
-        account: String,
-        principal_arn: String,
-    },
+    Account { account: String, principal_arn: String },
     /// An unsigned request.
     Anonymous,
 }
@@ -181,8 +178,19 @@ mod tests {
     #[test]
     fn role_arn_becomes_a_session_of_that_role() {
         let c = Caller::from_arn("arn:aws:iam::999988887777:role/connector-acme", "s3-connector").unwrap();
-        let Caller::AssumedRole { session_arn, principal_arn, role_id, .. } = &c else { panic!("{c:?}") };
-        assert_eq!(session_arn, "arn:aws:sts::999988887777:assumed-role/connector-acme/s3-connector");
+        let Caller::AssumedRole {
+            session_arn,
+            principal_arn,
+            role_id,
+            ..
+        } = &c
+        else {
+            panic!("{c:?}")
+        };
+        assert_eq!(
+            session_arn,
+            "arn:aws:sts::999988887777:assumed-role/connector-acme/s3-connector"
+        );
         assert_eq!(principal_arn, "arn:aws:iam::999988887777:role/connector-acme");
         assert!(role_id.starts_with("AROA") && role_id.len() == 21);
         assert_eq!(c.account(), Some("999988887777"));
@@ -194,14 +202,23 @@ mod tests {
             Caller::from_arn("arn:aws:iam::111122223333:user/admin", "x").unwrap(),
             Caller::User { ref user_name, .. } if user_name == "admin"
         ));
-        assert!(matches!(Caller::from_arn("arn:aws:iam::111122223333:root", "x").unwrap(), Caller::Account { .. }));
+        assert!(matches!(
+            Caller::from_arn("arn:aws:iam::111122223333:root", "x").unwrap(),
+            Caller::Account { .. }
+        ));
         let s = Caller::from_arn("arn:aws:sts::111122223333:assumed-role/R/sess", "x").unwrap();
         assert_eq!(s.arn(), "arn:aws:sts::111122223333:assumed-role/R/sess");
     }
 
     #[test]
     fn rejects_non_principals() {
-        for arn in ["", "arn:aws:s3:::bucket", "arn:aws:iam::12:root", "arn:aws:iam::111122223333:group/g", "arn:aws:iam::111122223333:user/"] {
+        for arn in [
+            "",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::12:root",
+            "arn:aws:iam::111122223333:group/g",
+            "arn:aws:iam::111122223333:user/",
+        ] {
             assert!(Caller::from_arn(arn, "s").is_err(), "{arn}");
         }
     }

@@ -107,7 +107,14 @@ impl AccessGate {
     }
 
     /// Asks the authorizer about one action on one resource of an existing bucket.
-    pub fn decide(&self, caller: &Caller, action: &'static str, bucket: &str, key: Option<&str>, context: BTreeMap<String, String>) -> Verdict {
+    pub fn decide(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        bucket: &str,
+        key: Option<&str>,
+        context: BTreeMap<String, String>,
+    ) -> Verdict {
         let identity_policy = self.identity_policy(caller);
         let req = AccessRequest {
             caller: caller.clone(),
@@ -121,7 +128,8 @@ impl AccessGate {
             owner: &b.owner,
             policy: b.policy.as_deref(),
         });
-        self.authorizer.authorize(&req, facts.as_ref(), identity_policy.as_deref())
+        self.authorizer
+            .authorize(&req, facts.as_ref(), identity_policy.as_deref())
     }
 
     fn identity_policy(&self, caller: &Caller) -> Option<String> {
@@ -178,7 +186,11 @@ pub fn no_such_bucket(bucket: &str) -> S3Error {
 /// The condition keys a request carries, from its line and headers
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>).
-fn request_context(cx: &mut S3AccessContext<'_>, operation: &str, scope: Option<&CredentialScope>) -> BTreeMap<String, String> {
+fn request_context(
+    cx: &mut S3AccessContext<'_>,
+    operation: &str,
+    scope: Option<&CredentialScope>,
+) -> BTreeMap<String, String> {
     let mut ctx = BTreeMap::new();
     // The simulator serves plain HTTP only.
     ctx.insert("aws:SecureTransport".to_owned(), "false".to_owned());
@@ -207,7 +219,11 @@ fn request_context(cx: &mut S3AccessContext<'_>, operation: &str, scope: Option<
     }
     if let Some(scope) = scope {
         ctx.insert("s3:signatureversion".to_owned(), "AWS4-HMAC-SHA256".to_owned());
-        let auth_type = if scope.presigned { "REST-QUERY-STRING" } else { "REST-HEADER" };
+        let auth_type = if scope.presigned {
+            "REST-QUERY-STRING"
+        } else {
+            "REST-HEADER"
+        };
         ctx.insert("s3:authType".to_owned(), auth_type.to_owned());
     }
     if matches!(operation, "ListObjects" | "ListObjectsV2") {
@@ -244,7 +260,10 @@ impl S3Access for AccessGate {
             r.principal = Some(caller.arn().to_owned());
         });
         let Some((action, kind)) = action_for(operation) else {
-            return Err(s3_error!(NotImplemented, "{operation} is not implemented by the simulator"));
+            return Err(s3_error!(
+                NotImplemented,
+                "{operation} is not implemented by the simulator"
+            ));
         };
         let scope = CredentialScope::of(cx.headers(), cx.uri());
         if let Some(bucket) = &bucket
@@ -266,7 +285,11 @@ impl S3Access for AccessGate {
         let context = request_context(cx, operation, scope.as_ref());
         let verdict = match (&bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
-                let key = if kind == ResourceKind::Object { key.as_deref() } else { None };
+                let key = if kind == ResourceKind::Object {
+                    key.as_deref()
+                } else {
+                    None
+                };
                 self.decide(&caller, action, bucket, key, context)
             }
             _ => {

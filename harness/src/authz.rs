@@ -43,8 +43,12 @@ pub struct Verdict {
 pub trait Authorizer: Send + Sync + 'static {
     /// Decides `req`; `bucket` is `None` for requests on no bucket (ListBuckets) and
     /// for a bucket being created. `identity_policy` is the caller's.
-    fn authorize(&self, req: &AccessRequest, bucket: Option<&BucketFacts<'_>>, identity_policy: Option<&str>)
-    -> Verdict;
+    fn authorize(
+        &self,
+        req: &AccessRequest,
+        bucket: Option<&BucketFacts<'_>>,
+        identity_policy: Option<&str>,
+    ) -> Verdict;
 }
 
 /// The stand-in until the IAM engine lands: the bucket owner's principals may do

@@ -10,7 +10,11 @@ use s3_harness::scenario::load_scenario;
 use s3_harness::{ServerOptions, Simulator, World};
 
 #[derive(Parser)]
-#[command(name = "s3-harness", version, about = "A local S3 simulator and scenario runner for S3 data connectors")]
+#[command(
+    name = "s3-harness",
+    version,
+    about = "A local S3 simulator and scenario runner for S3 data connectors"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,7 +35,8 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -59,7 +64,8 @@ fn main() -> ExitCode {
 
 async fn serve(path: &std::path::Path, addr: SocketAddr) -> anyhow::Result<()> {
     let scenario = load_scenario(path)?;
-    let world = World::from_scenario(&scenario).with_context(|| format!("{}: cannot build the world", path.display()))?;
+    let world =
+        World::from_scenario(&scenario).with_context(|| format!("{}: cannot build the world", path.display()))?;
     let sim = Simulator::start_with(
         world,
         ServerOptions {

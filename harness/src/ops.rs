@@ -39,11 +39,17 @@ const LIST_MAX_KEYS: i32 = 1000;
 const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 
 fn bucket<'a>(state: &'a State, name: &str) -> S3Result<&'a Bucket> {
-    state.buckets.get(name).ok_or_else(|| crate::access::no_such_bucket(name))
+    state
+        .buckets
+        .get(name)
+        .ok_or_else(|| crate::access::no_such_bucket(name))
 }
 
 fn bucket_mut<'a>(state: &'a mut State, name: &str) -> S3Result<&'a mut Bucket> {
-    state.buckets.get_mut(name).ok_or_else(|| crate::access::no_such_bucket(name))
+    state
+        .buckets
+        .get_mut(name)
+        .ok_or_else(|| crate::access::no_such_bucket(name))
 }
 
 fn no_such_key() -> S3Error {
@@ -100,7 +106,10 @@ fn check_encoding(e: Option<&EncodingType>) -> S3Result<bool> {
     match e {
         None => Ok(false),
         Some(e) if e.as_str() == EncodingType::URL => Ok(true),
-        Some(_) => Err(s3_error!(InvalidArgument, "Invalid Encoding Method specified in Request")),
+        Some(_) => Err(s3_error!(
+            InvalidArgument,
+            "Invalid Encoding Method specified in Request"
+        )),
     }
 }
 
@@ -117,7 +126,11 @@ fn decode_token(token: &str) -> S3Result<Vec<u8>> {
 
 fn list_object(k: &ObjKey, o: &Object, encode: bool, with_owner: bool) -> s3s::dto::Object {
     s3s::dto::Object {
-        key: Some(if encode { url_encode_key(k.as_str()) } else { k.to_string() }),
+        key: Some(if encode {
+            url_encode_key(k.as_str())
+        } else {
+            k.to_string()
+        }),
         size: Some(o.size as i64),
         e_tag: Some(ETag::Strong(o.etag.clone())),
         last_modified: Some(ts(o.last_modified)),
@@ -168,9 +181,17 @@ fn check_preconditions(
         ETagCondition::ETag(e) => current.weak_cmp(e),
     };
     match (if_match, if_unmodified_since) {
-        (Some(c), _) if !matches(c) => return Err(s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold")),
+        (Some(c), _) if !matches(c) => {
+            return Err(s3_error!(
+                PreconditionFailed,
+                "At least one of the pre-conditions you specified did not hold"
+            ));
+        }
         (None, Some(t)) if last_modified > time::OffsetDateTime::from(t.clone()) => {
-            return Err(s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
+            return Err(s3_error!(
+                PreconditionFailed,
+                "At least one of the pre-conditions you specified did not hold"
+            ));
         }
         _ => {}
     }
@@ -224,13 +245,19 @@ fn check_content_md5(content_md5: Option<&str>, bytes: &[u8]) -> S3Result<()> {
         .filter(|d| d.len() == 16)
         .ok_or_else(|| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
     if Md5::digest(bytes).as_slice() != expected.as_slice() {
-        return Err(s3_error!(BadDigest, "The Content-MD5 you specified did not match what we received."));
+        return Err(s3_error!(
+            BadDigest,
+            "The Content-MD5 you specified did not match what we received."
+        ));
     }
     Ok(())
 }
 
 fn metadata_map(m: Option<Metadata>) -> BTreeMap<String, String> {
-    m.unwrap_or_default().into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()
+    m.unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect()
 }
 
 fn metadata_out(m: &BTreeMap<String, String>) -> Option<Metadata> {
@@ -289,13 +316,20 @@ impl S3 for SimS3 {
             .as_ref()
             .and_then(|c| c.location_constraint.as_ref())
             .map(|c| c.as_str().to_owned());
-        let signed = req.region.as_ref().map(|r| r.as_str().to_owned()).unwrap_or_else(|| "us-east-1".to_owned());
+        let signed = req
+            .region
+            .as_ref()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_else(|| "us-east-1".to_owned());
         // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html: no
         // constraint means us-east-1, which may not be named explicitly; another
         // region's endpoint only creates buckets in its own region.
         let region = match constraint.as_deref() {
             Some("us-east-1") => {
-                return Err(s3_error!(InvalidLocationConstraint, "The specified location-constraint is not valid"));
+                return Err(s3_error!(
+                    InvalidLocationConstraint,
+                    "The specified location-constraint is not valid"
+                ));
             }
             Some(c) if signed != "us-east-1" && signed != c => {
                 return Err(s3_error!(
@@ -333,7 +367,9 @@ impl S3 for SimS3 {
                 "Your previous request to create the named bucket succeeded and you already own it."
             ));
         }
-        state.buckets.insert(name.clone(), Bucket::new(&name, &region, &account));
+        state
+            .buckets
+            .insert(name.clone(), Bucket::new(&name, &region, &account));
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{name}")),
             ..Default::default()
@@ -559,12 +595,20 @@ impl S3 for SimS3 {
                 "The XML you provided was not well-formed or did not validate against our published schema"
             ));
         }
-        let caller = self.gate.caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        let caller = self
+            .gate
+            .caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
         let quiet = input.delete.quiet == Some(true);
         let mut deleted = Vec::new();
         let mut errors = Vec::new();
         for id in input.delete.objects {
-            let verdict = self.gate.decide(&caller, "s3:DeleteObject", &input.bucket, Some(&id.key), BTreeMap::new());
+            let verdict = self.gate.decide(
+                &caller,
+                "s3:DeleteObject",
+                &input.bucket,
+                Some(&id.key),
+                BTreeMap::new(),
+            );
             if verdict.decision == Decision::Deny {
                 errors.push(s3s::dto::Error {
                     code: Some("AccessDenied".to_owned()),
@@ -592,7 +636,9 @@ impl S3 for SimS3 {
 
     #[tracing::instrument(skip_all, fields(bucket = %req.input.bucket, key = %req.input.key))]
     async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
-        let caller = self.gate.caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        let caller = self
+            .gate
+            .caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
         let input = req.input;
         let CopySource::Bucket {
             bucket: src_bucket,
@@ -600,19 +646,27 @@ impl S3 for SimS3 {
             ..
         } = &input.copy_source
         else {
-            return Err(s3_error!(NotImplemented, "copying from an access point is not simulated"));
+            return Err(s3_error!(
+                NotImplemented,
+                "copying from an access point is not simulated"
+            ));
         };
         let src = {
             let state = self.store().read();
             let b = bucket(&state, src_bucket)?;
             b.objects.get(src_key.as_bytes()).cloned()
         };
-        let verdict = self.gate.decide(&caller, "s3:GetObject", src_bucket, Some(src_key), BTreeMap::new());
+        let verdict = self
+            .gate
+            .decide(&caller, "s3:GetObject", src_bucket, Some(src_key), BTreeMap::new());
         if verdict.decision == Decision::Deny {
             return Err(s3_error!(AccessDenied, "Access Denied"));
         }
         let src = src.ok_or_else(no_such_key)?;
-        let replace = input.metadata_directive.as_ref().is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
+        let replace = input
+            .metadata_directive
+            .as_ref()
+            .is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
         if **src_bucket == *input.bucket && **src_key == *input.key && !replace {
             return Err(s3_error!(
                 InvalidRequest,
@@ -659,7 +713,9 @@ impl S3 for SimS3 {
             parts: BTreeMap::new(),
         };
         let mut state = self.store().write();
-        bucket_mut(&mut state, &input.bucket)?.uploads.insert(id.clone(), upload);
+        bucket_mut(&mut state, &input.bucket)?
+            .uploads
+            .insert(id.clone(), upload);
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(input.bucket),
             key: Some(input.key),
@@ -740,7 +796,10 @@ impl S3 for SimS3 {
                 )
             };
             let part = upload.parts.get(&numbers[i]).ok_or_else(invalid)?;
-            if p.e_tag.as_ref().is_some_and(|e| e.value().trim_matches('"') != hex::encode(part.digest)) {
+            if p.e_tag
+                .as_ref()
+                .is_some_and(|e| e.value().trim_matches('"') != hex::encode(part.digest))
+            {
                 return Err(invalid());
             }
             if i + 1 < requested.len() && part.bytes.len() < MIN_PART_SIZE {
@@ -759,7 +818,10 @@ impl S3 for SimS3 {
         let mut o = Object::from_bytes(Bytes::from(all), &upload.initiator_account);
         o.etag = etag::multipart_etag(&digests);
         o.parts = Some(digests.len() as u32);
-        o.content_type = upload.content_type.clone().unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        o.content_type = upload
+            .content_type
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
         o.metadata = upload.metadata.clone();
         let e_tag = ETag::Strong(o.etag.clone());
         b.uploads.remove(&input.upload_id);
@@ -789,22 +851,33 @@ impl S3 for SimS3 {
     }
 
     #[tracing::instrument(skip_all, fields(bucket = %req.input.bucket))]
-    async fn get_bucket_policy(&self, req: S3Request<GetBucketPolicyInput>) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
         let state = self.store().read();
         let b = bucket(&state, &req.input.bucket)?;
         match &b.policy {
-            Some(p) => Ok(S3Response::new(GetBucketPolicyOutput { policy: Some(p.clone()) })),
+            Some(p) => Ok(S3Response::new(GetBucketPolicyOutput {
+                policy: Some(p.clone()),
+            })),
             None => Err(s3_error!(NoSuchBucketPolicy, "The bucket policy does not exist")),
         }
     }
 
     #[tracing::instrument(skip_all, fields(bucket = %req.input.bucket))]
-    async fn put_bucket_policy(&self, req: S3Request<PutBucketPolicyInput>) -> S3Result<S3Response<PutBucketPolicyOutput>> {
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
         let policy = req.input.policy;
         // The full grammar is the IAM engine's; JSON-ness is checked here so that what
         // is stored is at least a document (S3's message for non-JSON policies).
         if !policy.trim_start().starts_with('{') || serde_json::from_str::<serde_json::Value>(&policy).is_err() {
-            return Err(s3_error!(MalformedPolicy, "Policies must be valid JSON and the first byte must be '{{'"));
+            return Err(s3_error!(
+                MalformedPolicy,
+                "Policies must be valid JSON and the first byte must be '{{'"
+            ));
         }
         let mut state = self.store().write();
         bucket_mut(&mut state, &req.input.bucket)?.policy = Some(policy);

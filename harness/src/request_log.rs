@@ -70,7 +70,9 @@ impl RequestLog {
     pub fn counts(&self) -> BTreeMap<String, u64> {
         let mut counts = BTreeMap::new();
         for r in self.records.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-            *counts.entry(r.operation.clone().unwrap_or_else(|| "-".to_owned())).or_insert(0) += 1;
+            *counts
+                .entry(r.operation.clone().unwrap_or_else(|| "-".to_owned()))
+                .or_insert(0) += 1;
         }
         counts
     }

@@ -147,14 +147,18 @@ fn signed_headers(req: &Request<Incoming>) -> Vec<String> {
         .headers()
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|a| a.split_once("SignedHeaders=").map(|(_, rest)| rest.split(',').next().unwrap_or("").to_owned()));
+        .and_then(|a| {
+            a.split_once("SignedHeaders=")
+                .map(|(_, rest)| rest.split(',').next().unwrap_or("").to_owned())
+        });
     let list = from_header.or_else(|| {
         crate::access::query_pairs(req.uri())
             .into_iter()
             .find(|(k, _)| k == "X-Amz-SignedHeaders")
             .map(|(_, v)| v)
     });
-    list.map(|l| l.split(';').map(|h| h.trim().to_ascii_lowercase()).collect()).unwrap_or_default()
+    list.map(|l| l.split(';').map(|h| h.trim().to_ascii_lowercase()).collect())
+        .unwrap_or_default()
 }
 
 async fn collect_limited(body: s3s::Body) -> Bytes {
@@ -177,8 +181,10 @@ fn error_response(status: u16, code: &str, message: &str) -> Response<s3s::Body>
     );
     let mut resp = Response::new(s3s::Body::from(body));
     *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut()
-        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/xml"));
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/xml"),
+    );
     resp
 }
 
@@ -259,7 +265,11 @@ impl Simulator {
 
     /// The platform reader's client in the region the connection names.
     pub fn platform_client(&self) -> Option<aws_sdk_s3::Client> {
-        let region = self.world.connection.as_ref().map_or("us-east-1", |c| c.region.as_str());
+        let region = self
+            .world
+            .connection
+            .as_ref()
+            .map_or("us-east-1", |c| c.region.as_str());
         self.world.platform_identity().map(|i| self.client_for(i, region))
     }
 

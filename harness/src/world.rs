@@ -160,7 +160,8 @@ impl World {
                 second: identity.name,
             });
         }
-        self.by_access_key.insert(identity.access_key.clone(), self.identities.len());
+        self.by_access_key
+            .insert(identity.access_key.clone(), self.identities.len());
         self.identities.push(identity);
         Ok(())
     }
@@ -209,7 +210,10 @@ impl World {
             name: "platform".to_owned(),
             source,
         })?;
-        let policy = platform.policy.clone().unwrap_or_else(|| PlatformSpec::DEFAULT_POLICY.to_owned());
+        let policy = platform
+            .policy
+            .clone()
+            .unwrap_or_else(|| PlatformSpec::DEFAULT_POLICY.to_owned());
         world.add_identity(
             Identity::new(
                 "platform",
@@ -226,8 +230,14 @@ impl World {
                 source,
             })?;
             world.add_identity(
-                Identity::new(&spec.name, IdentityKind::Declared, caller, &spec.access_key, &spec.secret_key)
-                    .with_policy(spec.policy.clone()),
+                Identity::new(
+                    &spec.name,
+                    IdentityKind::Declared,
+                    caller,
+                    &spec.access_key,
+                    &spec.secret_key,
+                )
+                .with_policy(spec.policy.clone()),
             )?;
         }
         let mut files = FileDigests::default();
@@ -239,7 +249,10 @@ impl World {
                 BucketPolicySpec::Generated => {
                     // The form generates the policy for the bucket the user typed, which
                     // is not always the bucket that exists: that mistake is a scenario.
-                    let bucket = scenario.connection.as_ref().map_or(spec.name.as_str(), |c| c.bucket.as_str());
+                    let bucket = scenario
+                        .connection
+                        .as_ref()
+                        .map_or(spec.name.as_str(), |c| c.bucket.as_str());
                     Some(generated_policy(bucket, &platform.account, &platform.role).to_string())
                 }
             };

@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use s3_connector::config::{DataFormat, Partitioning};
 use s3_harness::scenario::{
-    BucketPolicySpec, ObjectSource, PlatformSpec, Scenario, ScenarioError, load_scenario,
-    parse_scenario,
+    BucketPolicySpec, ObjectSource, PlatformSpec, Scenario, ScenarioError, load_scenario, parse_scenario,
 };
 
 /// A fresh directory for one test, laid out like a repository: `root/fixtures/` and
@@ -47,10 +46,7 @@ fn error_in(path: &Path, text: &str) -> (usize, usize, String) {
     match parse_scenario(path, text) {
         Ok(_) => panic!("accepted:\n{text}"),
         Err(ScenarioError::Invalid {
-            line,
-            column,
-            message,
-            ..
+            line, column, message, ..
         }) => (line, column, message),
         Err(e) => panic!("not a positioned error: {e}"),
     }
@@ -72,9 +68,7 @@ owner = "111122223333"
 
 fn gunzip(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(b)
-        .read_to_end(&mut out)
-        .unwrap();
+    flate2::read::GzDecoder::new(b).read_to_end(&mut out).unwrap();
     out
 }
 
@@ -161,18 +155,9 @@ seed = 7
     assert_eq!(b.objects.len(), 1 + 1 + 31 * 4 + 1);
     let users = std::fs::canonicalize(root.join("fixtures/users.parquet")).unwrap();
     assert_eq!(b.objects[0].source, ObjectSource::File(users));
-    assert_eq!(
-        b.objects[1].source,
-        ObjectSource::Inline(bytes::Bytes::new())
-    );
-    assert_eq!(
-        b.objects[2].key,
-        "data/audiences/clicks/date=2025-01-01/part-0.csv.gz"
-    );
-    assert_eq!(
-        b.objects[3].key,
-        "data/audiences/clicks/date=2025-01-01/part-1.csv.gz"
-    );
+    assert_eq!(b.objects[1].source, ObjectSource::Inline(bytes::Bytes::new()));
+    assert_eq!(b.objects[2].key, "data/audiences/clicks/date=2025-01-01/part-0.csv.gz");
+    assert_eq!(b.objects[3].key, "data/audiences/clicks/date=2025-01-01/part-1.csv.gz");
     assert_eq!(
         b.objects[125].key,
         "data/audiences/clicks/date=2025-01-31/part-3.csv.gz"
@@ -183,10 +168,7 @@ seed = 7
     assert_eq!(gunzip(gz), b"id,at\n1,2\n");
     let last = b.objects.last().unwrap();
     assert_eq!(last.source, ObjectSource::Sized(5_000_000_000));
-    assert_eq!(
-        last.content_type.as_deref(),
-        Some("application/vnd.apache.parquet")
-    );
+    assert_eq!(last.content_type.as_deref(), Some("application/vnd.apache.parquet"));
     assert_eq!(b.objects[0].content_type, None);
 
     let [id] = s.identities.as_slice() else {
@@ -249,11 +231,7 @@ policy = ' {"Version":"2012-10-17","Statement":[]}'
 
 #[test]
 fn bucket_policy_forms() {
-    let with = |p: &str| {
-        parse(&format!("{BUCKET}policy = {p}\n")).buckets[0]
-            .policy
-            .clone()
-    };
+    let with = |p: &str| parse(&format!("{BUCKET}policy = {p}\n")).buckets[0].policy.clone();
     assert_eq!(with("\"none\""), BucketPolicySpec::None);
     assert_eq!(with("\"generated\""), BucketPolicySpec::Generated);
     assert_eq!(
@@ -261,10 +239,7 @@ fn bucket_policy_forms() {
         BucketPolicySpec::Json("{\"Statement\":[]}".into())
     );
     // Not validated here: the policy evaluator reports malformed policies as S3 would.
-    assert_eq!(
-        with("'{ not json'"),
-        BucketPolicySpec::Json("{ not json".into())
-    );
+    assert_eq!(with("'{ not json'"), BucketPolicySpec::Json("{ not json".into()));
 }
 
 #[test]
@@ -280,17 +255,11 @@ fn policy_files_resolve_like_fixtures() {
          [platform]\npolicy = {{ file = \"local.json\" }}\n"
     );
     let s = parse_scenario(&path, &text).unwrap();
-    assert_eq!(
-        s.buckets[0].policy,
-        BucketPolicySpec::Json("{\"local\":1}".into())
-    );
+    assert_eq!(s.buckets[0].policy, BucketPolicySpec::Json("{\"local\":1}".into()));
     assert_eq!(s.identities[0].policy.as_deref(), Some("{\"shared\":1}"));
     assert_eq!(s.platform.policy.as_deref(), Some("{\"local\":1}"));
 
-    let (l, c, m) = error_in(
-        &path,
-        &format!("{BUCKET}policy = {{ file = \"nope.json\" }}\n"),
-    );
+    let (l, c, m) = error_in(&path, &format!("{BUCKET}policy = {{ file = \"nope.json\" }}\n"));
     assert_eq!((l, c), (6, 10));
     assert!(m.contains("policy file `nope.json` not found"), "{m}");
 }
@@ -312,11 +281,7 @@ fn fixtures_resolve_next_to_the_scenario_first_then_in_repo_fixtures() {
     let path = root.join("scenarios/sub/f.toml");
     let s = parse_scenario(&path, &text).unwrap();
     let canon = |p: &str| ObjectSource::File(std::fs::canonicalize(root.join(p)).unwrap());
-    let sources: Vec<_> = s.buckets[0]
-        .objects
-        .iter()
-        .map(|o| o.source.clone())
-        .collect();
+    let sources: Vec<_> = s.buckets[0].objects.iter().map(|o| o.source.clone()).collect();
     assert_eq!(
         sources,
         [
@@ -336,11 +301,7 @@ fn fixtures_resolve_next_to_the_scenario_first_then_in_repo_fixtures() {
 /// `path` relative to the current directory, through `..` as needed.
 fn pathdiff(path: &Path) -> PathBuf {
     let cwd = std::env::current_dir().unwrap();
-    let common = cwd
-        .ancestors()
-        .find(|a| path.starts_with(a))
-        .unwrap()
-        .to_path_buf();
+    let common = cwd.ancestors().find(|a| path.starts_with(a)).unwrap().to_path_buf();
     let ups = cwd.strip_prefix(&common).unwrap().components().count();
     let mut rel = PathBuf::new();
     for _ in 0..ups {
@@ -415,11 +376,7 @@ fn escaped_braces_are_literal() {
          [[buckets.objects]]\nkey = '\\{{x\\}}/{{a,b}}'\nsize = 1\n\
          [[buckets.objects]]\nkey = \"\\\\{{y\\\\}}\"\nsize = 1\n"
     );
-    let keys: Vec<_> = parse(&text).buckets[0]
-        .objects
-        .iter()
-        .map(|o| o.key.clone())
-        .collect();
+    let keys: Vec<_> = parse(&text).buckets[0].objects.iter().map(|o| o.key.clone()).collect();
     assert_eq!(keys, ["{x}/a", "{x}/b", "{y}"]);
 }
 
@@ -441,18 +398,8 @@ fn display_is_path_line_column_message() {
 #[test]
 fn toml_syntax_errors() {
     assert_error("description = \"d\"\nfoo = [1,\n", 2, 10, "unclosed array");
-    assert_error(
-        "description = \"d\n",
-        1,
-        17,
-        "invalid basic string, expected `\"`",
-    );
-    assert_error(
-        "description = \"d\"\ndescription = \"e\"\n",
-        2,
-        1,
-        "duplicate key",
-    );
+    assert_error("description = \"d\n", 1, 17, "invalid basic string, expected `\"`");
+    assert_error("description = \"d\"\ndescription = \"e\"\n", 2, 1, "duplicate key");
 }
 
 #[test]
@@ -487,9 +434,7 @@ fn structural_errors() {
         "unknown variant `some`, expected `all` or `none`",
     );
     // The connection is kept as typed: the connector, not the loader, judges it.
-    let s = parse(&format!(
-        "{conn}format = \"csv\"\npartitioning = \"none\"\n"
-    ));
+    let s = parse(&format!("{conn}format = \"csv\"\npartitioning = \"none\"\n"));
     assert_eq!(s.connection.unwrap().bucket, "s3://x");
 
     assert_error(
@@ -545,12 +490,7 @@ fn bucket_errors() {
              owner = \"{owner}\"\n"
         )
     };
-    assert_error(
-        &bucket("Acme", "eu-west-1", "111122223333"),
-        3,
-        8,
-        "contains `A`",
-    );
+    assert_error(&bucket("Acme", "eu-west-1", "111122223333"), 3, 8, "contains `A`");
     assert_error(
         &bucket("acme--x-s3", "eu-west-1", "111122223333"),
         3,
@@ -632,18 +572,8 @@ fn object_errors() {
         8,
         "`gzip` cannot be used with `size`",
     );
-    assert_error(
-        &obj("key = \"\"\nsize = 3\n"),
-        7,
-        7,
-        "object key must not be empty",
-    );
-    assert_error(
-        &obj("key = \"{,a}\"\nsize = 3\n"),
-        7,
-        7,
-        "object key must not be empty",
-    );
+    assert_error(&obj("key = \"\"\nsize = 3\n"), 7, 7, "object key must not be empty");
+    assert_error(&obj("key = \"{,a}\"\nsize = 3\n"), 7, 7, "object key must not be empty");
     let long = "k".repeat(1025);
     assert_error(
         &obj(&format!("key = \"{long}\"\nsize = 3\n")),
@@ -678,12 +608,7 @@ fn brace_errors_point_into_the_key() {
         13,
         "invalid object key: `{abc}` is neither a list",
     );
-    assert_error(
-        &obj("\"data/{abc}/x\""),
-        7,
-        13,
-        "write `\\{` for a literal brace",
-    );
+    assert_error(&obj("\"data/{abc}/x\""), 7, 13, "write `\\{` for a literal brace");
     assert_error(&obj("'ab}'"), 7, 10, "unmatched `}`; write `\\}`");
     assert_error(&obj("'é{a,b'"), 7, 9, "unclosed `{`");
     assert_error(&obj("'{}'"), 7, 8, "`{}` is neither");
@@ -785,12 +710,7 @@ fn platform_identity_and_fault_errors() {
         14,
         "`error_rate` must be between 0.0 and 1.0, found 1.5",
     );
-    assert_error(
-        "description = \"d\"\n[faults]\nerror_rate = nan\n",
-        3,
-        14,
-        "found NaN",
-    );
+    assert_error("description = \"d\"\n[faults]\nerror_rate = nan\n", 3, 14, "found NaN");
     let s = parse("description = \"d\"\n[faults]\nerror_rate = 1\n");
     assert_eq!(s.faults.unwrap().error_rate, 1.0);
 }
@@ -803,10 +723,8 @@ fn file_errors() {
         Err(e @ ScenarioError::Io { .. }) => {
             assert_eq!(e.path(), missing);
             assert!(
-                e.to_string().starts_with(&format!(
-                    "{}: cannot read scenario file: ",
-                    missing.display()
-                )),
+                e.to_string()
+                    .starts_with(&format!("{}: cannot read scenario file: ", missing.display())),
                 "{e}"
             );
             assert_eq!(e.position(), None);

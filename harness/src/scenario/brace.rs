@@ -78,11 +78,7 @@ impl fmt::Display for BraceErrorKind {
 /// A backslash makes `{`, `}`, `,` or `\` literal; before any other character (or at
 /// the end) it is itself literal, so keys with backslashes need no doubling.
 pub fn expand_braces(pattern: &str) -> Result<Vec<String>, BraceError> {
-    let nodes = Parser {
-        src: pattern,
-        pos: 0,
-    }
-    .parse_top()?;
+    let nodes = Parser { src: pattern, pos: 0 }.parse_top()?;
     let count = count_seq(&nodes);
     if count > u128::from(MAX_EXPANSION) {
         return Err(BraceError {
@@ -214,9 +210,7 @@ impl Parser<'_> {
         let inner = self.src.get(open + 1..self.pos - 1).unwrap_or_default();
         match parse_range(inner, whole) {
             Ok(Some(range)) => Ok(Node::Range(range)),
-            Ok(None) => {
-                Err(self.error(open, BraceErrorKind::NotAnExpansion { text: quote(whole) }))
-            }
+            Ok(None) => Err(self.error(open, BraceErrorKind::NotAnExpansion { text: quote(whole) })),
             Err(kind) => Err(self.error(open, kind)),
         }
     }
@@ -239,11 +233,7 @@ fn parse_number(s: &str) -> Option<Result<(i64, usize, bool), ()>> {
     // Like bash: only a multi-digit endpoint starting with 0 asks for padding, so
     // `{0..10}` is not padded but `{00..10}` is.
     let padded = digits.len() > 1 && digits.starts_with('0');
-    Some(
-        s.parse::<i64>()
-            .map(|n| (n, s.len(), padded))
-            .map_err(|_| ()),
-    )
+    Some(s.parse::<i64>().map(|n| (n, s.len(), padded)).map_err(|_| ()))
 }
 
 fn single_letter(s: &str) -> Option<u8> {
@@ -315,9 +305,7 @@ fn count_seq(nodes: &[Node]) -> u128 {
 fn count_node(node: &Node) -> u128 {
     match node {
         Node::Lit(_) => 1,
-        Node::Alt(alts) => alts
-            .iter()
-            .fold(0u128, |acc, seq| acc.saturating_add(count_seq(seq))),
+        Node::Alt(alts) => alts.iter().fold(0u128, |acc, seq| acc.saturating_add(count_seq(seq))),
         Node::Range(r) => r.count,
     }
 }
@@ -471,10 +459,7 @@ mod tests {
             ("x{a{1,2}}", 1),
         ] {
             let e = err(p);
-            assert!(
-                matches!(e.kind, BraceErrorKind::NotAnExpansion { .. }),
-                "{p}: {e}"
-            );
+            assert!(matches!(e.kind, BraceErrorKind::NotAnExpansion { .. }), "{p}: {e}");
             assert_eq!(e.offset, at, "{p}");
             assert!(e.to_string().contains(r"\{"), "{e}");
         }
@@ -493,37 +478,22 @@ mod tests {
 
     #[test]
     fn bad_ranges() {
-        assert!(matches!(
-            err("{1..9..0}").kind,
-            BraceErrorKind::ZeroStep { .. }
-        ));
+        assert!(matches!(err("{1..9..0}").kind, BraceErrorKind::ZeroStep { .. }));
         assert!(matches!(
             err("{0..99999999999999999999}").kind,
             BraceErrorKind::NumberOutOfRange { .. }
         ));
-        assert!(matches!(
-            err("{a..Z}").kind,
-            BraceErrorKind::MixedCaseRange { .. }
-        ));
+        assert!(matches!(err("{a..Z}").kind, BraceErrorKind::MixedCaseRange { .. }));
     }
 
     #[test]
     fn expansion_is_capped_before_allocating() {
         assert_eq!(ok("{1..5000000}").len(), 5_000_000);
-        assert_eq!(
-            err("{0..5000000}").kind,
-            BraceErrorKind::TooMany { count: 5_000_001 }
-        );
+        assert_eq!(err("{0..5000000}").kind, BraceErrorKind::TooMany { count: 5_000_001 });
         // Would be 2^64 results if it were materialised.
         let huge = "{-9223372036854775808..9223372036854775807}".repeat(3);
-        assert_eq!(
-            err(&huge).kind,
-            BraceErrorKind::TooMany { count: u128::MAX }
-        );
-        assert!(matches!(
-            err(&"{a,b}".repeat(40)).kind,
-            BraceErrorKind::TooMany { .. }
-        ));
+        assert_eq!(err(&huge).kind, BraceErrorKind::TooMany { count: u128::MAX });
+        assert!(matches!(err(&"{a,b}".repeat(40)).kind, BraceErrorKind::TooMany { .. }));
     }
 
     #[test]

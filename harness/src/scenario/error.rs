@@ -17,10 +17,7 @@ pub enum ScenarioError {
     /// The scenario file itself could not be read. The I/O error is in the message
     /// rather than the error chain so that it is printed exactly once.
     #[error("{}: cannot read scenario file: {error}", path.display())]
-    Io {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    Io { path: PathBuf, error: std::io::Error },
 }
 
 impl ScenarioError {

@@ -15,8 +15,8 @@ use toml::Spanned;
 use super::brace::expand_braces;
 use super::error::ScenarioError;
 use super::model::{
-    BucketPolicySpec, BucketSpec, ConnectionSpec, FaultsSpec, IdentitySpec, ObjectSource,
-    ObjectSpec, PlatformSpec, Scenario,
+    BucketPolicySpec, BucketSpec, ConnectionSpec, FaultsSpec, IdentitySpec, ObjectSource, ObjectSpec, PlatformSpec,
+    Scenario,
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name};
 
@@ -236,11 +236,7 @@ impl<'a> Loader<'a> {
         })
     }
 
-    fn non_empty(
-        &self,
-        value: Option<Spanned<String>>,
-        field: &str,
-    ) -> Result<Option<String>, ScenarioError> {
+    fn non_empty(&self, value: Option<Spanned<String>>, field: &str) -> Result<Option<String>, ScenarioError> {
         match value {
             Some(v) if v.get_ref().is_empty() => {
                 Err(self.error(v.span().start, format!("`{field}` must not be empty")))
@@ -250,8 +246,7 @@ impl<'a> Loader<'a> {
     }
 
     fn bucket(&mut self, raw: RawBucket) -> Result<BucketSpec, ScenarioError> {
-        validate_bucket_name(raw.name.get_ref())
-            .map_err(|m| self.error(raw.name.span().start, m))?;
+        validate_bucket_name(raw.name.get_ref()).map_err(|m| self.error(raw.name.span().start, m))?;
         if !is_region_like(raw.region.get_ref()) {
             return Err(self.error(
                 raw.region.span().start,
@@ -261,8 +256,7 @@ impl<'a> Loader<'a> {
                 ),
             ));
         }
-        validate_account_id(raw.owner.get_ref())
-            .map_err(|m| self.error(raw.owner.span().start, m))?;
+        validate_account_id(raw.owner.get_ref()).map_err(|m| self.error(raw.owner.span().start, m))?;
         let policy = match &raw.policy {
             None => BucketPolicySpec::None,
             Some(p) => self.bucket_policy(p)?,
@@ -280,22 +274,15 @@ impl<'a> Loader<'a> {
         })
     }
 
-    fn bucket_policy(
-        &mut self,
-        value: &Spanned<toml::Value>,
-    ) -> Result<BucketPolicySpec, ScenarioError> {
+    fn bucket_policy(&mut self, value: &Spanned<toml::Value>) -> Result<BucketPolicySpec, ScenarioError> {
         const FORMS: &str = "expected \"generated\", \"none\", an inline JSON policy string \
                              (starting with `{`) or { file = \"policy.json\" }";
         let at = value.span().start;
         match value.get_ref() {
             toml::Value::String(s) if s == "generated" => Ok(BucketPolicySpec::Generated),
             toml::Value::String(s) if s == "none" => Ok(BucketPolicySpec::None),
-            toml::Value::String(s) if s.trim_start().starts_with('{') => {
-                Ok(BucketPolicySpec::Json(s.clone()))
-            }
-            toml::Value::String(s) => {
-                Err(self.error(at, format!("unknown bucket policy `{s}`; {FORMS}")))
-            }
+            toml::Value::String(s) if s.trim_start().starts_with('{') => Ok(BucketPolicySpec::Json(s.clone())),
+            toml::Value::String(s) => Err(self.error(at, format!("unknown bucket policy `{s}`; {FORMS}"))),
             toml::Value::Table(t) => Ok(BucketPolicySpec::Json(self.policy_file(t, value.span())?)),
             other => Err(self.error(at, format!("found {}; {FORMS}", other.type_str()))),
         }
@@ -319,20 +306,13 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn policy_file(
-        &mut self,
-        table: &toml::Table,
-        span: Range<usize>,
-    ) -> Result<String, ScenarioError> {
+    fn policy_file(&mut self, table: &toml::Table, span: Range<usize>) -> Result<String, ScenarioError> {
         let file = match (table.len(), table.get("file")) {
             (1, Some(toml::Value::String(f))) => f,
             (1, Some(other)) => {
                 return Err(self.error(
                     span.start,
-                    format!(
-                        "policy `file` must be a string path, found {}",
-                        other.type_str()
-                    ),
+                    format!("policy `file` must be a string path, found {}", other.type_str()),
                 ));
             }
             _ => {
@@ -348,12 +328,8 @@ impl<'a> Loader<'a> {
             }
         };
         let path = self.resolve(file, "policy file", span.start)?;
-        std::fs::read_to_string(&path).map_err(|e| {
-            self.error(
-                span.start,
-                format!("cannot read policy file {}: {e}", path.display()),
-            )
-        })
+        std::fs::read_to_string(&path)
+            .map_err(|e| self.error(span.start, format!("cannot read policy file {}: {e}", path.display())))
     }
 
     /// Expands one `[[buckets.objects]]` entry into `out`.
@@ -453,10 +429,10 @@ impl<'a> Loader<'a> {
         if let Some(b) = self.gzipped_files.get(&path) {
             return Ok(ObjectSource::Inline(b.clone()));
         }
-        let bytes = std::fs::read(&path)
-            .map_err(|e| self.error(at, format!("cannot read fixture {}: {e}", path.display())))?;
-        let gz = gzip_bytes(&bytes)
-            .map_err(|e| self.error(at, format!("cannot gzip fixture {}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| self.error(at, format!("cannot read fixture {}: {e}", path.display())))?;
+        let gz =
+            gzip_bytes(&bytes).map_err(|e| self.error(at, format!("cannot gzip fixture {}: {e}", path.display())))?;
         self.gzipped_files.insert(path, gz.clone());
         Ok(ObjectSource::Inline(gz))
     }
@@ -469,9 +445,7 @@ impl<'a> Loader<'a> {
         }
         let local = self.base_dir.join(rel);
         let repo = self.repo_fixtures().map(|dir| dir.join(rel));
-        let found = std::iter::once(&local)
-            .chain(repo.as_ref())
-            .find(|p| p.is_file());
+        let found = std::iter::once(&local).chain(repo.as_ref()).find(|p| p.is_file());
         if let Some(p) = found {
             return std::fs::canonicalize(p)
                 .map_err(|e| self.error(at, format!("cannot open {what} {}: {e}", p.display())));
@@ -495,11 +469,7 @@ impl<'a> Loader<'a> {
     fn repo_fixtures(&mut self) -> Option<&Path> {
         let base = &self.base_dir;
         self.repo_fixtures
-            .get_or_insert_with(|| {
-                base.ancestors()
-                    .map(|d| d.join("fixtures"))
-                    .find(|d| d.is_dir())
-            })
+            .get_or_insert_with(|| base.ancestors().map(|d| d.join("fixtures")).find(|d| d.is_dir()))
             .as_deref()
     }
 
@@ -517,10 +487,7 @@ impl<'a> Loader<'a> {
                 return Err(self.error(i.name.span().start, "identity `name` must not be empty"));
             }
             if !names.insert(name.clone()) {
-                return Err(self.error(
-                    i.name.span().start,
-                    format!("identity `{name}` is defined twice"),
-                ));
+                return Err(self.error(i.name.span().start, format!("identity `{name}` is defined twice")));
             }
             validate_arn(i.arn.get_ref()).map_err(|m| self.error(i.arn.span().start, m))?;
             let access_key = i.access_key.get_ref();
@@ -539,11 +506,7 @@ impl<'a> Loader<'a> {
             if i.secret_key.get_ref().is_empty() {
                 return Err(self.error(i.secret_key.span().start, "`secret_key` must not be empty"));
             }
-            let policy = i
-                .policy
-                .as_ref()
-                .map(|p| self.identity_policy(p))
-                .transpose()?;
+            let policy = i.policy.as_ref().map(|p| self.identity_policy(p)).transpose()?;
             out.push(IdentitySpec {
                 name: i.name.into_inner(),
                 arn: i.arn.into_inner(),
@@ -613,8 +576,8 @@ fn validate_arn(arn: &str) -> Result<(), String> {
 /// the value's start, since mapping through escapes is not worth its complexity.
 fn offset_in_string(text: &str, span: Range<usize>, value: &str, inner: usize) -> usize {
     let raw = text.get(span.clone()).unwrap_or_default();
-    let single_quoted = (raw.starts_with('\'') && !raw.starts_with("'''"))
-        || (raw.starts_with('"') && !raw.starts_with("\"\"\""));
+    let single_quoted =
+        (raw.starts_with('\'') && !raw.starts_with("'''")) || (raw.starts_with('"') && !raw.starts_with("\"\"\""));
     let contents = raw.get(1..raw.len().saturating_sub(1));
     if single_quoted && contents == Some(value) {
         span.start + 1 + inner

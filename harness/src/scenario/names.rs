@@ -31,14 +31,10 @@ pub fn validate_bucket_name(name: &str) -> Result<(), String> {
         ));
     }
     if name.contains("..") {
-        return Err(format!(
-            "bucket name `{name}` must not contain two adjacent dots"
-        ));
+        return Err(format!("bucket name `{name}` must not contain two adjacent dots"));
     }
     if looks_like_ipv4(name) {
-        return Err(format!(
-            "bucket name `{name}` must not be formatted as an IP address"
-        ));
+        return Err(format!("bucket name `{name}` must not be formatted as an IP address"));
     }
     if let Some(p) = RESERVED_PREFIXES.iter().find(|p| name.starts_with(**p)) {
         return Err(format!(
@@ -179,13 +175,7 @@ mod tests {
     #[test]
     fn account_ids() {
         assert!(validate_account_id("111122223333").is_ok());
-        for a in [
-            "",
-            "11112222333",
-            "1111222233334",
-            "11112222333x",
-            "١١١١٢٢٢٢٣٣٣٣",
-        ] {
+        for a in ["", "11112222333", "1111222233334", "11112222333x", "١١١١٢٢٢٢٣٣٣٣"] {
             assert!(validate_account_id(a).is_err(), "{a}");
         }
     }

@@ -40,12 +40,7 @@ const CHUNK: usize = 64 * 1024;
 
 impl Body {
     /// Streams bytes `start..end` of an object of `size` bytes (`end <= size`).
-    pub async fn stream_range(
-        &self,
-        size: u64,
-        start: u64,
-        end: u64,
-    ) -> Result<ByteStream, BodyError> {
+    pub async fn stream_range(&self, size: u64, start: u64, end: u64) -> Result<ByteStream, BodyError> {
         match self {
             Self::Inline(b) => {
                 let slice = b.slice(start as usize..end as usize);

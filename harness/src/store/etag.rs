@@ -48,7 +48,11 @@ pub fn sized_etag(size: u64) -> String {
     let full = zeros_digest(CLI_PART_SIZE);
     let parts = size.div_ceil(CLI_PART_SIZE);
     let rest = size - (parts - 1) * CLI_PART_SIZE;
-    let last = if rest == CLI_PART_SIZE { full } else { zeros_digest(rest) };
+    let last = if rest == CLI_PART_SIZE {
+        full
+    } else {
+        zeros_digest(rest)
+    };
     let mut digests = vec![full; (parts - 1) as usize];
     digests.push(last);
     multipart_etag(&digests)

@@ -210,11 +210,14 @@ mod tests {
     #[test]
     fn multi_character_and_unicode_delimiters() {
         let m = map(&["x--y--z", "x--w", "xé1", "xé2é3"]);
-        assert_eq!(names(&list(&m, q("x", Some("--"), None, 100))), ["x--*"]
-            .into_iter()
-            .chain(["xé1", "xé2é3"])
-            .collect::<Vec<_>>());
-        assert_eq!(names(&list(&m, q("x", Some("é"), None, 100))), ["x--w", "x--y--z", "xé*"]);
+        assert_eq!(
+            names(&list(&m, q("x", Some("--"), None, 100))),
+            ["x--*"].into_iter().chain(["xé1", "xé2é3"]).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            names(&list(&m, q("x", Some("é"), None, 100))),
+            ["x--w", "x--y--z", "xé*"]
+        );
     }
 
     /// The reference: filter, group, dedupe, in order, no cleverness.

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use s3_harness::world::{Identity, IdentityKind};
 use s3_connector::iam::Caller;
+use s3_harness::world::{Identity, IdentityKind};
 
 use crate::regions::reqwest_get;
 use crate::support::*;

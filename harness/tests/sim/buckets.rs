@@ -83,13 +83,27 @@ async fn bucket_policy_put_get_delete() {
     let err = c.get_bucket_policy().bucket(BUCKET).send().await.unwrap_err();
     assert_eq!(code(&err), "NoSuchBucketPolicy");
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::sim-bucket/*"}]}"#;
-    c.put_bucket_policy().bucket(BUCKET).policy(policy).send().await.unwrap();
+    c.put_bucket_policy()
+        .bucket(BUCKET)
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
     let got = c.get_bucket_policy().bucket(BUCKET).send().await.unwrap();
     assert_eq!(got.policy(), Some(policy));
-    let err = c.put_bucket_policy().bucket(BUCKET).policy("not json").send().await.unwrap_err();
+    let err = c
+        .put_bucket_policy()
+        .bucket(BUCKET)
+        .policy("not json")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "MalformedPolicy");
     c.delete_bucket_policy().bucket(BUCKET).send().await.unwrap();
-    assert_eq!(code(&c.get_bucket_policy().bucket(BUCKET).send().await.unwrap_err()), "NoSuchBucketPolicy");
+    assert_eq!(
+        code(&c.get_bucket_policy().bucket(BUCKET).send().await.unwrap_err()),
+        "NoSuchBucketPolicy"
+    );
 }
 
 #[tokio::test]

@@ -32,7 +32,13 @@ async fn flat_listing_of_2500_keys_pages_by_1000_with_continuation_tokens() {
     let mut token: Option<String> = None;
     let mut pages = Vec::new();
     loop {
-        let out = c.list_objects_v2().bucket(BUCKET).set_continuation_token(token.clone()).send().await.unwrap();
+        let out = c
+            .list_objects_v2()
+            .bucket(BUCKET)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .unwrap();
         pages.push((out.key_count(), out.is_truncated()));
         got.extend(out.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
         token = out.next_continuation_token().map(str::to_owned);
@@ -40,7 +46,14 @@ async fn flat_listing_of_2500_keys_pages_by_1000_with_continuation_tokens() {
             break;
         }
     }
-    assert_eq!(pages, [(Some(1000), Some(true)), (Some(1000), Some(true)), (Some(500), Some(false))]);
+    assert_eq!(
+        pages,
+        [
+            (Some(1000), Some(true)),
+            (Some(1000), Some(true)),
+            (Some(500), Some(false))
+        ]
+    );
     assert_eq!(got, keys);
     assert_eq!(sim.requests().counts().get("ListObjectsV2"), Some(&3));
 }
@@ -51,7 +64,12 @@ async fn the_sdk_paginator_sees_every_key_once() {
     let mut pages = c.list_objects_v2().bucket(BUCKET).max_keys(333).into_paginator().send();
     let mut got = Vec::new();
     while let Some(page) = pages.next().await {
-        got.extend(page.unwrap().contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        got.extend(
+            page.unwrap()
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned)),
+        );
     }
     assert_eq!(got, keys);
 }
@@ -74,7 +92,11 @@ async fn delimiter_listing_pages_common_prefixes() {
             .unwrap();
         assert!(out.contents().is_empty());
         assert_eq!(out.key_count(), Some(out.common_prefixes().len() as i32));
-        prefixes.extend(out.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
+        prefixes.extend(
+            out.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_owned)),
+        );
         token = out.next_continuation_token().map(str::to_owned);
         if token.is_none() {
             break;
@@ -87,7 +109,13 @@ async fn delimiter_listing_pages_common_prefixes() {
 #[tokio::test]
 async fn start_after_and_max_keys_caps() {
     let (_sim, c, keys) = seeded().await;
-    let out = c.list_objects_v2().bucket(BUCKET).start_after(&keys[2400]).send().await.unwrap();
+    let out = c
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .start_after(&keys[2400])
+        .send()
+        .await
+        .unwrap();
     let got: Vec<&str> = out.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(got, keys[2401..].iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.start_after(), Some(keys[2400].as_str()));
@@ -102,7 +130,13 @@ async fn start_after_and_max_keys_caps() {
 #[tokio::test]
 async fn bad_continuation_token_is_invalid_argument() {
     let (_sim, c, _) = seeded().await;
-    let err = c.list_objects_v2().bucket(BUCKET).continuation_token("!!").send().await.unwrap_err();
+    let err = c
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .continuation_token("!!")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "InvalidArgument");
 }
 
@@ -118,9 +152,26 @@ async fn list_objects_v1_markers() {
     let out = c.list_objects().bucket(BUCKET).marker(&last).send().await.unwrap();
     assert_eq!(out.contents().first().and_then(|o| o.key()), Some(keys[1000].as_str()));
     // With a delimiter, NextMarker is the last common prefix.
-    let out = c.list_objects().bucket(BUCKET).prefix("t/").delimiter("/").max_keys(10).send().await.unwrap();
+    let out = c
+        .list_objects()
+        .bucket(BUCKET)
+        .prefix("t/")
+        .delimiter("/")
+        .max_keys(10)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.next_marker(), Some("t/dir09/"));
-    let out = c.list_objects().bucket(BUCKET).prefix("t/").delimiter("/").marker("t/dir09/").max_keys(10).send().await.unwrap();
+    let out = c
+        .list_objects()
+        .bucket(BUCKET)
+        .prefix("t/")
+        .delimiter("/")
+        .marker("t/dir09/")
+        .max_keys(10)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.common_prefixes().first().and_then(|p| p.prefix()), Some("t/dir10/"));
 }
 
@@ -136,7 +187,14 @@ async fn a_and_a_slash_b_coexist() {
     let prefixes: Vec<&str> = out.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
     assert_eq!(keys, ["a"]);
     assert_eq!(prefixes, ["a/"]);
-    let out = c.list_objects_v2().bucket(BUCKET).prefix("a/").delimiter("/").send().await.unwrap();
+    let out = c
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .prefix("a/")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
     let keys: Vec<&str> = out.contents().iter().filter_map(|o| o.key()).collect();
     let prefixes: Vec<&str> = out.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
     assert_eq!(keys, ["a/", "a/b"]);

@@ -24,7 +24,10 @@ async fn put_get_head_delete_round_trip_with_md5_etag() {
     let head = c.head_object().bucket(BUCKET).key("a/b.csv").send().await.unwrap();
     assert_eq!(head.content_length(), Some(5));
     assert_eq!(head.content_type(), Some("text/csv"));
-    assert_eq!(head.metadata().and_then(|m| m.get("origin")).map(String::as_str), Some("test"));
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("origin")).map(String::as_str),
+        Some("test")
+    );
     assert!(head.last_modified().is_some());
     c.delete_object().bucket(BUCKET).key("a/b.csv").send().await.unwrap();
     let err = c.get_object().bucket(BUCKET).key("a/b.csv").send().await.unwrap_err();
@@ -124,10 +127,18 @@ async fn odd_keys_round_trip_through_put_list_get() {
     assert!(encoded.contains(&"with+space/a+b.csv".to_owned()), "{encoded:?}");
     assert!(encoded.contains(&"plus%2Bsign".to_owned()), "{encoded:?}");
     assert!(encoded.contains(&"percent%2520literal".to_owned()), "{encoded:?}");
-    assert!(encoded.contains(&"unicode/caf%C3%A9/%E6%97%A5%E6%9C%AC.csv".to_owned()), "{encoded:?}");
+    assert!(
+        encoded.contains(&"unicode/caf%C3%A9/%E6%97%A5%E6%9C%AC.csv".to_owned()),
+        "{encoded:?}"
+    );
     let decoded: Vec<String> = encoded
         .iter()
-        .map(|k| percent_encoding::percent_decode_str(&k.replace('+', " ")).decode_utf8().unwrap().into_owned())
+        .map(|k| {
+            percent_encoding::percent_decode_str(&k.replace('+', " "))
+                .decode_utf8()
+                .unwrap()
+                .into_owned()
+        })
         .collect();
     assert_eq!(decoded, expected);
 }
@@ -144,17 +155,33 @@ async fn every_range_form() {
             out.map(|o| (o.content_range().map(str::to_owned), o.content_length()))
         }
     };
-    assert_eq!(range("bytes=2-5").await.unwrap(), (Some("bytes 2-5/10".into()), Some(4)));
+    assert_eq!(
+        range("bytes=2-5").await.unwrap(),
+        (Some("bytes 2-5/10".into()), Some(4))
+    );
     assert_eq!(range("bytes=7-").await.unwrap(), (Some("bytes 7-9/10".into()), Some(3)));
     assert_eq!(range("bytes=-3").await.unwrap(), (Some("bytes 7-9/10".into()), Some(3)));
     // An end past the object is clamped; a suffix longer than the object is all of it.
-    assert_eq!(range("bytes=8-100").await.unwrap(), (Some("bytes 8-9/10".into()), Some(2)));
-    assert_eq!(range("bytes=-100").await.unwrap(), (Some("bytes 0-9/10".into()), Some(10)));
+    assert_eq!(
+        range("bytes=8-100").await.unwrap(),
+        (Some("bytes 8-9/10".into()), Some(2))
+    );
+    assert_eq!(
+        range("bytes=-100").await.unwrap(),
+        (Some("bytes 0-9/10".into()), Some(10))
+    );
     // A start at or past the end is 416 InvalidRange.
     let err = range("bytes=10-").await.unwrap_err();
     assert_eq!(code(&err), "InvalidRange");
     assert_eq!(status(&err), 416);
-    let body = c.get_object().bucket(BUCKET).key("r").range("bytes=2-5").send().await.unwrap();
+    let body = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("r")
+        .range("bytes=2-5")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(body.body.collect().await.unwrap().into_bytes().as_ref(), b"2345");
 }
 
@@ -163,11 +190,31 @@ async fn copy_object_and_copy_onto_itself() {
     let sim = sim().await;
     let c = owner(&sim);
     put(&c, "src", b"data").await;
-    c.copy_object().bucket(BUCKET).key("dst").copy_source(format!("{BUCKET}/src")).send().await.unwrap();
+    c.copy_object()
+        .bucket(BUCKET)
+        .key("dst")
+        .copy_source(format!("{BUCKET}/src"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(get(&c, "dst").await, b"data");
-    let err = c.copy_object().bucket(BUCKET).key("src").copy_source(format!("{BUCKET}/src")).send().await.unwrap_err();
+    let err = c
+        .copy_object()
+        .bucket(BUCKET)
+        .key("src")
+        .copy_source(format!("{BUCKET}/src"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "InvalidRequest");
-    let err = c.copy_object().bucket(BUCKET).key("d2").copy_source(format!("{BUCKET}/missing")).send().await.unwrap_err();
+    let err = c
+        .copy_object()
+        .bucket(BUCKET)
+        .key("d2")
+        .copy_source(format!("{BUCKET}/missing"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "NoSuchKey");
 }
 
@@ -194,7 +241,13 @@ async fn delete_objects_reports_each_key() {
 async fn multipart_upload_has_a_multipart_etag_and_checks_parts() {
     let sim = sim().await;
     let c = owner(&sim);
-    let up = c.create_multipart_upload().bucket(BUCKET).key("big").send().await.unwrap();
+    let up = c
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("big")
+        .send()
+        .await
+        .unwrap();
     let id = up.upload_id().unwrap().to_owned();
     let p1 = vec![b'a'; 5 * 1024 * 1024];
     let p2 = b"tail".to_vec();
@@ -210,7 +263,12 @@ async fn multipart_upload_has_a_multipart_etag_and_checks_parts() {
             .send()
             .await
             .unwrap();
-        parts.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).build());
+        parts.push(
+            CompletedPart::builder()
+                .part_number(n)
+                .e_tag(out.e_tag().unwrap())
+                .build(),
+        );
     }
     // Out of order is refused.
     let err = c
@@ -218,7 +276,12 @@ async fn multipart_upload_has_a_multipart_etag_and_checks_parts() {
         .bucket(BUCKET)
         .key("big")
         .upload_id(&id)
-        .multipart_upload(CompletedMultipartUpload::builder().parts(parts[1].clone()).parts(parts[0].clone()).build())
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(parts[1].clone())
+                .parts(parts[0].clone())
+                .build(),
+        )
         .send()
         .await
         .unwrap_err();
@@ -242,7 +305,14 @@ async fn multipart_upload_has_a_multipart_etag_and_checks_parts() {
     assert_eq!(body.len(), p1.len() + 4);
     assert!(body.ends_with(b"tail"));
     // The upload is gone.
-    let err = c.abort_multipart_upload().bucket(BUCKET).key("big").upload_id(&id).send().await.unwrap_err();
+    let err = c
+        .abort_multipart_upload()
+        .bucket(BUCKET)
+        .key("big")
+        .upload_id(&id)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "NoSuchUpload");
 }
 
@@ -250,11 +320,34 @@ async fn multipart_upload_has_a_multipart_etag_and_checks_parts() {
 async fn small_non_last_part_is_entity_too_small() {
     let sim = sim().await;
     let c = owner(&sim);
-    let id = c.create_multipart_upload().bucket(BUCKET).key("k").send().await.unwrap().upload_id().unwrap().to_owned();
+    let id = c
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("k")
+        .send()
+        .await
+        .unwrap()
+        .upload_id()
+        .unwrap()
+        .to_owned();
     let mut parts = Vec::new();
     for n in 1..=2 {
-        let out = c.upload_part().bucket(BUCKET).key("k").upload_id(&id).part_number(n).body(ByteStream::from_static(b"xx")).send().await.unwrap();
-        parts.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).build());
+        let out = c
+            .upload_part()
+            .bucket(BUCKET)
+            .key("k")
+            .upload_id(&id)
+            .part_number(n)
+            .body(ByteStream::from_static(b"xx"))
+            .send()
+            .await
+            .unwrap();
+        parts.push(
+            CompletedPart::builder()
+                .part_number(n)
+                .e_tag(out.e_tag().unwrap())
+                .build(),
+        );
     }
     let err = c
         .complete_multipart_upload()

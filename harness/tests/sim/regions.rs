@@ -9,14 +9,23 @@ async fn wrong_signing_region_is_authorization_header_malformed_naming_the_regio
     let err = us.list_objects_v2().bucket(BUCKET).send().await.unwrap_err();
     assert_eq!(code(&err), "AuthorizationHeaderMalformed");
     assert_eq!(status(&err), 400);
-    let msg = err.as_service_error().and_then(|e| aws_sdk_s3::error::ProvideErrorMetadata::message(e)).unwrap();
+    let msg = err
+        .as_service_error()
+        .and_then(|e| aws_sdk_s3::error::ProvideErrorMetadata::message(e))
+        .unwrap();
     assert!(msg.contains("'us-east-1' is wrong; expecting 'eu-west-1'"), "{msg}");
-    let header = err.raw_response().and_then(|r| r.headers().get("x-amz-bucket-region")).map(str::to_owned);
+    let header = err
+        .raw_response()
+        .and_then(|r| r.headers().get("x-amz-bucket-region"))
+        .map(str::to_owned);
     assert_eq!(header.as_deref(), Some("eu-west-1"));
     // HEAD has no body: the region is in the header.
     let err = us.head_bucket().bucket(BUCKET).send().await.unwrap_err();
     assert_eq!(status(&err), 400);
-    let header = err.raw_response().and_then(|r| r.headers().get("x-amz-bucket-region")).map(str::to_owned);
+    let header = err
+        .raw_response()
+        .and_then(|r| r.headers().get("x-amz-bucket-region"))
+        .map(str::to_owned);
     assert_eq!(header.as_deref(), Some("eu-west-1"));
 }
 
@@ -48,7 +57,9 @@ pub async fn raw(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8])
     let uri: hyper::Uri = url.parse().unwrap();
     let host = uri.authority().unwrap().to_string();
     let stream = tokio::net::TcpStream::connect(&host).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .unwrap();
     tokio::spawn(conn);
     let mut req = hyper::Request::builder()
         .method(method)
@@ -57,7 +68,9 @@ pub async fn raw(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8])
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let req = req.body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(body))).unwrap();
+    let req = req
+        .body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(body)))
+        .unwrap();
     let resp = sender.send_request(req).await.unwrap();
     let status = resp.status().as_u16();
     let body = resp.into_body().collect().await.unwrap().to_bytes();

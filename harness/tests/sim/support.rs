@@ -16,7 +16,8 @@ pub async fn sim() -> Simulator {
 }
 
 pub fn owner(sim: &Simulator) -> Client {
-    sim.client(OWNER_ROOT, REGION).expect("the owner's root identity exists")
+    sim.client(OWNER_ROOT, REGION)
+        .expect("the owner's root identity exists")
 }
 
 pub async fn put(c: &Client, key: &str, body: &[u8]) {
