@@ -7,3 +7,4 @@ mod buckets;
 mod listing;
 mod objects;
 mod regions;
+mod world;

@@ -1,0 +1,147 @@
+//! Worlds built from scenario files, served end to end.
+
+use std::path::Path;
+
+use s3_harness::request_log::Decision;
+use s3_harness::scenario::{load_scenario, parse_scenario};
+use s3_harness::store::Body;
+use s3_harness::{Simulator, World};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("harness/ sits in the repository")
+}
+
+#[tokio::test]
+async fn bundled_scenario_builds_its_world() {
+    let scenario = load_scenario(&repo().join("scenarios/valid/daily_csv.toml")).unwrap();
+    let world = World::from_scenario(&scenario).unwrap();
+    {
+        let state = world.store.read();
+        let b = &state.buckets["acme-data"];
+        assert_eq!(b.region, "eu-west-1");
+        assert_eq!(b.owner, "111122223333");
+        // 31 days x 4 parts + _SUCCESS + 7 plain CSVs + 1 sized object.
+        assert_eq!(b.objects.len(), 31 * 4 + 1 + 7 + 1);
+        let policy = b.policy.as_deref().unwrap();
+        assert!(
+            policy.contains("arn:aws:iam::999988887777:role/connector-acme"),
+            "{policy}"
+        );
+        // Every gzipped copy of the fixture shares one buffer.
+        let gz: Vec<_> = b
+            .objects
+            .iter()
+            .filter(|(k, _)| k.as_str().ends_with(".csv.gz"))
+            .map(|(_, o)| match &o.body {
+                Body::Inline(bytes) => bytes.as_ptr(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(gz.len(), 124);
+        assert!(gz.windows(2).all(|w| w[0] == w[1]));
+        let plain = b
+            .objects
+            .iter()
+            .find(|(k, _)| k.as_str().ends_with("part-0.csv"))
+            .map(|(_, o)| o)
+            .unwrap();
+        assert!(matches!(plain.body, Body::File(_)));
+        let fixture = std::fs::read(repo().join("fixtures/users.csv")).unwrap();
+        assert_eq!(plain.size, fixture.len() as u64);
+        assert_eq!(plain.etag, s3_harness::store::etag::md5_hex(&fixture));
+        let huge = b
+            .objects
+            .iter()
+            .find(|(k, _)| k.as_str().ends_with("huge/part-0.parquet"))
+            .unwrap()
+            .1;
+        assert_eq!(huge.size, 5_000_000_000);
+        assert!(huge.etag.ends_with("-597"), "5 GB in 8 MiB parts: {}", huge.etag);
+    }
+    let platform = world.platform_identity().unwrap();
+    assert_eq!(platform.access_key, "AKIAPLATFORMREADER01");
+    assert_eq!(
+        platform.caller.arn(),
+        "arn:aws:sts::999988887777:assumed-role/connector-acme/s3-connector"
+    );
+}
+
+#[tokio::test]
+async fn fixture_bytes_are_served_and_sized_objects_read_as_zeros() {
+    let scenario = load_scenario(&repo().join("scenarios/valid/daily_csv.toml")).unwrap();
+    let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
+        .await
+        .unwrap();
+    let c = sim.client("root-111122223333", "eu-west-1").unwrap();
+    let body = c
+        .get_object()
+        .bucket("acme-data")
+        .key("data/audiences/clicks/date=2025-01-03/part-0.csv")
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert_eq!(body.as_ref(), std::fs::read(repo().join("fixtures/users.csv")).unwrap());
+    let tail = c
+        .get_object()
+        .bucket("acme-data")
+        .key("data/audiences/huge/part-0.parquet")
+        .range("bytes=-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.content_range(), Some("bytes 4999999992-4999999999/5000000000"));
+    assert_eq!(tail.body.collect().await.unwrap().into_bytes().as_ref(), [0u8; 8]);
+}
+
+/// Until the IAM engine lands, the platform reader is denied even by a policy that
+/// grants it access; the log says why.
+#[tokio::test]
+async fn the_interim_authorizer_denies_the_platform_and_says_why() {
+    let scenario = load_scenario(&repo().join("scenarios/valid/daily_csv.toml")).unwrap();
+    let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
+        .await
+        .unwrap();
+    let c = sim.platform_client().unwrap();
+    let err = c.list_objects_v2().bucket("acme-data").send().await.unwrap_err();
+    assert_eq!(crate::support::code(&err), "AccessDenied");
+    let record = sim.requests().snapshot().pop().unwrap();
+    assert_eq!(record.decision, Some(Decision::Deny));
+    assert_eq!(
+        record.principal.as_deref(),
+        Some("arn:aws:sts::999988887777:assumed-role/connector-acme/s3-connector")
+    );
+    assert!(record.reason.unwrap().contains("does not own bucket acme-data"));
+}
+
+#[tokio::test]
+async fn injected_faults_answer_retryable_errors_and_are_logged() {
+    let text = r#"
+description = "every request fails"
+[[buckets]]
+name = "b-faults"
+region = "us-east-1"
+owner = "111122223333"
+[faults]
+error_rate = 1.0
+seed = 3
+"#;
+    let scenario = parse_scenario(Path::new("inline.toml"), text).unwrap();
+    let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
+        .await
+        .unwrap();
+    let c = sim.client("root-111122223333", "us-east-1").unwrap();
+    let err = c.list_objects_v2().bucket("b-faults").send().await.unwrap_err();
+    let code = crate::support::code(&err);
+    assert!(code == "SlowDown" || code == "InternalError", "{code}");
+    let records = sim.requests().snapshot();
+    // The SDK's standard retry mode makes 3 attempts; every one was answered by the fault layer.
+    assert_eq!(records.len(), 3);
+    assert!(records.iter().all(|r| r.injected_fault && r.status >= 500));
+}
