@@ -22,6 +22,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Load scenario files (or every `*.toml` under folders) and summarise each
+    /// world; exits 1 if any file cannot be loaded.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Serve one scenario's world as an S3 endpoint until interrupted.
     Serve {
         /// The scenario file.
@@ -51,6 +57,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve { path, addr } => serve(&path, addr).await,
+            Command::Check { paths } => check(&paths),
         }
     });
     match result {
@@ -60,6 +67,46 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Loads every scenario and prints one line each: what its world holds, or why it
+/// cannot be loaded.
+fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let files = s3_harness::scenario::discover(paths)?;
+    let mut failed = 0;
+    for file in &files {
+        match load_scenario(file).map_err(anyhow::Error::from).and_then(|s| {
+            let w = World::from_scenario(&s)?;
+            Ok((s, w))
+        }) {
+            Ok((s, world)) => {
+                let state = world.store.read();
+                let objects: usize = state.buckets.values().map(|b| b.objects.len()).sum();
+                let bytes: u64 = state
+                    .buckets
+                    .values()
+                    .flat_map(|b| b.objects.values())
+                    .map(|o| o.size)
+                    .sum();
+                println!(
+                    "ok    {}: {} bucket(s), {objects} object(s), {bytes} byte(s), {} identities: {}",
+                    file.display(),
+                    state.buckets.len(),
+                    world.identities().len(),
+                    s.description
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!("error {e:#}");
+            }
+        }
+    }
+    println!("{} scenario(s) checked, {failed} could not be loaded", files.len());
+    if failed > 0 {
+        anyhow::bail!("{failed} scenario file(s) could not be loaded");
+    }
+    Ok(())
 }
 
 async fn serve(path: &std::path::Path, addr: SocketAddr) -> anyhow::Result<()> {

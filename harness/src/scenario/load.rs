@@ -20,9 +20,7 @@ use super::model::{
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name};
 
-/// S3's limit on a key's UTF-8 length:
-/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html>.
-pub const MAX_KEY_BYTES: usize = 1024;
+pub use crate::store::MAX_KEY_BYTES;
 
 /// Reads and loads the scenario at `path`.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {

@@ -2,12 +2,14 @@
 //! typed, and optional simulator behaviour, loaded from TOML with precise errors.
 
 mod brace;
+mod discover;
 mod error;
 mod load;
 mod model;
 pub mod names;
 
 pub use brace::{BraceError, BraceErrorKind, MAX_EXPANSION, expand_braces};
+pub use discover::discover;
 pub use error::ScenarioError;
 pub use load::{MAX_KEY_BYTES, load_scenario, parse_scenario};
 pub use model::*;
