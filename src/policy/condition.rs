@@ -1,0 +1,1 @@
+//! Condition operators (placeholder until written).

@@ -1,0 +1,90 @@
+//! The request context: condition keys and their values, looked up case-insensitively
+//! as IAM does (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html>:
+//! "Condition key names are not case-sensitive").
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Condition keys of one request. A key may carry several values (multivalued keys
+/// such as `aws:TagKeys`); a key absent from the request is absent here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    /// Lower-cased key -> (key as first given, values).
+    entries: BTreeMap<String, (String, Vec<String>)>,
+}
+
+impl Context {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a single-valued key, replacing what it held.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.insert_all(key, vec![value.into()]);
+    }
+
+    /// Sets a key to several values, replacing what it held.
+    pub fn insert_all(&mut self, key: impl Into<String>, values: Vec<String>) {
+        let key = key.into();
+        self.entries.insert(key.to_ascii_lowercase(), (key, values));
+    }
+
+    /// A builder-style [`Context::insert`].
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    pub fn remove(&mut self, key: &str) {
+        self.entries.remove(&key.to_ascii_lowercase());
+    }
+
+    /// The values of `key`, whatever its case; `None` when the request lacks it.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.entries.get(&key.to_ascii_lowercase()).map(|(_, v)| v.as_slice())
+    }
+
+    /// The single value of `key` (the first, for a multivalued key).
+    pub fn first(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.entries.contains_key(&key.to_ascii_lowercase())
+    }
+
+    /// Keys (as first given) and values, in lower-cased key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.entries.values().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+}
+
+/// The policy language version, which decides whether `${...}` is a variable
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Version {
+    /// `2012-10-17`: policy variables are substituted.
+    V2012_10_17,
+    /// `2008-10-17`, or no `Version` at all: `${...}` is literal text.
+    V2008_10_17,
+}
+
+impl Version {
+    pub fn variables_enabled(self) -> bool {
+        self == Self::V2012_10_17
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive() {
+        let c = Context::new().with("aws:SourceIp", "127.0.0.1");
+        assert_eq!(c.first("AWS:SOURCEIP"), Some("127.0.0.1"));
+        assert!(c.contains("aws:sourceip"));
+        assert_eq!(c.iter().next().map(|(k, _)| k), Some("aws:SourceIp"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Wildcard patterns (placeholder until written).

@@ -1,0 +1,1 @@
+//! Policy variables (placeholder until written).
