@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Real-client compatibility tests: the aws CLI (v1) and boto3 against `s3-harness serve`.
+#
+#   bash tests/clients/run.sh
+#
+# Needs python3 (3.11) with pip reaching PyPI (its venv module when present, otherwise
+# virtualenv is fetched from PyPI), and cargo unless S3_HARNESS_BIN names a built binary.
+# Environment knobs:
+#   CLIENTS_VENV      venv to create/reuse (default target/clients-venv)
+#   S3_HARNESS_BIN    use this s3-harness binary instead of `cargo build -p s3-harness`
+#   PYTHON            interpreter the venv is made from (default python3)
+# Exit status: 0 when every check passed, non-zero otherwise. The last line of the test
+# script's output is `N passed, M failed`.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+venv="${CLIENTS_VENV:-target/clients-venv}"
+python="${PYTHON:-python3}"
+req="$here/requirements.txt"
+world="$here/world.toml"
+start_timeout=20
+
+log() { printf 'clients: %s\n' "$*" >&2; }
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+# --- venv with the pinned clients --------------------------------------------------------
+# The stamp holds a hash of the requirements and the interpreter: when either changes the
+# venv is rebuilt from scratch, otherwise it is reused without asking pip anything.
+case "$venv" in /*) ;; *) venv="$root/$venv" ;; esac
+req_hash="$( (cat "$req"; "$python" -c 'import sys; print(sys.executable, sys.version)') | sha256sum | cut -d' ' -f1)"
+stamp="$venv/.requirements.sha256"
+
+make_venv() {
+    if [[ -e "$venv" && ! -f "$venv/pyvenv.cfg" && -n "$(ls -A "$venv" 2>/dev/null)" ]]; then
+        log "$venv exists and is not a venv; not replacing it (set CLIENTS_VENV elsewhere)"
+        exit 1
+    fi
+    rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")"
+    # Debian's python3 without the python3-venv package has no ensurepip: then take
+    # virtualenv from PyPI into a scratch folder (--target is allowed on an
+    # externally-managed interpreter) and let it seed pip.
+    if "$python" -c 'import ensurepip, venv' 2>/dev/null && "$python" -m venv "$venv"; then
+        return
+    fi
+    log "python -m venv unavailable; using virtualenv from PyPI"
+    rm -rf "$venv"
+    local tools
+    tools="$(mktemp -d "${TMPDIR:-/tmp}/clients-virtualenv.XXXXXX")"
+    "$python" -m pip install --quiet --disable-pip-version-check --no-input --target "$tools" 'virtualenv>=20,<21'
+    PYTHONPATH="$tools" "$python" -m virtualenv --quiet "$venv"
+    rm -rf "$tools"
+}
+
+if [[ "$(cat "$stamp" 2>/dev/null || true)" == "$req_hash" ]] && "$venv/bin/python" -c 'import boto3, awscli' 2>/dev/null; then
+    log "reusing venv $venv"
+else
+    log "creating venv $venv and installing $(grep -cv '^[[:space:]]*\(#\|$\)' "$req") pinned packages"
+    make_venv
+    "$venv/bin/python" -m pip install --quiet --no-input \
+        --require-virtualenv -r "$req"
+    echo "$req_hash" >"$stamp"
+fi
+
+# --- the simulator ----------------------------------------------------------------------
+if [[ -n "${S3_HARNESS_BIN:-}" ]]; then
+    bin="$S3_HARNESS_BIN"
+else
+    log "building s3-harness"
+    cargo build --quiet -p s3-harness
+    bin="${CARGO_TARGET_DIR:-target}/debug/s3-harness"
+fi
+[[ -x "$bin" ]] || { log "no s3-harness binary at $bin"; exit 1; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/s3-clients.XXXXXX")"
+server_pid=""
+tests_pid=""
+cleanup() {
+    if [[ -n "$tests_pid" ]] && kill -0 "$tests_pid" 2>/dev/null; then
+        kill -TERM "$tests_pid" 2>/dev/null || true
+        wait "$tests_pid" 2>/dev/null || true
+    fi
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+: >"$work/serve.out"
+: >"$work/serve.err"
+NO_COLOR=1 "$bin" serve "$world" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+server_pid=$!
+
+endpoint=""
+deadline=$((SECONDS + start_timeout))
+while [[ -z "$endpoint" ]]; do
+    endpoint="$(sed -n 's/^endpoint: \(http:\/\/127\.0\.0\.1:[0-9][0-9]*\)$/\1/p' "$work/serve.out" | head -n1 || true)"
+    [[ -n "$endpoint" ]] && break
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        log "s3-harness serve exited before printing its endpoint:"
+        cat "$work/serve.out" "$work/serve.err" >&2
+        exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+        log "no endpoint line from s3-harness serve within ${start_timeout}s:"
+        cat "$work/serve.out" "$work/serve.err" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+log "serving $world at $endpoint (pid $server_pid)"
+
+# --- the checks ---------------------------------------------------------------------------
+owner=111122223333
+status=0
+# The clients talk to 127.0.0.1 only: no proxy (pip above keeps the machine's settings).
+env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
+    -u no_proxy -u NO_PROXY \
+    -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 \
+    PATH="$venv/bin:$PATH" \
+    VIRTUAL_ENV="$venv" \
+    AWS_ACCESS_KEY_ID="AKIAROOT$owner" \
+    AWS_SECRET_ACCESS_KEY="root-secret-$owner" \
+    AWS_DEFAULT_REGION=eu-west-1 \
+    AWS_REGION=eu-west-1 \
+    AWS_CONFIG_FILE=/dev/null \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+    AWS_EC2_METADATA_DISABLED=true \
+    AWS_PAGER= \
+    PYTHONUTF8=1 \
+    CLIENTS_SUMMARY_FILE="$work/summary" \
+    timeout 180 "$venv/bin/python" "$here/test_clients.py" "$endpoint" &
+# In the background so that a signal to this script runs its trap at once, not after the
+# checks end; the trap stops them and the server.
+tests_pid=$!
+wait "$tests_pid" || status=$?
+tests_pid=""
+
+if ((status != 0)); then
+    log "checks failed (exit $status); the last of the server's log:"
+    tail -n 40 "$work/serve.err" >&2 || true
+    # Close on the summary again, or say why there is none (e.g. the 180 s timeout: 124).
+    if [[ -s "$work/summary" ]]; then
+        echo "clients: $(cat "$work/summary")"
+    else
+        log "the checks did not finish"
+    fi
+fi
+exit "$status"

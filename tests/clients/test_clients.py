@@ -1,0 +1,572 @@
+#!/usr/bin/env python3
+"""Real-client compatibility checks: the aws CLI (v1) and boto3 against `s3-harness serve`.
+
+Usage: python tests/clients/test_clients.py ENDPOINT
+
+ENDPOINT is what `s3-harness serve tests/clients/world.toml` printed on its first line
+(`endpoint: http://127.0.0.1:PORT`). tests/clients/run.sh does all of that; run it rather
+than this file unless a server is already up.
+
+Prints one line per check (`PASS name` / `FAIL name: why`) and closes with exactly
+`N passed, M failed`; exits 1 when M > 0. Checks run in the order written: the read-only
+ones first, since later checks upload objects (under `cli/` and `boto/`) that would
+change the listings the first ones compare against the world file.
+"""
+
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+# --- the world (tests/clients/world.toml) ------------------------------------------------
+
+BUCKET = "compat-bucket"
+REGION = "eu-west-1"
+OWNER = "111122223333"
+ACCESS_KEY = os.environ.get("AWS_ACCESS_KEY_ID") or f"AKIAROOT{OWNER}"
+SECRET_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or f"root-secret-{OWNER}"
+
+README_BODY = b"client compatibility world\n"
+SIZED_KEY = "big/huge.parquet"
+SIZED_LEN = 5_000_000_000
+WORLD_KEYS = sorted(
+    [
+        "readme.txt",
+        "data/users/part-0.csv",
+        "data/users/part-1.csv",
+        "data/users/part-2.csv",
+        "data/with space/file one.csv",
+        "data/with space/nested dir/two.csv",
+        "data/plus+sign/a+b=c.csv",
+        "data/ünïcødé/日本語 ファイル.csv",
+        "logs/2025-01-01.log.gz",
+        SIZED_KEY,
+    ]
+)
+WORLD_TOP_PREFIXES = ["big/", "data/", "logs/"]
+
+# Keys that need escaping in a URL path, each put and got back by boto3.
+ODD_PREFIX = "boto/odd/"
+ODD_KEYS = {
+    "space": ODD_PREFIX + "with space.txt",
+    "plus": ODD_PREFIX + "plus+sign+.txt",
+    "percent": ODD_PREFIX + "percent%20literal%.txt",
+    "hash": ODD_PREFIX + "hash#fragment.txt",
+    "question": ODD_PREFIX + "question?mark=1&x=2.txt",
+    "unicode": ODD_PREFIX + "ünïcødé/日本語 😀.txt",
+    "double slash": ODD_PREFIX + "double//slash//.txt",
+}
+
+MANY_PREFIX = "boto/many/"
+MANY_COUNT = 2500
+
+ENDPOINT = None  # set in main()
+
+# --- a tiny runner -----------------------------------------------------------------------
+
+CHECKS = []
+
+
+def check(name):
+    def register(fn):
+        CHECKS.append((name, fn))
+        return fn
+
+    return register
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(cond, message):
+    if not cond:
+        raise CheckFailed(message)
+
+
+def expect_eq(got, want, what):
+    if got != want:
+        raise CheckFailed(f"{what}: expected {want!r}, got {got!r}")
+
+
+# --- clients ------------------------------------------------------------------------------
+
+
+def client(region=REGION, access_key=ACCESS_KEY, secret_key=SECRET_KEY, attempts=3, pool=10):
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=ENDPOINT,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": attempts, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=30,
+            max_pool_connections=pool,
+        ),
+    )
+
+
+def aws(*args, timeout=90):
+    """Runs `aws --endpoint-url E ARGS...`; returns stdout; raises with stderr on failure."""
+    exe = shutil.which("aws")
+    if exe is None:
+        raise CheckFailed("`aws` is not on PATH")
+    env = dict(os.environ)
+    env.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=env.get("AWS_CONFIG_FILE", os.devnull),
+        AWS_SHARED_CREDENTIALS_FILE=env.get("AWS_SHARED_CREDENTIALS_FILE", os.devnull),
+        AWS_PAGER="",
+        PYTHONUTF8="1",
+        PYTHONIOENCODING="utf-8",
+    )
+    env.pop("AWS_SESSION_TOKEN", None)
+    env.pop("AWS_PROFILE", None)
+    cmd = [exe, "--endpoint-url", ENDPOINT, *args]
+    p = subprocess.run(cmd, env=env, capture_output=True, timeout=timeout)
+    out = p.stdout.decode("utf-8", "replace")
+    if p.returncode != 0:
+        err = p.stderr.decode("utf-8", "replace").strip()
+        raise CheckFailed(f"`aws {' '.join(args)}` exited {p.returncode}: {err[-800:]}")
+    return out
+
+
+def aws_json(*args):
+    return json.loads(aws(*args, "--output", "json"))
+
+
+def ls_lines(out):
+    """Parses `aws s3 ls` output into (prefixes, {key: size})."""
+    prefixes, objects = [], {}
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        stripped = line.strip()
+        if stripped.startswith("PRE "):
+            prefixes.append(stripped[4:])
+            continue
+        # "2025-01-01 00:00:00       1234 key with spaces"
+        parts = line.split(None, 3)
+        expect(len(parts) == 4, f"unparseable `s3 ls` line: {line!r}")
+        objects[parts[3]] = int(parts[2])
+    return prefixes, objects
+
+
+def error_code(fn):
+    """Calls fn; returns the S3 error code it raised, or None when it succeeded."""
+    try:
+        fn()
+    except ClientError as e:
+        return e.response.get("Error", {}).get("Code")
+    return None
+
+
+# --- aws CLI ------------------------------------------------------------------------------
+
+
+def _pins():
+    pins = {}
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "requirements.txt")) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if "==" in line:
+                name, version = line.split("==", 1)
+                pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+@check("the aws CLI and boto3 in use are the pinned versions")
+def _():
+    pins = _pins()
+    out = aws("--version").strip()  # aws-cli/1.45.11 Python/3.11.7 Linux/... botocore/1.43.11
+    fields = dict(f.split("/", 1) for f in out.split() if "/" in f)
+    expect_eq(fields.get("aws-cli"), pins.get("awscli"), f"aws --version ({shutil.which('aws')})")
+    expect_eq(fields.get("botocore"), pins.get("botocore"), "the aws CLI's botocore")
+    expect_eq(boto3.__version__, pins.get("boto3"), "boto3")
+    expect_eq(botocore.__version__, pins.get("botocore"), "botocore")
+    return out
+
+
+@check("aws s3 ls s3://BUCKET/ lists the top-level prefixes and objects")
+def _():
+    prefixes, objects = ls_lines(aws("s3", "ls", f"s3://{BUCKET}/"))
+    expect_eq(sorted(prefixes), WORLD_TOP_PREFIXES, "PRE lines")
+    expect_eq(objects, {"readme.txt": len(README_BODY)}, "top-level objects")
+
+
+@check("aws s3 ls --recursive lists every key, odd ones included, with sizes")
+def _():
+    _, objects = ls_lines(aws("s3", "ls", f"s3://{BUCKET}/", "--recursive"))
+    expect_eq(sorted(objects), WORLD_KEYS, "keys")
+    expect_eq(objects[SIZED_KEY], SIZED_LEN, f"size of {SIZED_KEY}")
+
+
+@check("aws s3api list-objects-v2 --delimiter / returns the CommonPrefixes")
+def _():
+    # --no-paginate: the CLI's auto-pagination merges pages and drops KeyCount.
+    r = aws_json("s3api", "list-objects-v2", "--bucket", BUCKET, "--delimiter", "/", "--no-paginate")
+    got = [p["Prefix"] for p in r.get("CommonPrefixes", [])]
+    expect_eq(got, WORLD_TOP_PREFIXES, "CommonPrefixes")
+    expect_eq([o["Key"] for o in r.get("Contents", [])], ["readme.txt"], "Contents")
+    expect_eq(r.get("KeyCount"), 4, "KeyCount")
+
+
+@check("aws s3api list-objects-v2 --prefix 'data/with space/' --delimiter /")
+def _():
+    r = aws_json(
+        "s3api", "list-objects-v2", "--bucket", BUCKET,
+        "--prefix", "data/with space/", "--delimiter", "/",
+    )
+    expect_eq([o["Key"] for o in r.get("Contents", [])], ["data/with space/file one.csv"], "Contents")
+    expect_eq(
+        [p["Prefix"] for p in r.get("CommonPrefixes", [])],
+        ["data/with space/nested dir/"],
+        "CommonPrefixes",
+    )
+    expect_eq(r.get("Prefix"), "data/with space/", "Prefix echoed")
+
+
+@check("aws s3api list-objects-v2 --prefix 'data/' --delimiter / (unicode and + prefixes)")
+def _():
+    r = aws_json("s3api", "list-objects-v2", "--bucket", BUCKET, "--prefix", "data/", "--delimiter", "/")
+    expect_eq(
+        [p["Prefix"] for p in r.get("CommonPrefixes", [])],
+        ["data/plus+sign/", "data/users/", "data/with space/", "data/ünïcødé/"],
+        "CommonPrefixes",
+    )
+
+
+@check("aws s3api head-object on the sized object shows its ContentLength")
+def _():
+    r = aws_json("s3api", "head-object", "--bucket", BUCKET, "--key", SIZED_KEY)
+    expect_eq(r.get("ContentLength"), SIZED_LEN, "ContentLength")
+
+
+@check("aws s3api get-bucket-location returns the bucket's region")
+def _():
+    r = aws_json("s3api", "get-bucket-location", "--bucket", BUCKET)
+    expect_eq(r.get("LocationConstraint"), REGION, "LocationConstraint")
+
+
+_CP = {}
+
+
+@check("aws s3 cp of a 20 MiB random file up (multipart: ETag has -3 parts)")
+def _():
+    tmp = tempfile.mkdtemp(prefix="s3-clients-")
+    _CP["tmp"] = tmp
+    src = os.path.join(tmp, "up.bin")
+    data = os.urandom(20 * 1024 * 1024)
+    with open(src, "wb") as f:
+        f.write(data)
+    _CP["sha"] = hashlib.sha256(data).hexdigest()
+    key = "cli/random 20MiB.bin"
+    _CP["key"] = key
+    aws("s3", "cp", src, f"s3://{BUCKET}/{key}", "--only-show-errors")
+    r = aws_json("s3api", "head-object", "--bucket", BUCKET, "--key", key)
+    expect_eq(r.get("ContentLength"), len(data), "ContentLength after upload")
+    # The CLI's default multipart threshold and chunk size are 8 MiB: 20 MiB = 3 parts.
+    expect(str(r.get("ETag", "")).strip('"').endswith("-3"), f"ETag {r.get('ETag')!r} is not a 3-part multipart ETag")
+
+
+@check("aws s3 cp of the 20 MiB object back down is byte-identical")
+def _():
+    expect("key" in _CP, "the upload check did not run")
+    dst = os.path.join(_CP["tmp"], "down.bin")
+    try:
+        aws("s3", "cp", f"s3://{BUCKET}/{_CP['key']}", dst, "--only-show-errors")
+        with open(dst, "rb") as f:
+            got = hashlib.sha256(f.read()).hexdigest()
+        expect_eq(got, _CP["sha"], "sha256 of the downloaded file")
+    finally:
+        shutil.rmtree(_CP["tmp"], ignore_errors=True)
+
+
+# --- boto3 --------------------------------------------------------------------------------
+
+for _label, _key in ODD_KEYS.items():
+
+    def _round_trip(key=_key):
+        c = client()
+        body = ("body of " + key).encode("utf-8")
+        c.put_object(Bucket=BUCKET, Key=key, Body=body)
+        r = c.get_object(Bucket=BUCKET, Key=key)
+        expect_eq(r["Body"].read(), body, f"body of {key!r}")
+        h = c.head_object(Bucket=BUCKET, Key=key)
+        expect_eq(h["ContentLength"], len(body), f"ContentLength of {key!r}")
+
+    check(f"boto3 put_object/get_object round trip, key with {_label}: {_key!r}")(_round_trip)
+
+
+@check("boto3 list_objects_v2 under boto/odd/ returns exactly the odd keys")
+def _():
+    r = client().list_objects_v2(Bucket=BUCKET, Prefix=ODD_PREFIX)
+    expect_eq(sorted(o["Key"] for o in r.get("Contents", [])), sorted(ODD_KEYS.values()), "keys")
+
+
+def _listing_with_raw(c, **params):
+    """list_objects_v2 over ODD_PREFIX and data/: (keys, raw XML bodies)."""
+    raw = []
+    c.meta.events.register(
+        "before-parse.s3.ListObjectsV2", lambda response_dict=None, **_: raw.append(response_dict["body"])
+    )
+    keys, echoed = [], []
+    for prefix in (ODD_PREFIX, "data/"):
+        r = c.list_objects_v2(Bucket=BUCKET, Prefix=prefix, **params)
+        echoed.append(r.get("EncodingType"))
+        keys += [o["Key"] for o in r.get("Contents", [])]
+    return keys, echoed, b"".join(raw)
+
+
+def _odd_and_data_keys():
+    return sorted(ODD_KEYS.values()) + [k for k in WORLD_KEYS if k.startswith("data/")]
+
+
+@check("boto3 list_objects_v2 EncodingType='url' given: keys come url-encoded, unquote_plus gives the originals")
+def _():
+    # When the caller passes EncodingType itself, botocore hands the keys back as sent
+    # (it decodes only the encoding it added on its own, see the next check). S3's
+    # encoding is form-style: space -> '+', '+' -> '%2B', '/' kept.
+    from urllib.parse import unquote_plus
+
+    keys, echoed, raw = _listing_with_raw(client(), EncodingType="url")
+    expect_eq(echoed, ["url", "url"], "EncodingType echoed")
+    expect("ünïcødé".encode("utf-8") not in raw, "raw XML carries unencoded unicode keys")
+    expect("boto/odd/with+space.txt" in keys, f"space not encoded as '+': {keys[:8]}")
+    expect("boto/odd/plus%2Bsign%2B.txt" in keys, f"'+' not encoded as %2B: {keys[:8]}")
+    expect_eq([unquote_plus(k) for k in keys], _odd_and_data_keys(), "decoded keys")
+
+
+@check("boto3 list_objects_v2 default (botocore adds encoding-type=url and decodes): keys equal the originals")
+def _():
+    keys, echoed, raw = _listing_with_raw(client())
+    expect_eq(echoed, ["url", "url"], "EncodingType in the response (botocore sets it on the request)")
+    expect("ünïcødé".encode("utf-8") not in raw, "raw XML carries unencoded unicode keys")
+    expect_eq(keys, _odd_and_data_keys(), "decoded keys")
+
+
+@check(f"boto3 list_objects_v2 paginator over {MANY_COUNT} keys: every key once, pages 1000/1000/500")
+def _():
+    c = client(pool=32)
+    keys = [f"{MANY_PREFIX}{i:05d}.txt" for i in range(MANY_COUNT)]
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as ex:
+        list(ex.map(lambda k: c.put_object(Bucket=BUCKET, Key=k, Body=k.encode()), keys))
+    put_s = time.monotonic() - t0
+    pages = list(c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=MANY_PREFIX))
+    counts = [p.get("KeyCount") for p in pages]
+    listed = [o["Key"] for p in pages for o in p.get("Contents", [])]
+    expect_eq(counts, [1000, 1000, 500], "page KeyCounts")
+    expect_eq(len(listed), len(set(listed)), "no key listed twice")
+    expect_eq(listed, keys, "keys in order")
+    expect_eq([p.get("IsTruncated") for p in pages], [True, True, False], "IsTruncated per page")
+    return f"{MANY_COUNT} puts in {put_s:.1f}s"
+
+
+@check("boto3 ranged get_object Range='bytes=2-5' returns 206 and the bytes")
+def _():
+    r = client().get_object(Bucket=BUCKET, Key="readme.txt", Range="bytes=2-5")
+    expect_eq(r["ResponseMetadata"]["HTTPStatusCode"], 206, "status")
+    expect_eq(r["Body"].read(), README_BODY[2:6], "body")
+    expect_eq(r.get("ContentRange"), f"bytes 2-5/{len(README_BODY)}", "ContentRange")
+    expect_eq(r.get("ContentLength"), 4, "ContentLength")
+
+
+@check("boto3 head_bucket succeeds and reports the region")
+def _():
+    r = client().head_bucket(Bucket=BUCKET)
+    expect_eq(r["ResponseMetadata"]["HTTPStatusCode"], 200, "status")
+    expect_eq(r["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region"), REGION, "x-amz-bucket-region")
+
+
+@check("boto3 client with a wrong secret gets SignatureDoesNotMatch")
+def _():
+    c = client(secret_key="not-the-secret", attempts=1)
+    expect_eq(error_code(lambda: c.list_objects_v2(Bucket=BUCKET)), "SignatureDoesNotMatch", "error code")
+
+
+@check("boto3 client with an unknown access key gets InvalidAccessKeyId")
+def _():
+    c = client(access_key="AKIANOBODY0000000000", attempts=1)
+    expect_eq(error_code(lambda: c.get_object(Bucket=BUCKET, Key="readme.txt")), "InvalidAccessKeyId", "error code")
+
+
+@check("boto3 signing for us-east-1 against the eu-west-1 bucket gets AuthorizationHeaderMalformed")
+def _():
+    # botocore's S3RegionRedirector (v2, used with endpoint_url too) re-signs for the right
+    # region only when the AuthorizationHeaderMalformed error body has a <Region> element
+    # (or on 301/307/PermanentRedirect, or a HEAD's bare 400). The simulator's error body
+    # has no <Region>, so the error reaches the caller; real S3 includes
+    # <Region>eu-west-1</Region>, with which botocore would redirect and this call would
+    # succeed. If this check starts failing with "succeeded", the simulator added
+    # <Region>: assert the redirect instead.
+    c = client(region="us-east-1", attempts=1)
+    try:
+        c.get_object(Bucket=BUCKET, Key="readme.txt")
+    except ClientError as e:
+        expect_eq(e.response["Error"].get("Code"), "AuthorizationHeaderMalformed", "error code")
+        expect_eq(e.response["ResponseMetadata"]["HTTPStatusCode"], 400, "status")
+        expect_eq(
+            e.response["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region"), REGION, "x-amz-bucket-region"
+        )
+        return
+    raise CheckFailed("succeeded: botocore redirected to eu-west-1 (see the comment in this check)")
+
+
+@check("boto3 head_object signed for us-east-1 is redirected by botocore and succeeds")
+def _():
+    # A HEAD cannot carry an error body: S3 answers 400 with x-amz-bucket-region, and
+    # botocore's redirector re-signs for that region and retries once.
+    c = client(region="us-east-1", attempts=1)
+    r = c.head_object(Bucket=BUCKET, Key="readme.txt")
+    expect_eq(r["ContentLength"], len(README_BODY), "ContentLength")
+
+
+def _fetch(url):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=30) as resp:
+        return resp.status, resp.read()
+
+
+def _presign_client(version):
+    c = client()
+    if version is None:
+        return c
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=ENDPOINT,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(s3={"addressing_style": "path"}, signature_version=version),
+    )
+
+
+def _presigned_get(key, version=None):
+    url = _presign_client(version).generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=300
+    )
+    return url, _fetch(url)
+
+
+@check("boto3 generate_presigned_url(get_object) (botocore default: SigV2 query) fetched with urllib returns the body")
+def _():
+    # With endpoint_url and no signature_version, botocore presigns S3 URLs the legacy
+    # way (AWSAccessKeyId/Signature/Expires); real S3 still accepts that in eu-west-1.
+    url, (status, body) = _presigned_get("readme.txt")
+    expect_eq(status, 200, "status")
+    expect_eq(body, README_BODY, "body")
+    return "SigV4" if "X-Amz-Signature=" in url else "SigV2 query"
+
+
+@check("boto3 generate_presigned_url(get_object) with signature_version='s3v4' returns the body")
+def _():
+    url, (status, body) = _presigned_get("readme.txt", "s3v4")
+    expect("X-Amz-Signature=" in url and "X-Amz-Credential=" in url, f"not a SigV4 presigned URL: {url}")
+    expect_eq(status, 200, "status")
+    expect_eq(body, README_BODY, "body")
+
+
+@check("boto3 presigned URLs (SigV2 and SigV4) for a unicode key with spaces return the body")
+def _():
+    key = ODD_KEYS["unicode"]
+    for version in (None, "s3v4"):
+        _, (status, body) = _presigned_get(key, version)
+        expect_eq(status, 200, f"status ({version or 'default'})")
+        expect_eq(body, ("body of " + key).encode("utf-8"), f"body ({version or 'default'})")
+
+
+def _expect_refused(url, status, code, what):
+    try:
+        got_status, body = _fetch(url)
+    except urllib.error.HTTPError as e:
+        expect_eq(e.code, status, f"{what}: status")
+        text = e.read().decode("utf-8", "replace")
+        expect(f"<Code>{code}</Code>" in text, f"{what}: expected {code}, error body: {text[:300]}")
+        return
+    raise CheckFailed(f"{what}: fetched with status {got_status}: {body[:80]!r}")
+
+
+@check("presigned URLs (SigV2 and SigV4) with a tampered signature are refused: 403 SignatureDoesNotMatch")
+def _():
+    for version, field in ((None, "Signature="), ("s3v4", "X-Amz-Signature=")):
+        url = _presign_client(version).generate_presigned_url(
+            "get_object", Params={"Bucket": BUCKET, "Key": "readme.txt"}, ExpiresIn=300
+        )
+        i = url.index(field) + len(field)
+        # Swap one character for another valid one (hex for SigV4, base64 for SigV2), so
+        # the URL still parses and only the signature is wrong.
+        bad = url[:i] + ("0" if url[i] != "0" else "1") + url[i + 1 :]
+        _expect_refused(bad, 403, "SignatureDoesNotMatch", version or "SigV2")
+
+
+@check("expired presigned URLs (SigV2 and SigV4) are refused: 403 AccessDenied")
+def _():
+    urls = [
+        (version or "SigV2", _presign_client(version).generate_presigned_url(
+            "get_object", Params={"Bucket": BUCKET, "Key": "readme.txt"}, ExpiresIn=1
+        ))
+        for version in (None, "s3v4")
+    ]
+    time.sleep(2.5)
+    for what, url in urls:
+        _expect_refused(url, 403, "AccessDenied", what)
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def main(argv):
+    global ENDPOINT
+    if len(argv) != 2 or not argv[1].startswith("http"):
+        print("usage: test_clients.py http://127.0.0.1:PORT", file=sys.stderr)
+        return 2
+    ENDPOINT = argv[1].rstrip("/")
+    print(f"endpoint {ENDPOINT}; boto3 {boto3.__version__}, botocore {botocore.__version__}")
+    passed = failed = 0
+    started = time.monotonic()
+    for name, fn in CHECKS:
+        t0 = time.monotonic()
+        try:
+            note = fn()
+        except CheckFailed as e:
+            failed += 1
+            print(f"FAIL {name}: {e}", flush=True)
+        except Exception as e:  # noqa: BLE001 - any crash is this check's failure
+            failed += 1
+            detail = e.response if isinstance(e, ClientError) else ""
+            print(f"FAIL {name}: {type(e).__name__}: {e} {detail}".rstrip(), flush=True)
+            traceback.print_exc(file=sys.stderr)
+        else:
+            passed += 1
+            extra = f" ({note})" if note else ""
+            print(f"PASS {name} [{time.monotonic() - t0:.1f}s]{extra}", flush=True)
+    print(f"# {len(CHECKS)} checks in {time.monotonic() - started:.1f}s", flush=True)
+    summary = f"{passed} passed, {failed} failed"
+    print(summary, flush=True)
+    if os.environ.get("CLIENTS_SUMMARY_FILE"):  # run.sh repeats it after the server's log
+        with open(os.environ["CLIENTS_SUMMARY_FILE"], "w") as f:
+            f.write(summary + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
