@@ -10,13 +10,14 @@ use hyper::Uri;
 use hyper::header::HeaderValue;
 use percent_encoding::percent_decode_str;
 use s3_connector::iam::Caller;
+use s3_connector::policy::ObjectFacts;
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::{S3Error, S3ErrorCode, S3Result, s3_error};
 
 use crate::actions::{ResourceKind, action_for, resource_arn};
 use crate::authz::{AccessRequest, Authorizer, BucketFacts, Verdict};
-use crate::request_log::{Decision, RecordSlot};
+use crate::request_log::RecordSlot;
 use crate::world::World;
 
 /// The connection a request came in on, put in its extensions by the front service.
@@ -24,6 +25,11 @@ use crate::world::World;
 pub struct ConnInfo {
     pub peer: SocketAddr,
 }
+
+/// The request's condition keys, kept in its extensions for operations that authorize
+/// more than one resource.
+#[derive(Debug, Clone, Default)]
+pub struct RequestKeys(pub BTreeMap<String, String>);
 
 /// Looks up secrets for s3s's SigV4 verification.
 pub struct IdentityAuth {
@@ -111,6 +117,7 @@ impl AccessGate {
         &self,
         caller: &Caller,
         action: &'static str,
+        api: &str,
         bucket: &str,
         key: Option<&str>,
         context: BTreeMap<String, String>,
@@ -119,6 +126,7 @@ impl AccessGate {
         let req = AccessRequest {
             caller: caller.clone(),
             action,
+            api: api.to_owned(),
             resource: resource_arn(bucket, key),
             context,
         };
@@ -127,6 +135,15 @@ impl AccessGate {
             name: &b.name,
             owner: &b.owner,
             policy: b.policy.as_deref(),
+            object: key.map(|k| {
+                let o = b.objects.get(k.as_bytes());
+                ObjectFacts {
+                    exists: o.is_some(),
+                    owner_account: o.map(|o| o.owner.clone()),
+                    object_ownership: b.object_ownership,
+                    ..ObjectFacts::default()
+                }
+            }),
         });
         self.authorizer
             .authorize(&req, facts.as_ref(), identity_policy.as_deref())
@@ -283,6 +300,7 @@ impl S3Access for AccessGate {
             }
         }
         let context = request_context(cx, operation, scope.as_ref());
+        cx.extensions_mut().insert(RequestKeys(context.clone()));
         let verdict = match (&bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
                 let key = if kind == ResourceKind::Object {
@@ -290,7 +308,7 @@ impl S3Access for AccessGate {
                 } else {
                     None
                 };
-                self.decide(&caller, action, bucket, key, context)
+                self.decide(&caller, action, operation, bucket, key, context)
             }
             _ => {
                 let resource = match (&bucket, kind) {
@@ -300,6 +318,7 @@ impl S3Access for AccessGate {
                 let req = AccessRequest {
                     caller: caller.clone(),
                     action,
+                    api: operation.to_owned(),
                     resource,
                     context,
                 };
@@ -310,13 +329,27 @@ impl S3Access for AccessGate {
         slot.update(|r| {
             r.decision = Some(verdict.decision);
             r.reason = Some(verdict.reason.clone());
+            r.trace.clone_from(&verdict.trace);
         });
-        match verdict.decision {
-            Decision::Allow => Ok(()),
-            Decision::Deny => {
-                tracing::info!(%caller, action, ?bucket, ?key, reason = %verdict.reason, "access denied");
-                Err(s3_error!(AccessDenied, "Access Denied"))
-            }
+        if verdict.proceeds() {
+            return Ok(());
         }
+        tracing::info!(
+            %caller, action, ?bucket, ?key, reason = %verdict.reason, trace = ?verdict.trace, "access denied"
+        );
+        Err(refusal(&verdict))
+    }
+}
+
+/// The S3 error for a verdict that stops the request.
+pub fn refusal(verdict: &Verdict) -> S3Error {
+    match verdict.code.as_deref() {
+        Some("MethodNotAllowed") => {
+            s3_error!(
+                MethodNotAllowed,
+                "The specified method is not allowed against this resource."
+            )
+        }
+        _ => s3_error!(AccessDenied, "Access Denied"),
     }
 }

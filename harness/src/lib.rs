@@ -10,6 +10,7 @@ pub mod actions;
 pub mod authz;
 pub mod faults;
 pub mod ops;
+pub mod policy_cli;
 pub mod request_log;
 pub mod scenario;
 pub mod serve_banner;

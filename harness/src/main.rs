@@ -21,7 +21,43 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum PolicyCommand {
+    /// Decide one request the way AWS does (CONTRACTS 5); reads JSON from FILE or `-`.
+    Eval {
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Print the bucket policy the connection form shows (CONTRACTS 6).
+    Generate {
+        #[arg(long)]
+        bucket: String,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Check a pasted bucket policy against what the connection needs; exits 1 when
+    /// it falls short.
+    Check {
+        #[arg(long)]
+        bucket: String,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        role: String,
+        /// The schema prefix the connection reads.
+        #[arg(long, default_value = "")]
+        prefix: String,
+        /// The policy JSON file (`-` for standard input).
+        policy: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
+    /// The IAM policy engine: evaluate, generate and check bucket policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Load scenario files (or every `*.toml` under folders) and summarise each
     /// world; exits 1 if any file cannot be loaded.
     Check {
@@ -56,6 +92,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Policy(cmd) => policy(cmd),
             Command::Serve { path, addr } => serve(&path, addr).await,
             Command::Check { paths } => check(&paths),
         }
@@ -65,6 +102,61 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
+        }
+    }
+}
+
+fn read_input(file: &str) -> anyhow::Result<String> {
+    if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading standard input")?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {file}"))
+    }
+}
+
+fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
+    match cmd {
+        PolicyCommand::Eval { file } => {
+            let input = read_input(&file)?;
+            match s3_harness::policy_cli::eval(&input) {
+                Ok(v) => {
+                    println!("{v}");
+                    Ok(())
+                }
+                Err(e) => {
+                    println!("{}", e.to_json());
+                    anyhow::bail!("{e}")
+                }
+            }
+        }
+        PolicyCommand::Generate { bucket, account, role } => {
+            let p = s3_connector::policy::generated_policy(&bucket, &account, &role);
+            println!("{}", serde_json::to_string_pretty(&p)?);
+            Ok(())
+        }
+        PolicyCommand::Check {
+            bucket,
+            account,
+            role,
+            prefix,
+            policy,
+        } => {
+            let text = read_input(&policy)?;
+            let needs = s3_connector::policy::check::ConnectionNeeds {
+                bucket: &bucket,
+                account: &account,
+                role: &role,
+                prefix: &prefix,
+            };
+            let (report, ok) = s3_harness::policy_cli::check(&text, &needs);
+            print!("{report}");
+            if ok {
+                Ok(())
+            } else {
+                anyhow::bail!("the policy does not give the connection what it needs")
+            }
         }
     }
 }
@@ -95,6 +187,12 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
                     world.identities().len(),
                     s.description
                 );
+                for r in &world.rejected_policies {
+                    println!(
+                        "      bucket {}: PutBucketPolicy refuses the policy: MalformedPolicy: {}",
+                        r.bucket, r.error
+                    );
+                }
             }
             Err(e) => {
                 failed += 1;

@@ -18,7 +18,6 @@ use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::access::AccessGate;
-use crate::request_log::Decision;
 use crate::store::listing::{self, Entry, ListQuery};
 use crate::store::{Bucket, DEFAULT_CONTENT_TYPE, ObjKey, Object, Part, State, Upload, etag, now};
 
@@ -598,6 +597,12 @@ impl S3 for SimS3 {
         let caller = self
             .gate
             .caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        let keys = req
+            .extensions
+            .get::<crate::access::RequestKeys>()
+            .cloned()
+            .unwrap_or_default()
+            .0;
         let quiet = input.delete.quiet == Some(true);
         let mut deleted = Vec::new();
         let mut errors = Vec::new();
@@ -605,11 +610,12 @@ impl S3 for SimS3 {
             let verdict = self.gate.decide(
                 &caller,
                 "s3:DeleteObject",
+                "DeleteObjects",
                 &input.bucket,
                 Some(&id.key),
-                BTreeMap::new(),
+                keys.clone(),
             );
-            if verdict.decision == Decision::Deny {
+            if !verdict.proceeds() {
                 errors.push(s3s::dto::Error {
                     code: Some("AccessDenied".to_owned()),
                     key: Some(id.key),
@@ -639,6 +645,12 @@ impl S3 for SimS3 {
         let caller = self
             .gate
             .caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        let keys = req
+            .extensions
+            .get::<crate::access::RequestKeys>()
+            .cloned()
+            .unwrap_or_default()
+            .0;
         let input = req.input;
         let CopySource::Bucket {
             bucket: src_bucket,
@@ -658,9 +670,9 @@ impl S3 for SimS3 {
         };
         let verdict = self
             .gate
-            .decide(&caller, "s3:GetObject", src_bucket, Some(src_key), BTreeMap::new());
-        if verdict.decision == Decision::Deny {
-            return Err(s3_error!(AccessDenied, "Access Denied"));
+            .decide(&caller, "s3:GetObject", "CopyObject", src_bucket, Some(src_key), keys);
+        if !verdict.proceeds() {
+            return Err(crate::access::refusal(&verdict));
         }
         let src = src.ok_or_else(no_such_key)?;
         let replace = input
@@ -871,14 +883,8 @@ impl S3 for SimS3 {
         req: S3Request<PutBucketPolicyInput>,
     ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
         let policy = req.input.policy;
-        // The full grammar is the IAM engine's; JSON-ness is checked here so that what
-        // is stored is at least a document (S3's message for non-JSON policies).
-        if !policy.trim_start().starts_with('{') || serde_json::from_str::<serde_json::Value>(&policy).is_err() {
-            return Err(s3_error!(
-                MalformedPolicy,
-                "Policies must be valid JSON and the first byte must be '{{'"
-            ));
-        }
+        s3_connector::policy::parse_policy(&policy, s3_connector::policy::PolicyKind::Bucket(&req.input.bucket))
+            .map_err(|e| s3_error!(MalformedPolicy, "{e}"))?;
         let mut state = self.store().write();
         bucket_mut(&mut state, &req.input.bucket)?.policy = Some(policy);
         Ok(S3Response::new(PutBucketPolicyOutput::default()))

@@ -30,6 +30,9 @@ pub struct RequestRecord {
     pub decision: Option<Decision>,
     /// Why authorization decided as it did.
     pub reason: Option<String>,
+    /// Each policy statement evaluated and its verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<String>,
     pub status: u16,
     /// The S3 error code of an error answer.
     pub error_code: Option<String>,

@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::access::{AccessGate, ConnInfo, CredentialScope, IdentityAuth};
-use crate::authz::{Authorizer, OwnerOnly};
+use crate::authz::{Authorizer, PolicyAuthorizer};
 use crate::faults::{FaultConfig, Faults};
 use crate::ops::SimS3;
 use crate::request_log::{RecordSlot, RequestLog, RequestRecord};
@@ -42,7 +42,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            authorizer: Arc::new(OwnerOnly),
+            authorizer: Arc::new(PolicyAuthorizer::default()),
             faults: None,
             grace: Duration::from_secs(2),
         }

@@ -113,6 +113,12 @@ pub enum WorldError {
         #[source]
         source: crate::store::KeyError,
     },
+    #[error("identity `{name}`: IAM refuses its policy: {source}")]
+    IdentityPolicy {
+        name: String,
+        #[source]
+        source: s3_connector::policy::PolicyError,
+    },
     #[error("fixture {path} cannot be read: {source}")]
     Fixture {
         path: PathBuf,
@@ -130,6 +136,16 @@ pub struct World {
     pub connection: Option<ConnectionSpec>,
     pub platform: Option<PlatformSpec>,
     pub faults: Option<FaultsSpec>,
+    /// Bucket policies the scenario gives that S3's PutBucketPolicy refuses: the
+    /// bucket is left without a policy, as it would be after the console's save failed.
+    pub rejected_policies: Vec<RejectedPolicy>,
+}
+
+/// A bucket policy PutBucketPolicy refused.
+#[derive(Debug, Clone)]
+pub struct RejectedPolicy {
+    pub bucket: String,
+    pub error: s3_connector::policy::PolicyError,
 }
 
 impl Default for World {
@@ -148,11 +164,20 @@ impl World {
             connection: None,
             platform: None,
             faults: None,
+            rejected_policies: Vec::new(),
         }
     }
 
-    /// Adds a principal; its access key must be new.
+    /// Adds a principal; its access key must be new, its identity policy one IAM accepts.
     pub fn add_identity(&mut self, identity: Identity) -> Result<(), WorldError> {
+        if let Some(policy) = &identity.policy {
+            s3_connector::policy::parse_policy(policy, s3_connector::policy::PolicyKind::Identity).map_err(
+                |source| WorldError::IdentityPolicy {
+                    name: identity.name.clone(),
+                    source,
+                },
+            )?;
+        }
         if let Some(&i) = self.by_access_key.get(&identity.access_key) {
             return Err(WorldError::DuplicateAccessKey {
                 access_key: identity.access_key,
@@ -280,6 +305,18 @@ impl World {
                 }
                 objects.insert(key, object);
             }
+            let policy = policy.and_then(|text| {
+                match s3_connector::policy::parse_policy(&text, s3_connector::policy::PolicyKind::Bucket(&spec.name)) {
+                    Ok(_) => Some(text),
+                    Err(error) => {
+                        world.rejected_policies.push(RejectedPolicy {
+                            bucket: spec.name.clone(),
+                            error,
+                        });
+                        None
+                    }
+                }
+            });
             let mut state = world.store.write();
             if let Some(bucket) = state.buckets.get_mut(&spec.name) {
                 bucket.policy = policy;

@@ -109,6 +109,8 @@ pub struct Bucket {
     pub policy: Option<String>,
     pub objects: BTreeMap<ObjKey, Object>,
     pub uploads: HashMap<String, Upload>,
+    /// Object Ownership: with ACLs enabled, objects other accounts write are theirs.
+    pub object_ownership: s3_connector::policy::ObjectOwnership,
 }
 
 impl Bucket {
@@ -121,6 +123,7 @@ impl Bucket {
             policy: None,
             objects: BTreeMap::new(),
             uploads: HashMap::new(),
+            object_ownership: s3_connector::policy::ObjectOwnership::default(),
         }
     }
 }

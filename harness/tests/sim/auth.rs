@@ -63,8 +63,10 @@ async fn presigned_urls_work_until_they_expire() {
     assert!(body.contains("AccessDenied") && body.contains("expired"), "{body}");
 }
 
+/// No bucket policy: anonymous callers are denied
+/// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-s3-evaluates-access-control.html).
 #[tokio::test]
-async fn anonymous_and_other_accounts_are_denied_until_policies_are_evaluated() {
+async fn anonymous_is_denied_without_a_public_bucket_policy() {
     let sim = sim().await;
     put(&owner(&sim), "k", b"v").await;
     let url = format!("{}/{BUCKET}/k", sim.endpoint());

@@ -6,5 +6,6 @@ mod auth;
 mod buckets;
 mod listing;
 mod objects;
+mod policies;
 mod regions;
 mod world;

@@ -100,16 +100,50 @@ async fn fixture_bytes_are_served_and_sized_objects_read_as_zeros() {
     assert_eq!(tail.body.collect().await.unwrap().into_bytes().as_ref(), [0u8; 8]);
 }
 
-/// Until the IAM engine lands, the platform reader is denied even by a policy that
-/// grants it access; the log says why.
+/// The generated policy (the guide's Step 2) lets the platform reader list and read,
+/// and nothing else; a denied request's log entry carries the trace.
 #[tokio::test]
-async fn the_interim_authorizer_denies_the_platform_and_says_why() {
+async fn the_generated_policy_lets_the_platform_list_and_read_and_nothing_else() {
     let scenario = load_scenario(&repo().join("scenarios/valid/daily_csv.toml")).unwrap();
     let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
         .await
         .unwrap();
     let c = sim.platform_client().unwrap();
-    let err = c.list_objects_v2().bucket("acme-data").send().await.unwrap_err();
+    let listed = c
+        .list_objects_v2()
+        .bucket("acme-data")
+        .prefix("data/audiences/")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.common_prefixes().len(), 3);
+    let got = c
+        .get_object()
+        .bucket("acme-data")
+        .key("data/audiences/clicks/date=2025-01-01/part-0.csv")
+        .range("bytes=0-0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_length(), Some(1));
+    // The reader may list, so a missing key is 404 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+    let err = c
+        .get_object()
+        .bucket("acme-data")
+        .key("data/nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::code(&err), "NoSuchKey");
+    let err = c
+        .put_object()
+        .bucket("acme-data")
+        .key("data/x")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(crate::support::code(&err), "AccessDenied");
     let record = sim.requests().snapshot().pop().unwrap();
     assert_eq!(record.decision, Some(Decision::Deny));
@@ -117,7 +151,15 @@ async fn the_interim_authorizer_denies_the_platform_and_says_why() {
         record.principal.as_deref(),
         Some("arn:aws:sts::999988887777:assumed-role/connector-acme/s3-connector")
     );
-    assert!(record.reason.unwrap().contains("does not own bucket acme-data"));
+    assert!(
+        record.reason.as_deref().unwrap_or_default().contains("cross account"),
+        "{record:?}"
+    );
+    assert!(
+        record.trace.iter().any(|t| t.contains("does not include s3:PutObject")),
+        "{:?}",
+        record.trace
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,144 @@
+//! `s3-harness policy eval | generate | check` (CONTRACTS sections 5 and 6).
+
+use std::collections::BTreeMap;
+
+use s3_connector::iam::Caller;
+use s3_connector::policy::check::{ConnectionNeeds, Severity, check_connection_policy};
+use s3_connector::policy::{
+    Context, EvalRequest, ObjectFacts, Policy, PolicyError, PolicyKind, PolicySet, evaluate, parse_policy_value,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The input of `policy eval`; fields not listed are ignored.
+#[derive(Debug, Deserialize)]
+pub struct EvalInput {
+    #[serde(default)]
+    pub bucket_policy: Option<Value>,
+    #[serde(default)]
+    pub identity_policy: Option<Value>,
+    pub caller: Caller,
+    pub bucket_owner_account: String,
+    pub action: String,
+    #[serde(default)]
+    pub api: Option<String>,
+    pub resource: String,
+    #[serde(default)]
+    pub context: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub object: Option<ObjectInput>,
+}
+
+/// `object` in the input; `exists` defaults to true.
+#[derive(Debug, Deserialize)]
+pub struct ObjectInput {
+    #[serde(default = "yes")]
+    pub exists: bool,
+    #[serde(flatten)]
+    pub rest: ObjectFacts,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Why `policy eval` could not decide.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("the input is not valid JSON for policy eval: {0}")]
+    Input(#[from] serde_json::Error),
+    #[error("{0}")]
+    Field(String),
+    /// The bucket policy is one S3 would refuse to save.
+    #[error("MalformedPolicy: {0}")]
+    MalformedPolicy(PolicyError),
+}
+
+impl EvalError {
+    /// The JSON printed for this error: S3's code and message.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::MalformedPolicy(e) => json!({"error": {"code": e.code, "message": e.to_string()}}),
+            other => json!({"error": {"code": "InvalidInput", "message": other.to_string()}}),
+        }
+    }
+}
+
+fn context_value(key: &str, v: &Value) -> Result<Vec<String>, EvalError> {
+    let one = |v: &Value| match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(EvalError::Field(format!(
+            "context key {key}: {other} is not a string, number or boolean"
+        ))),
+    };
+    match v {
+        Value::Array(items) => items.iter().map(one).collect(),
+        single => Ok(vec![one(single)?]),
+    }
+}
+
+/// Decides one request; the JSON printed is CONTRACTS 5's.
+pub fn eval(input_text: &str) -> Result<Value, EvalError> {
+    let input: EvalInput = serde_json::from_str(input_text)?;
+    let bucket = input
+        .resource
+        .strip_prefix("arn:aws:s3:::")
+        .map(|r| r.split('/').next().unwrap_or_default().to_owned())
+        .ok_or_else(|| EvalError::Field(format!("resource `{}` is not an S3 ARN", input.resource)))?;
+    let bucket_policy: Option<Policy> = match &input.bucket_policy {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(parse_policy_value(v, PolicyKind::Bucket(&bucket)).map_err(EvalError::MalformedPolicy)?),
+    };
+    let identity: Option<Vec<Policy>> = match &input.identity_policy {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(list)) => Some(
+            list.iter()
+                .map(|v| parse_policy_value(v, PolicyKind::Identity))
+                .collect::<Result<_, _>>()
+                .map_err(|e| EvalError::Field(format!("identity_policy: {e}")))?,
+        ),
+        Some(v) => Some(vec![
+            parse_policy_value(v, PolicyKind::Identity)
+                .map_err(|e| EvalError::Field(format!("identity_policy: {e}")))?,
+        ]),
+    };
+    let mut ctx = Context::new();
+    for (k, v) in &input.context {
+        ctx.insert_all(k.clone(), context_value(k, v)?);
+    }
+    let object = input.object.map(|o| ObjectFacts {
+        exists: o.exists,
+        ..o.rest
+    });
+    let req = EvalRequest {
+        caller: &input.caller,
+        action: &input.action,
+        api: input.api.as_deref(),
+        resource: &input.resource,
+        context: &ctx,
+        bucket_owner: &input.bucket_owner_account,
+        object: object.as_ref(),
+    };
+    let e = evaluate(
+        &req,
+        PolicySet {
+            bucket: bucket_policy.as_ref(),
+            identity: identity.as_deref(),
+        },
+    );
+    Ok(serde_json::to_value(&e).unwrap_or(Value::Null))
+}
+
+/// The findings of `policy check` as lines for people, and whether all needs are met.
+pub fn check(policy_text: &str, needs: &ConnectionNeeds<'_>) -> (String, bool) {
+    let findings = check_connection_policy(policy_text, needs);
+    let ok = findings.iter().all(|f| f.severity == Severity::Ok);
+    let mut out = String::new();
+    for f in &findings {
+        let mark = if f.severity == Severity::Ok { "ok   " } else { "error" };
+        out.push_str(&format!("{mark} {}: {}\n", f.need, f.message));
+    }
+    (out, ok)
+}

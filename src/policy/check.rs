@@ -1,0 +1,188 @@
+//! `policy check`: does a policy a user pasted give the connection what it needs
+//! (s3:ListBucket on the bucket, s3:GetObject on its objects, for the platform's role),
+//! and if not, which statement is wrong and how, in plain words.
+
+use serde::Serialize;
+
+use crate::iam::Caller;
+
+use super::context::Context;
+use super::eval::{EvalRequest, PolicySet, evaluate};
+use super::generate::platform_role_arn;
+use super::model::{ActionElement, Policy};
+use super::parse::{PolicyKind, parse_policy};
+use super::pattern::wildcard_match;
+
+/// What the platform's connector needs.
+#[derive(Debug, Clone)]
+pub struct ConnectionNeeds<'a> {
+    pub bucket: &'a str,
+    /// The platform's account.
+    pub account: &'a str,
+    /// The platform's role name.
+    pub role: &'a str,
+    /// The schema prefix the connection reads (for `s3:prefix` and sample keys).
+    pub prefix: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Error,
+}
+
+/// One thing the check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// `s3:ListBucket`, `s3:GetObject`, or `policy` for a policy AWS refuses.
+    pub need: String,
+    pub message: String,
+}
+
+/// The session the connector signs as.
+pub fn platform_caller(account: &str, role: &str) -> Option<Caller> {
+    Caller::from_arn(&platform_role_arn(account, role), "s3-connector").ok()
+}
+
+/// The request keys a connector's call carries on AWS: over TLS, with the prefix it
+/// lists.
+fn connector_context(prefix: &str, listing: bool) -> Context {
+    let mut ctx = Context::new().with("aws:SecureTransport", "true");
+    if listing {
+        ctx.insert("s3:prefix", prefix);
+        ctx.insert("s3:delimiter", "/");
+    }
+    ctx
+}
+
+/// Checks `policy_text` against what the connection needs.
+pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -> Vec<Finding> {
+    let policy = match parse_policy(policy_text, PolicyKind::Bucket(needs.bucket)) {
+        Ok(p) => p,
+        Err(e) => {
+            return vec![Finding {
+                severity: Severity::Error,
+                need: "policy".to_owned(),
+                message: format!("AWS refuses to save this policy: MalformedPolicy: {e}"),
+            }];
+        }
+    };
+    let Some(caller) = platform_caller(needs.account, needs.role) else {
+        return vec![Finding {
+            severity: Severity::Error,
+            need: "policy".to_owned(),
+            message: format!("`{}` / `{}` do not form a role ARN", needs.account, needs.role),
+        }];
+    };
+    // The platform's own account grants its role these actions; the bucket policy is
+    // what is being checked.
+    let identity = parse_policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket","s3:GetObject","s3:GetBucketLocation"],"Resource":"*"}]}"#,
+        PolicyKind::Identity,
+    )
+    .ok();
+    let identity_slice = identity.as_ref().map(std::slice::from_ref);
+    let sample_key = format!("{}example-table/part-00000.parquet", needs.prefix);
+    let bucket_arn = format!("arn:aws:s3:::{}", needs.bucket);
+    let object_arn = format!("{bucket_arn}/{sample_key}");
+    let checks = [
+        (
+            "s3:ListBucket",
+            bucket_arn.as_str(),
+            connector_context(needs.prefix, true),
+            "list the schema prefix",
+        ),
+        (
+            "s3:GetObject",
+            object_arn.as_str(),
+            connector_context(needs.prefix, false),
+            "read data files",
+        ),
+    ];
+    let mut findings = Vec::new();
+    for (action, resource, ctx, purpose) in checks {
+        let req = EvalRequest {
+            caller: &caller,
+            action,
+            api: None,
+            resource,
+            context: &ctx,
+            bucket_owner: "000000000000",
+            object: None,
+        };
+        let e = evaluate(
+            &req,
+            PolicySet {
+                bucket: Some(&policy),
+                identity: identity_slice,
+            },
+        );
+        if e.allowed() {
+            findings.push(Finding {
+                severity: Severity::Ok,
+                need: action.to_owned(),
+                message: format!(
+                    "{action} on {resource} is allowed for {}: the connector can {purpose}",
+                    caller.arn()
+                ),
+            });
+            continue;
+        }
+        let mut explained = false;
+        for (i, t) in e.trace.iter().enumerate() {
+            let Some(statement) = policy.statements.get(i) else {
+                break;
+            };
+            if t.policy != "bucket policy" {
+                continue;
+            }
+            let names_action = match &statement.action {
+                ActionElement::Action(a) => a.iter().any(|p| wildcard_match(p, action, true)),
+                ActionElement::NotAction(_) => true,
+            };
+            if t.effect == "Deny" && t.matched {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    need: action.to_owned(),
+                    message: format!(
+                        "statement {} denies {action} to the connector: {}",
+                        t.statement, t.reason
+                    ),
+                });
+                explained = true;
+            } else if names_action && !t.matched {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    need: action.to_owned(),
+                    message: explain_miss(&t.statement, action, resource, &t.reason),
+                });
+                explained = true;
+            }
+        }
+        if !explained {
+            findings.push(Finding {
+                severity: Severity::Error,
+                need: action.to_owned(),
+                message: format!("no statement grants {action} on {resource}; the connector cannot {purpose}"),
+            });
+        }
+    }
+    findings
+}
+
+/// A statement that names the action but did not match, said plainly.
+fn explain_miss(statement: &str, action: &str, resource: &str, reason: &str) -> String {
+    let short = action.trim_start_matches("s3:");
+    if let Some(rest) = reason.strip_prefix("Resource ") {
+        let granted = rest.split(" does not include").next().unwrap_or(rest);
+        return format!("statement {statement} grants {action} on {granted} but {short} is checked against {resource}");
+    }
+    format!("statement {statement} names {action} but does not apply to the connector: {reason}")
+}
+
+/// Whether a policy is valid for a bucket (for callers that only need yes or no).
+pub fn is_valid_bucket_policy(text: &str, bucket: &str) -> Result<Policy, super::parse::PolicyError> {
+    parse_policy(text, PolicyKind::Bucket(bucket))
+}
