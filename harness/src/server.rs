@@ -107,9 +107,16 @@ impl Front {
             Ok(resp) => {
                 record.status = resp.status().as_u16();
                 let resp = if resp.status().as_u16() >= 300 {
-                    let (parts, body) = resp.into_parts();
+                    let (mut parts, body) = resp.into_parts();
                     let bytes = collect_limited(body).await;
                     record.error_code = error_code(&bytes);
+                    let region = parts.headers.get("x-amz-bucket-region").and_then(|v| v.to_str().ok());
+                    let bytes = complete_error_body(bytes, record.error_code.as_deref(), region);
+                    if let Ok(len) = hyper::header::HeaderValue::from_str(&bytes.len().to_string())
+                        && parts.headers.contains_key(hyper::header::CONTENT_LENGTH)
+                    {
+                        parts.headers.insert(hyper::header::CONTENT_LENGTH, len);
+                    }
                     Response::from_parts(parts, s3s::Body::from(bytes))
                 } else {
                     resp
@@ -165,6 +172,28 @@ async fn collect_limited(body: s3s::Body) -> Bytes {
     match http_body_util::Limited::new(body, ERROR_BODY_LIMIT).collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => Bytes::new(),
+    }
+}
+
+/// Adds what S3 puts in an error body and s3s cannot: the `<Region>` element of a
+/// wrong-region error, which SDKs read to re-sign for the bucket's region (botocore's
+/// `S3RegionRedirectorv2` does; <https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
+fn complete_error_body(body: Bytes, code: Option<&str>, region: Option<&str>) -> Bytes {
+    let wants_region = matches!(
+        code,
+        Some("AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError" | "PermanentRedirect")
+    );
+    let (Some(region), true) = (region, wants_region) else {
+        return body;
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return body;
+    };
+    match text.rfind("</Error>") {
+        Some(end) if !text.contains("<Region>") => {
+            Bytes::from(format!("{}<Region>{region}</Region>{}", &text[..end], &text[end..]))
+        }
+        _ => body,
     }
 }
 

@@ -19,6 +19,13 @@ async fn wrong_signing_region_is_authorization_header_malformed_naming_the_regio
         .and_then(|r| r.headers().get("x-amz-bucket-region"))
         .map(str::to_owned);
     assert_eq!(header.as_deref(), Some("eu-west-1"));
+    // The body names the region too, as S3's does, for SDKs that re-sign from it.
+    let body = err
+        .raw_response()
+        .and_then(|r| r.body().bytes())
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
+    assert!(body.contains("<Region>eu-west-1</Region>"), "{body}");
     // HEAD has no body: the region is in the header.
     let err = us.head_bucket().bucket(BUCKET).send().await.unwrap_err();
     assert_eq!(status(&err), 400);
