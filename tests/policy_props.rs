@@ -178,10 +178,10 @@ proptest! {
         let mut with_deny = statements;
         with_deny.push(deny);
         let after = doc(with_deny);
-        if let (Some(b), Some(a)) = (bucket_policy(&before), bucket_policy(&after)) {
-            if decide(&r, Some(&b)) == Decision::Deny {
-                prop_assert_eq!(decide(&r, Some(&a)), Decision::Deny);
-            }
+        if let (Some(b), Some(a)) = (bucket_policy(&before), bucket_policy(&after))
+            && decide(&r, Some(&b)) == Decision::Deny
+        {
+            prop_assert_eq!(decide(&r, Some(&a)), Decision::Deny);
         }
     }
 
@@ -193,10 +193,10 @@ proptest! {
         let gone = allows[pick.index(allows.len())];
         let mut fewer = statements.clone();
         fewer.remove(gone);
-        if let (Some(b), Some(a)) = (bucket_policy(&doc(statements)), bucket_policy(&doc(fewer))) {
-            if decide(&r, Some(&b)) == Decision::Deny {
-                prop_assert_eq!(decide(&r, Some(&a)), Decision::Deny);
-            }
+        if let (Some(b), Some(a)) = (bucket_policy(&doc(statements)), bucket_policy(&doc(fewer)))
+            && decide(&r, Some(&b)) == Decision::Deny
+        {
+            prop_assert_eq!(decide(&r, Some(&a)), Decision::Deny);
         }
     }
 

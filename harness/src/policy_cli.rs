@@ -25,21 +25,9 @@ pub struct EvalInput {
     pub resource: String,
     #[serde(default)]
     pub context: BTreeMap<String, Value>,
+    /// `exists` defaults to true.
     #[serde(default)]
-    pub object: Option<ObjectInput>,
-}
-
-/// `object` in the input; `exists` defaults to true.
-#[derive(Debug, Deserialize)]
-pub struct ObjectInput {
-    #[serde(default = "yes")]
-    pub exists: bool,
-    #[serde(flatten)]
-    pub rest: ObjectFacts,
-}
-
-fn yes() -> bool {
-    true
+    pub object: Option<ObjectFacts>,
 }
 
 /// Why `policy eval` could not decide.
@@ -108,10 +96,7 @@ pub fn eval(input_text: &str) -> Result<Value, EvalError> {
     for (k, v) in &input.context {
         ctx.insert_all(k.clone(), context_value(k, v)?);
     }
-    let object = input.object.map(|o| ObjectFacts {
-        exists: o.exists,
-        ..o.rest
-    });
+    let object = input.object;
     let req = EvalRequest {
         caller: &input.caller,
         action: &input.action,

@@ -177,6 +177,10 @@ fn explain_miss(statement: &str, action: &str, resource: &str, reason: &str) -> 
     let short = action.trim_start_matches("s3:");
     if let Some(rest) = reason.strip_prefix("Resource ") {
         let granted = rest.split(" does not include").next().unwrap_or(rest);
+        let granted = match granted.strip_prefix('`').and_then(|g| g.strip_suffix('`')) {
+            Some(single) if !single.contains('`') => single,
+            _ => granted,
+        };
         return format!("statement {statement} grants {action} on {granted} but {short} is checked against {resource}");
     }
     format!("statement {statement} names {action} but does not apply to the connector: {reason}")

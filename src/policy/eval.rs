@@ -45,6 +45,8 @@ pub enum ObjectOwnership {
 /// What S3 knows about the object a request names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ObjectFacts {
+    /// Whether the key exists (in JSON input, true unless said otherwise).
+    #[serde(default = "yes")]
     pub exists: bool,
     /// The account that owns the object (defaults to the bucket owner).
     #[serde(default)]
@@ -58,6 +60,10 @@ pub struct ObjectFacts {
     pub kms_key_arn: Option<String>,
     #[serde(default)]
     pub caller_has_kms_decrypt: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One authorization question.

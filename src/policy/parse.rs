@@ -128,9 +128,7 @@ pub fn parse_policy_value(value: &Value, kind: PolicyKind<'_>) -> Result<Policy,
         Some(v @ Value::Object(_)) => vec![v],
         Some(_) => return Err(err("Statement must be an object or an array of objects")),
     };
-    if raw_statements.is_empty() {
-        return Err(err("Could not parse the policy: Statement is empty!"));
-    }
+    // An empty list is a policy that grants nothing (CONTRACTS 5's example uses one).
     let mut statements = Vec::with_capacity(raw_statements.len());
     let mut sids = HashSet::new();
     for (i, raw) in raw_statements.into_iter().enumerate() {
