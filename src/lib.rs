@@ -8,3 +8,5 @@
 pub mod config;
 pub mod iam;
 pub mod policy;
+pub mod layout;
+pub mod schema;

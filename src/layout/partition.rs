@@ -1,0 +1,1 @@
+//! Hive partition segments (placeholder until written).
