@@ -9,4 +9,5 @@ pub mod config;
 pub mod iam;
 pub mod policy;
 pub mod layout;
+pub mod names;
 pub mod schema;
