@@ -1,12 +1,16 @@
-//! The connection form: the values a user types when connecting a bucket.
+//! The connection form (the guide's Step 3) and its validation: what is wrong with a
+//! field, and the corrected value.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::{Code, Diagnostic};
+use crate::names::validate_bucket_name;
+
 /// The data format every table under one schema prefix must use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DataFormat {
     /// Apache Parquet files (`.parquet`, `.parq`, `.snappy.parquet`).
@@ -79,5 +83,258 @@ impl fmt::Display for Partitioning {
             Self::All => "all",
             Self::None => "none",
         })
+    }
+}
+
+/// The regions the connection form offers (AWS's commercial regions).
+pub const SUPPORTED_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// The form exactly as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionForm {
+    pub name: String,
+    pub region: String,
+    pub bucket: String,
+    pub schema_prefix: String,
+    pub format: DataFormat,
+    pub partitioning: Partitioning,
+}
+
+/// A validated connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionConfig {
+    pub name: String,
+    pub region: String,
+    pub bucket: String,
+    /// Empty (the bucket root) or ending in `/`, with no leading `/`.
+    pub schema_prefix: String,
+    pub format: DataFormat,
+    pub partitioning: Partitioning,
+}
+
+/// What a user pasted in the bucket field, reduced to the bucket name: `s3://b/*`,
+/// `s3://b/data/`, `arn:aws:s3:::b`, `https://b.s3.eu-west-1.amazonaws.com/` -> `b`.
+pub fn bucket_from_input(input: &str) -> String {
+    let s = input.trim();
+    let s = s.strip_prefix("arn:aws:s3:::").unwrap_or(s);
+    let s = s
+        .strip_prefix("s3://")
+        .or_else(|| s.strip_prefix("S3://"))
+        .or_else(|| s.strip_prefix("https://"))
+        .or_else(|| s.strip_prefix("http://"))
+        .unwrap_or(s);
+    let host_or_bucket = s.split('/').next().unwrap_or_default();
+    // Virtual-hosted URL: bucket.s3.region.amazonaws.com or bucket.s3.amazonaws.com.
+    match host_or_bucket.find(".s3.").or_else(|| host_or_bucket.find(".s3-")) {
+        Some(i) if host_or_bucket.ends_with(".amazonaws.com") => host_or_bucket[..i].to_owned(),
+        _ => host_or_bucket.to_owned(),
+    }
+}
+
+/// A prefix as S3 needs it: no leading `/`, no `s3://bucket/`, ending in `/` unless empty.
+pub fn normalize_prefix(input: &str, bucket: &str) -> String {
+    let mut s = input.trim();
+    if let Some(rest) = s.strip_prefix("s3://") {
+        s = rest.strip_prefix(bucket).unwrap_or(rest);
+    }
+    let s = s.trim_start_matches('/');
+    let s = s.strip_suffix('*').unwrap_or(s);
+    if s.is_empty() || s.ends_with('/') {
+        s.to_owned()
+    } else {
+        format!("{s}/")
+    }
+}
+
+impl ConnectionForm {
+    /// Validates every field; on any problem, the diagnostics say what is wrong and show
+    /// the corrected value, and no config is returned.
+    pub fn validate(&self) -> Result<ConnectionConfig, Vec<Diagnostic>> {
+        let mut problems = Vec::new();
+        if self.name.trim().is_empty() {
+            problems.push(
+                Diagnostic::error(Code::InvalidConfig, "name", "the connection name is empty")
+                    .hint("give the connection a descriptive name"),
+            );
+        }
+        if !SUPPORTED_REGIONS.contains(&self.region.as_str()) {
+            let lowered = self.region.trim().to_ascii_lowercase().replace('_', "-");
+            let hint = if SUPPORTED_REGIONS.contains(&lowered.as_str()) {
+                format!("use `{lowered}`")
+            } else {
+                format!("choose one of the supported regions: {}", SUPPORTED_REGIONS.join(", "))
+            };
+            problems.push(
+                Diagnostic::error(
+                    Code::InvalidConfig,
+                    "region",
+                    format!("`{}` is not a supported AWS region", self.region),
+                )
+                .hint(hint),
+            );
+        }
+        let bucket = bucket_from_input(&self.bucket);
+        if bucket != self.bucket {
+            problems.push(
+                Diagnostic::error(
+                    Code::InvalidConfig,
+                    "bucket",
+                    format!(
+                        "the bucket name must be the name alone, without scheme, prefix or wildcard: `{}`",
+                        self.bucket
+                    ),
+                )
+                .hint(format!("enter `{bucket}`")),
+            );
+        }
+        if let Err(why) = validate_bucket_name(&bucket) {
+            let guess = bucket.to_ascii_lowercase().replace('_', "-");
+            let hint = if guess != bucket && validate_bucket_name(&guess).is_ok() {
+                format!("bucket names are lowercase letters, digits, dots and hyphens: did you mean `{guess}`?")
+            } else {
+                "copy the name from the S3 console: bucket names are lowercase letters, digits, dots and hyphens"
+                    .to_owned()
+            };
+            problems.push(Diagnostic::error(Code::InvalidConfig, "bucket", why).hint(hint));
+        }
+        let prefix = normalize_prefix(&self.schema_prefix, &bucket);
+        if prefix != self.schema_prefix {
+            let what = if self.schema_prefix.starts_with('/') {
+                "the schema prefix must not start with `/`"
+            } else if self.schema_prefix.starts_with("s3://") {
+                "the schema prefix is a path inside the bucket, not an s3:// URL"
+            } else {
+                "the schema prefix must end with `/`"
+            };
+            problems.push(
+                Diagnostic::error(
+                    Code::InvalidConfig,
+                    "schema_prefix",
+                    format!("{what}: `{}`", self.schema_prefix),
+                )
+                .hint(format!("enter `{prefix}`")),
+            );
+        }
+        if prefix.split('/').any(|seg| seg == "." || seg == "..") || prefix.contains("//") {
+            problems.push(
+                Diagnostic::error(
+                    Code::InvalidConfig,
+                    "schema_prefix",
+                    format!("`{prefix}` has an empty, `.` or `..` segment; S3 keys are not paths and these match nothing you meant"),
+                )
+                .hint("copy the prefix from the S3 console"),
+            );
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(ConnectionConfig {
+            name: self.name.clone(),
+            region: self.region.clone(),
+            bucket,
+            schema_prefix: prefix,
+            format: self.format,
+            partitioning: self.partitioning,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(bucket: &str, prefix: &str, region: &str) -> ConnectionForm {
+        ConnectionForm {
+            name: "n".into(),
+            region: region.into(),
+            bucket: bucket.into(),
+            schema_prefix: prefix.into(),
+            format: DataFormat::Csv,
+            partitioning: Partitioning::All,
+        }
+    }
+
+    #[test]
+    fn a_good_form_validates() {
+        let c = form("my-bucket", "data/audiences/", "eu-west-1").validate().unwrap();
+        assert_eq!(
+            (c.bucket.as_str(), c.schema_prefix.as_str()),
+            ("my-bucket", "data/audiences/")
+        );
+        assert_eq!(form("my-bucket", "", "eu-west-1").validate().unwrap().schema_prefix, "");
+    }
+
+    #[test]
+    fn pasted_bucket_urls_show_the_bucket_name() {
+        for pasted in [
+            "s3://my-bucket/*",
+            "s3://my-bucket/data/",
+            "arn:aws:s3:::my-bucket",
+            "my-bucket/",
+            "https://my-bucket.s3.eu-west-1.amazonaws.com/x",
+        ] {
+            let e = form(pasted, "data/", "eu-west-1").validate().unwrap_err();
+            assert_eq!(e[0].code, Code::InvalidConfig);
+            assert_eq!(e[0].hint, "enter `my-bucket`", "{pasted}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_normalized_in_the_hint() {
+        let e = form("my-bucket", "/data/audiences", "eu-west-1")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e[0].hint, "enter `data/audiences/`");
+        assert!(e[0].message.contains("must not start with `/`"));
+        let e = form("my-bucket", "data/audiences", "eu-west-1").validate().unwrap_err();
+        assert_eq!(e[0].hint, "enter `data/audiences/`");
+        let e = form("my-bucket", "s3://my-bucket/data/", "eu-west-1")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e[0].hint, "enter `data/`");
+    }
+
+    #[test]
+    fn bad_names_and_regions() {
+        let e = form("My_Bucket", "data/", "eu-west-1").validate().unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.subject == "bucket" && d.hint.contains("did you mean `my-bucket`?")),
+            "{e:?}"
+        );
+        let e = form("my-bucket", "data/", "EU_WEST_1").validate().unwrap_err();
+        assert_eq!(e[0].hint, "use `eu-west-1`");
+        let e = form("my-bucket", "data/", "mars-north-1").validate().unwrap_err();
+        assert!(e[0].hint.starts_with("choose one of"));
     }
 }

@@ -6,8 +6,12 @@
 //! never depends on the simulator in `harness/`.
 
 pub mod config;
+pub mod connector;
+pub mod diagnostic;
 pub mod iam;
-pub mod policy;
 pub mod layout;
 pub mod names;
+pub mod policy;
+pub mod resync;
+pub mod s3;
 pub mod schema;

@@ -12,6 +12,7 @@ pub mod faults;
 pub mod ops;
 pub mod policy_cli;
 pub mod request_log;
+pub mod run;
 pub mod scenario;
 pub mod serve_banner;
 pub mod server;

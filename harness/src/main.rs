@@ -58,6 +58,18 @@ enum Command {
     /// The IAM policy engine: evaluate, generate and check bucket policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Run each scenario through the connector against the simulator and report
+    /// (CONTRACTS 2); exits 1 if a scenario file cannot be loaded.
+    Run {
+        /// Print one JSON object per scenario, one per line.
+        #[arg(long)]
+        json: bool,
+        /// Colour the report: auto (on a terminal), always, never.
+        #[arg(long, default_value = "auto")]
+        color: String,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Load scenario files (or every `*.toml` under folders) and summarise each
     /// world; exits 1 if any file cannot be loaded.
     Check {
@@ -78,7 +90,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,s3s=off")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -94,6 +106,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Policy(cmd) => policy(cmd),
             Command::Serve { path, addr } => serve(&path, addr).await,
+            Command::Run { json, color, paths } => run(&paths, json, &color).await,
             Command::Check { paths } => check(&paths),
         }
     });
@@ -104,6 +117,32 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+async fn run(paths: &[PathBuf], json: bool, color: &str) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    let files = s3_harness::scenario::discover(paths)?;
+    let color = match color {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let style = s3_harness::run::render::Style { color };
+    let mut failed = 0;
+    for file in &files {
+        match s3_harness::run::run_path(file).await {
+            Ok(r) if json => println!("{}", r.to_json()),
+            Ok(r) => println!("{}", s3_harness::run::render::render(&r, style)),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} scenario file(s) could not be loaded", files.len());
+    }
+    Ok(())
 }
 
 fn read_input(file: &str) -> anyhow::Result<String> {

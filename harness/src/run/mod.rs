@@ -1,0 +1,145 @@
+//! `s3-harness run` (CONTRACTS section 2): each scenario's world served in process, the
+//! connector run against it over real HTTP as the platform reader, and a report.
+
+mod fold;
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use s3_connector::config::ConnectionForm;
+use s3_connector::connector::{ConnectionReport, ConnectionStatus, Connector, ConnectorOptions};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::scenario::{Scenario, load_scenario};
+use crate::server::client;
+use crate::{Simulator, World};
+
+/// Why a scenario could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
+    #[error("{path}: {source}")]
+    World {
+        path: String,
+        #[source]
+        source: crate::world::WorldError,
+    },
+    #[error("{0}: the scenario has no [connection] to run")]
+    NoConnection(String),
+    #[error("{path}: cannot start the simulator: {source}")]
+    Server {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A bucket policy the scenario gives and S3 refuses to save.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedPolicy {
+    pub bucket: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// One scenario's outcome.
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    /// The path as given on the command line.
+    pub path: String,
+    pub description: String,
+    pub form: ConnectionForm,
+    pub report: ConnectionReport,
+    /// Requests the simulator answered, by operation (retries included).
+    pub requests: BTreeMap<String, u64>,
+    pub rejected_policies: Vec<RejectedPolicy>,
+}
+
+impl ScenarioRun {
+    /// The JSON object CONTRACTS section 2 describes.
+    pub fn to_json(&self) -> Value {
+        let status = match self.report.status {
+            ConnectionStatus::Active => "active",
+            ConnectionStatus::Failed => "failed",
+        };
+        let mut v = serde_json::json!({
+            "scenario": self.path,
+            "description": self.description,
+            "connection": { "status": status },
+            "tables": self.report.tables,
+            "ignored": self.report.ignored,
+            "diagnostics": self.report.diagnostics,
+            "requests": self.requests,
+        });
+        if !self.rejected_policies.is_empty() {
+            v["rejected_policies"] = serde_json::to_value(&self.rejected_policies).unwrap_or(Value::Null);
+        }
+        v
+    }
+}
+
+/// Runs one loaded scenario.
+pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun, RunError> {
+    let spec = scenario
+        .connection
+        .clone()
+        .ok_or_else(|| RunError::NoConnection(path.to_owned()))?;
+    let world = World::from_scenario(scenario).map_err(|source| RunError::World {
+        path: path.to_owned(),
+        source,
+    })?;
+    let rejected_policies = world
+        .rejected_policies
+        .iter()
+        .map(|r| RejectedPolicy {
+            bucket: r.bucket.clone(),
+            code: r.error.code,
+            message: r.error.to_string(),
+        })
+        .collect();
+    // With faults injected, one request at a time keeps each request's fate (and so
+    // the report) the same on every run.
+    let concurrency = if world.faults.is_some() { 1 } else { 16 };
+    let platform = scenario.platform.clone();
+    let sim = Simulator::start(world).await.map_err(|source| RunError::Server {
+        path: path.to_owned(),
+        source,
+    })?;
+    let s3 = client(sim.endpoint(), &platform.access_key, &platform.secret_key, &spec.region);
+    let connector = Connector::new(
+        s3,
+        ConnectorOptions {
+            concurrency,
+            platform: Some((platform.account.clone(), platform.role.clone())),
+            ..ConnectorOptions::default()
+        },
+    );
+    let form = ConnectionForm {
+        name: spec.name.clone(),
+        region: spec.region.clone(),
+        bucket: spec.bucket.clone(),
+        schema_prefix: spec.schema_prefix.clone(),
+        format: spec.format,
+        partitioning: spec.partitioning,
+    };
+    let report = connector.connect(&form).await;
+    let requests = sim.requests().counts();
+    sim.shutdown().await;
+    Ok(ScenarioRun {
+        path: path.to_owned(),
+        description: scenario.description.clone(),
+        form,
+        report,
+        requests,
+        rejected_policies,
+    })
+}
+
+/// Loads and runs the scenario at `path`.
+pub async fn run_path(path: &Path) -> Result<ScenarioRun, RunError> {
+    let scenario = load_scenario(path)?;
+    run_scenario(&path.display().to_string(), &scenario).await
+}

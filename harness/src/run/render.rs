@@ -1,0 +1,248 @@
+//! The report for people: connection status, the bucket under the schema prefix drawn
+//! as a tree annotated with what discovery decided, diagnostics with hints, requests.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use s3_connector::connector::{ConnectionStatus, Table};
+use s3_connector::diagnostic::{Diagnostic, Severity};
+use s3_connector::layout::tables::IgnoredKey;
+
+use super::ScenarioRun;
+use super::fold::fold;
+
+/// ANSI colours, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    fn bold(self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn dim(self, t: &str) -> String {
+        self.paint("2", t)
+    }
+    fn severity(self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.paint("31", "error  "),
+            Severity::Warning => self.paint("33", "warning"),
+            Severity::Info => self.paint("36", "info   "),
+        }
+    }
+}
+
+/// `1.2 KiB` and friends.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn table_of(key: &str, prefix: &str) -> Option<String> {
+    let rest = key.strip_prefix(prefix)?;
+    let (t, _) = rest.split_once('/')?;
+    Some(t.to_owned())
+}
+
+/// Partition directories of a table folded per level, with counts.
+fn partition_line(t: &Table) -> Option<String> {
+    let files = &t.layout.files;
+    let depth = files.iter().map(|f| f.dirs.len()).max().unwrap_or(0);
+    if depth == 0 {
+        return None;
+    }
+    let mut levels = Vec::new();
+    for level in 0..depth {
+        let segments: BTreeSet<&str> = files
+            .iter()
+            .filter_map(|f| f.dirs.get(level).map(String::as_str))
+            .collect();
+        let keys: BTreeSet<&str> = segments
+            .iter()
+            .filter_map(|s| s.split_once('=').map(|(k, _)| k))
+            .collect();
+        let folded = match (keys.len(), keys.iter().next()) {
+            (1, Some(k)) if segments.iter().all(|s| s.contains('=')) => {
+                let values: Vec<String> = segments
+                    .iter()
+                    .filter_map(|s| s.split_once('=').map(|(_, v)| v.to_owned()))
+                    .collect();
+                format!("{k}={}", fold(&values))
+            }
+            _ => fold(&segments.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()),
+        };
+        levels.push(folded);
+    }
+    let dirs: BTreeSet<String> = files.iter().map(|f| f.dirs.join("/")).collect();
+    let what = if t.partition_columns.is_empty() {
+        "directories"
+    } else {
+        "partitions"
+    };
+    Some(format!(
+        "{}/  {} {what}, {} files",
+        levels.join("/"),
+        dirs.len(),
+        files.len()
+    ))
+}
+
+fn ignored_lines(keys: &[&IgnoredKey]) -> Vec<String> {
+    let mut by_code: BTreeMap<&str, Vec<&IgnoredKey>> = BTreeMap::new();
+    for k in keys {
+        by_code.entry(k.code.as_str()).or_default().push(k);
+    }
+    by_code
+        .into_iter()
+        .map(|(code, ks)| match ks.as_slice() {
+            [one] => format!("ignored {code}: {} ({})", one.key, one.reason),
+            many => format!(
+                "ignored {code}: {} keys, e.g. {} ({})",
+                many.len(),
+                many[0].key,
+                many[0].reason
+            ),
+        })
+        .collect()
+}
+
+fn why_skipped<'a>(prefix: &str, diagnostics: &'a [Diagnostic]) -> Option<&'a Diagnostic> {
+    diagnostics
+        .iter()
+        .filter(|d| d.subject == prefix)
+        .min_by_key(|d| d.severity)
+}
+
+/// The whole report of one scenario.
+pub fn render(run: &ScenarioRun, style: Style) -> String {
+    let r = &run.report;
+    let f = &run.form;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", style.bold("=="), style.bold(&run.path));
+    let _ = writeln!(out, "   {}", run.description);
+    let status = match r.status {
+        ConnectionStatus::Active => style.paint("32;1", "ACTIVE"),
+        ConnectionStatus::Failed => style.paint("31;1", "FAILED"),
+    };
+    let _ = writeln!(
+        out,
+        "connection: {status}  bucket {} ({})  prefix {:?}  format {}  partitioning {}",
+        f.bucket, f.region, f.schema_prefix, f.format, f.partitioning
+    );
+    for p in &run.rejected_policies {
+        let _ = writeln!(
+            out,
+            "bucket policy of {} refused by S3: {}: {}",
+            p.bucket, p.code, p.message
+        );
+    }
+
+    if let Some(config) = &r.config {
+        let prefix = &config.schema_prefix;
+        let mut names: BTreeSet<String> = r.tables.iter().map(|t| t.name.clone()).collect();
+        names.extend(r.skipped_tables.iter().cloned());
+        let mut ignored_by_table: BTreeMap<Option<String>, Vec<&IgnoredKey>> = BTreeMap::new();
+        for k in &r.ignored {
+            let t = table_of(&k.key, prefix);
+            if let Some(name) = &t {
+                names.insert(name.clone());
+            }
+            ignored_by_table.entry(t).or_default().push(k);
+        }
+        if !names.is_empty() || ignored_by_table.contains_key(&None) {
+            let _ = writeln!(out, "\ns3://{}/{prefix}", config.bucket);
+        }
+        let count = names.len();
+        for (i, name) in names.iter().enumerate() {
+            let last = i + 1 == count && !ignored_by_table.contains_key(&None);
+            let (branch, pipe) = if last {
+                ("└── ", "    ")
+            } else {
+                ("├── ", "│   ")
+            };
+            let table_prefix = format!("{prefix}{name}/");
+            let mut lines = Vec::new();
+            let head = match r.tables.iter().find(|t| &t.name == name) {
+                Some(t) => {
+                    let cols = t
+                        .columns
+                        .iter()
+                        .map(|c| {
+                            let part = if t.partition_columns.contains(&c.name) {
+                                " (partition)"
+                            } else {
+                                ""
+                            };
+                            format!("{} {}{part}", c.name, c.data_type)
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    lines.push(format!("columns: {cols}"));
+                    lines.extend(partition_line(t));
+                    format!(
+                        "{}  table, {}, {} files, {}",
+                        style.bold(&format!("{name}/")),
+                        t.format,
+                        t.files,
+                        human_bytes(t.bytes)
+                    )
+                }
+                None => match why_skipped(&table_prefix, &r.diagnostics) {
+                    Some(d) => format!("{name}/  {} ({})", style.dim("not imported"), d.code),
+                    None => format!("{name}/  {}", style.dim("not imported")),
+                },
+            };
+            if let Some(keys) = ignored_by_table.get(&Some(name.clone())) {
+                lines.extend(ignored_lines(keys));
+            }
+            let _ = writeln!(out, "{branch}{head}");
+            for l in lines {
+                let _ = writeln!(out, "{pipe}    {l}");
+            }
+        }
+        if let Some(keys) = ignored_by_table.get(&None) {
+            let _ = writeln!(out, "└── (outside tables)");
+            for l in ignored_lines(keys) {
+                let _ = writeln!(out, "        {l}");
+            }
+        }
+    }
+
+    if !r.diagnostics.is_empty() {
+        let _ = writeln!(out, "\ndiagnostics ({}):", r.diagnostics.len());
+        for d in &r.diagnostics {
+            let _ = writeln!(out, "  {} {}  {}", style.severity(d.severity), d.code, d.subject);
+            let _ = writeln!(out, "          {}", d.message);
+            if !d.hint.is_empty() {
+                let _ = writeln!(out, "          {} {}", style.dim("hint:"), d.hint);
+            }
+        }
+    }
+    let total: u64 = run.requests.values().sum();
+    let list = run
+        .requests
+        .iter()
+        .map(|(op, n)| format!("{op} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(out, "\nrequests: {total} ({list})");
+    out
+}

@@ -1,0 +1,399 @@
+//! Table discovery over a listing: every key under the schema prefix ends up in exactly
+//! one table or in `ignored` with a reason; tables get their format and partition
+//! columns, or a diagnostic saying why they are not imported. Pure: no I/O, and the
+//! result does not depend on the listing's order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::config::{ConnectionConfig, DataFormat, Partitioning};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::s3::ListedObject;
+use crate::schema::Column;
+
+use super::classify::{FileFormat, KeyClass, classify};
+use super::partition::{SegmentParse, TablePartitioning, infer_partition_type, parse_segment, table_partitions};
+
+/// A data file of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataFile {
+    pub key: String,
+    pub size: u64,
+    pub format: FileFormat,
+    /// Directories between the table and the file.
+    #[serde(skip)]
+    pub dirs: Vec<String>,
+}
+
+/// A key that is not data, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct IgnoredKey {
+    pub key: String,
+    pub code: Code,
+    pub reason: String,
+}
+
+/// A table directory that holds importable data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableLayout {
+    pub name: String,
+    /// `schema_prefix + name + "/"`.
+    pub prefix: String,
+    pub format: DataFormat,
+    /// Hive partition columns in path order, typed over all their values.
+    pub partition_columns: Vec<Column>,
+    /// Data files, sorted by key.
+    pub files: Vec<DataFile>,
+}
+
+impl TableLayout {
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Everything discovery found in a listing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Layout {
+    /// Importable tables, by name.
+    pub tables: Vec<TableLayout>,
+    /// Table directories that are not imported (their diagnostics say why).
+    pub skipped: Vec<String>,
+    pub ignored: Vec<IgnoredKey>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Default)]
+struct TableAcc {
+    files: Vec<DataFile>,
+    ignored_by_code: BTreeMap<Code, Vec<(String, String)>>,
+}
+
+/// Groups a listing of the schema prefix into tables.
+pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> Layout {
+    let prefix = &config.schema_prefix;
+    let mut objects: Vec<&ListedObject> = objects.iter().collect();
+    objects.sort_by(|a, b| a.key.cmp(&b.key));
+    objects.dedup_by(|a, b| a.key == b.key);
+
+    let mut layout = Layout::default();
+    let mut tables: BTreeMap<String, TableAcc> = BTreeMap::new();
+    let mut outside = Vec::new();
+    let mut odd_keys = Vec::new();
+    for o in objects {
+        match classify(prefix, &o.key, o.size) {
+            KeyClass::DataFile {
+                table, dirs, format, ..
+            } => tables.entry(table).or_default().files.push(DataFile {
+                key: o.key.clone(),
+                size: o.size,
+                format,
+                dirs,
+            }),
+            KeyClass::OutsideTable { .. } => {
+                layout.ignored.push(IgnoredKey {
+                    key: o.key.clone(),
+                    code: Code::FileOutsideTable,
+                    reason: "a data file directly under the schema prefix belongs to no table".to_owned(),
+                });
+                outside.push(o.key.clone());
+            }
+            KeyClass::Ignored { table, code, reason } => {
+                layout.ignored.push(IgnoredKey {
+                    key: o.key.clone(),
+                    code,
+                    reason: reason.clone(),
+                });
+                if code == Code::InvalidKey {
+                    odd_keys.push((o.key.clone(), reason.clone()));
+                }
+                let acc = match table {
+                    Some(t) => tables.entry(t).or_default(),
+                    None => continue,
+                };
+                acc.ignored_by_code
+                    .entry(code)
+                    .or_default()
+                    .push((o.key.clone(), reason));
+            }
+        }
+    }
+
+    for key in &outside {
+        layout.diagnostics.push(
+            Diagnostic::warning(
+                Code::FileOutsideTable,
+                key.clone(),
+                "a data file sits directly under the schema prefix, outside any table directory",
+            )
+            .hint(format!(
+                "move it into a table directory such as `{prefix}<table>/`, or it is not imported"
+            )),
+        );
+    }
+    for (key, reason) in &odd_keys {
+        layout.diagnostics.push(
+            Diagnostic::warning(Code::InvalidKey, key.clone(), format!("skipped: {reason}"))
+                .hint("rename the object; tools that treat keys as paths mishandle it"),
+        );
+    }
+
+    let mut formats_seen: BTreeMap<DataFormat, Vec<String>> = BTreeMap::new();
+    for (name, acc) in tables {
+        let table_prefix = format!("{prefix}{name}/");
+        summarize_ignored(&mut layout.diagnostics, &table_prefix, &acc.ignored_by_code);
+        if let Some((k, v)) = name.split_once('=').filter(|(k, _)| !k.is_empty()) {
+            layout.diagnostics.push(
+                Diagnostic::warning(
+                    Code::TableLooksLikePartition,
+                    table_prefix.clone(),
+                    format!("the table directory `{name}` looks like a Hive partition ({k} = {v})"),
+                )
+                .hint(format!("the schema prefix `{prefix}` is probably one level too high: point it at the directory that holds the tables")),
+            );
+        }
+        if acc.files.is_empty() {
+            let hidden: usize = acc.ignored_by_code.values().map(Vec::len).sum();
+            layout.diagnostics.push(
+                Diagnostic::warning(
+                    Code::EmptyTable,
+                    table_prefix.clone(),
+                    format!("the table directory holds no data file ({hidden} key(s) ignored)"),
+                )
+                .hint(format!(
+                    "put {} files under `{table_prefix}`, or remove the directory",
+                    config.format
+                )),
+            );
+            layout.skipped.push(name);
+            continue;
+        }
+        let formats: BTreeSet<DataFormat> = acc.files.iter().map(|f| f.format.data_format()).collect();
+        for f in &formats {
+            formats_seen.entry(*f).or_default().push(name.clone());
+        }
+        if formats.len() > 1 {
+            let example = |fmt: DataFormat| {
+                acc.files
+                    .iter()
+                    .find(|f| f.format.data_format() == fmt)
+                    .map(|f| f.key.clone())
+                    .unwrap_or_default()
+            };
+            layout.diagnostics.push(
+                Diagnostic::error(
+                    Code::MixedFormats,
+                    table_prefix.clone(),
+                    format!(
+                        "the table mixes CSV and Parquet files (e.g. `{}` and `{}`); it is not imported",
+                        example(DataFormat::Csv),
+                        example(DataFormat::Parquet)
+                    ),
+                )
+                .hint("keep one format per table (and per schema)"),
+            );
+            layout.skipped.push(name);
+            continue;
+        }
+        let format = *formats.iter().next().unwrap_or(&config.format);
+        if format != config.format {
+            layout.diagnostics.push(
+                Diagnostic::error(
+                    Code::FormatMismatch,
+                    table_prefix.clone(),
+                    format!(
+                        "the table's files are {format} but the connection's data format is {}; it is not imported",
+                        config.format
+                    ),
+                )
+                .hint(format!(
+                    "set the connection's data format to {format}, or convert the files"
+                )),
+            );
+            layout.skipped.push(name);
+            continue;
+        }
+
+        let partition_columns = match partitions_of(config, &table_prefix, &acc.files, &mut layout.diagnostics) {
+            Some(columns) => columns,
+            None => {
+                layout.skipped.push(name);
+                continue;
+            }
+        };
+        layout.tables.push(TableLayout {
+            name,
+            prefix: table_prefix,
+            format,
+            partition_columns,
+            files: acc.files,
+        });
+    }
+    if formats_seen.len() > 1 {
+        let list = formats_seen
+            .iter()
+            .map(|(f, tables)| format!("{f}: {}", tables.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        layout.diagnostics.push(
+            Diagnostic::warning(
+                Code::MixedFormats,
+                prefix.clone(),
+                format!("tables under one schema use different formats ({list})"),
+            )
+            .hint(format!(
+                "all tables under a schema share one format; this connection reads {}",
+                config.format
+            )),
+        );
+    }
+    layout.ignored.sort();
+    layout
+}
+
+/// One info or warning diagnostic per kind of ignored key in a table, with a count and
+/// an example, rather than one per key.
+fn summarize_ignored(diags: &mut Vec<Diagnostic>, table_prefix: &str, by_code: &BTreeMap<Code, Vec<(String, String)>>) {
+    for (code, keys) in by_code {
+        let Some((example, reason)) = keys.first() else {
+            continue;
+        };
+        let (diag, hint) = match code {
+            Code::HiddenFile => (
+                Diagnostic::info(
+                    *code,
+                    table_prefix,
+                    format!(
+                        "{} hidden or bookkeeping key(s) ignored, e.g. `{example}`: {reason}",
+                        keys.len()
+                    ),
+                ),
+                "nothing to do: these are not data",
+            ),
+            Code::UnsupportedFile => (
+                Diagnostic::warning(
+                    *code,
+                    table_prefix,
+                    format!(
+                        "{} file(s) that are not CSV, gzipped CSV or Parquet ignored, e.g. `{example}`: {reason}",
+                        keys.len()
+                    ),
+                ),
+                "only .csv, .gz/.csv.gz and .parquet files are imported",
+            ),
+            Code::InvalidKey => continue,
+            other => (
+                Diagnostic::warning(
+                    *other,
+                    table_prefix,
+                    format!("{} key(s) ignored, e.g. `{example}`: {reason}", keys.len()),
+                ),
+                "",
+            ),
+        };
+        diags.push(diag.hint(hint));
+    }
+}
+
+/// The table's partition columns, or `None` (with a diagnostic) when the table is not
+/// imported.
+fn partitions_of(
+    config: &ConnectionConfig,
+    table_prefix: &str,
+    files: &[DataFile],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Column>> {
+    // Malformed `k=v` segments, once each.
+    let mut invalid: BTreeMap<String, String> = BTreeMap::new();
+    for f in files {
+        for d in &f.dirs {
+            if let SegmentParse::Invalid(bad) = parse_segment(d) {
+                invalid.entry(d.clone()).or_insert_with(|| format!("{:?}", bad.reason));
+            }
+        }
+    }
+    for (segment, reason) in &invalid {
+        diags.push(
+            Diagnostic::warning(
+                Code::InvalidPartition,
+                format!("{table_prefix}{segment}/"),
+                format!("`{segment}` is not a valid Hive partition segment ({reason})"),
+            )
+            .hint("partition directories are `column=value`, with a non-empty column name"),
+        );
+    }
+    match config.partitioning {
+        Partitioning::None => {
+            let hive = files
+                .iter()
+                .flat_map(|f| &f.dirs)
+                .find(|d| matches!(parse_segment(d), SegmentParse::Partition(_)));
+            if let Some(example) = hive {
+                diags.push(
+                    Diagnostic::info(
+                        Code::PartitionsIgnored,
+                        table_prefix,
+                        format!("Hive-style directories such as `{example}` are read as plain directories (partitioning = none)"),
+                    )
+                    .hint("set Data Partitioning to \"All tables are partitioned\" to get them as columns"),
+                );
+            }
+            Some(Vec::new())
+        }
+        Partitioning::All => {
+            let input: Vec<(String, Vec<String>)> = files.iter().map(|f| (f.key.clone(), f.dirs.clone())).collect();
+            match table_partitions(&input) {
+                TablePartitioning::Unpartitioned => {
+                    diags.push(
+                        Diagnostic::warning(
+                            Code::TableNotPartitioned,
+                            table_prefix,
+                            "the table has no Hive partition directories; with \"All tables are partitioned\" it is ignored",
+                        )
+                        .hint("partition it as `column=value/` directories, or set Data Partitioning to \"No tables are partitioned\""),
+                    );
+                    None
+                }
+                TablePartitioning::Mismatch { message, examples, .. } => {
+                    let examples = examples
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ");
+                    diags.push(
+                        Diagnostic::error(
+                            Code::PartitionMismatch,
+                            table_prefix,
+                            format!("{message} (e.g. {examples}); the table is not imported"),
+                        )
+                        .hint(
+                            "every data file of a table must sit under the same partition columns, in the same order",
+                        ),
+                    );
+                    None
+                }
+                TablePartitioning::Partitioned { columns } => Some(type_partitions(&columns, files)),
+            }
+        }
+    }
+}
+
+/// Types each partition column over all of its values in the table.
+fn type_partitions(columns: &[String], files: &[DataFile]) -> Vec<Column> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let values: Vec<_> = files
+                .iter()
+                .filter_map(|f| f.dirs.get(i))
+                .filter_map(|d| match parse_segment(d) {
+                    SegmentParse::Partition(p) => Some(p.value),
+                    _ => None,
+                })
+                .collect();
+            Column::new(name.clone(), infer_partition_type(values.iter()).as_str())
+        })
+        .collect()
+}
