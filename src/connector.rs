@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::{ConnectionConfig, ConnectionForm, DataFormat};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::layout::classify::FileFormat;
-use crate::layout::tables::{IgnoredKey, Layout, TableLayout, discover_tables};
+use crate::layout::tables::{IgnoredKey, Layout, SkippedTable, TableLayout, discover_tables};
 use crate::s3::{ListedObject, S3Client, S3Failure};
 use crate::schema::Column;
 use crate::schema::{csv as csv_schema, parquet as parquet_schema};
@@ -70,7 +70,7 @@ pub struct ConnectionReport {
     pub tables: Vec<Table>,
     /// Table directories not imported; their diagnostics say why.
     #[serde(skip)]
-    pub skipped_tables: Vec<String>,
+    pub skipped_tables: Vec<SkippedTable>,
     pub ignored: Vec<IgnoredKey>,
     pub diagnostics: Vec<Diagnostic>,
     /// S3 calls the connector made, by operation.
@@ -315,10 +315,15 @@ impl Connector {
                     bytes: layout.bytes(),
                     layout,
                 }),
-                None => skipped.push(layout.name.clone()),
+                None => skipped.push(SkippedTable {
+                    name: layout.name.clone(),
+                    prefix: layout.prefix.clone(),
+                    code: Code::UnreadableFile,
+                    files: layout.files.clone(),
+                }),
             }
         }
-        skipped.sort();
+        skipped.sort_by(|a, b| a.name.cmp(&b.name));
         let mut report = self.report(Some(config), diagnostics);
         report.tables = tables;
         report.skipped_tables = skipped;
@@ -479,7 +484,7 @@ impl Connector {
                     .map_err(read_failed)?;
                 parquet_schema::parse_footer(&tail, size)
                     .map(|s| s.columns)
-                    .map_err(|e| unreadable(format!("the Parquet footer cannot be decoded: {e}")))
+                    .map_err(|e| unreadable(e.to_string()))
             }
             FileFormat::Csv | FileFormat::CsvGzip => {
                 let len = size.min(self.options.csv_sample_bytes);

@@ -104,6 +104,14 @@ where
     }
 }
 
+/// A key from a listing with `encoding-type=url`: `+` is a space, `%XX` a byte. This is
+/// the S3 decoding only; a Hive partition value is decoded again, separately.
+pub fn url_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 /// "... expecting 'eu-west-1'" -> eu-west-1.
 fn region_in_message(message: &str) -> Option<String> {
     let (_, rest) = message.split_once("expecting '")?;
@@ -155,6 +163,9 @@ impl S3Client {
             .prefix(prefix)
             .set_delimiter(delimiter.map(str::to_owned))
             .set_continuation_token(token)
+            // Keys may hold characters XML 1.0 cannot carry; S3 sends them encoded on
+            // request (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+            .encoding_type(aws_sdk_s3::types::EncodingType::Url)
             .send()
             .await
             .map_err(|e| classify_error(&e))?;
@@ -164,7 +175,7 @@ impl S3Client {
                 .iter()
                 .filter_map(|o| {
                     o.key().map(|k| ListedObject {
-                        key: k.to_owned(),
+                        key: url_decode(k),
                         size: o.size().unwrap_or(0).max(0) as u64,
                     })
                 })
@@ -172,7 +183,7 @@ impl S3Client {
             common_prefixes: out
                 .common_prefixes()
                 .iter()
-                .filter_map(|p| p.prefix().map(str::to_owned))
+                .filter_map(|p| p.prefix().map(url_decode))
                 .collect(),
             next_token: out
                 .next_continuation_token()
@@ -220,6 +231,12 @@ impl S3Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_keys_are_decoded_once() {
+        assert_eq!(url_decode("a+b%2Bc/caf%C3%A9/k%3D1/x%252F"), "a b+c/café/k=1/x%2F");
+        assert_eq!(url_decode("bell%07.csv"), "bell\u{7}.csv");
+    }
 
     #[test]
     fn region_from_message() {

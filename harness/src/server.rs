@@ -93,6 +93,8 @@ impl Front {
             }
             if let Some(err) = faults.next() {
                 let mut record = slot.take();
+                record.operation =
+                    guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
                 record.status = err.status();
                 record.error_code = Some(err.code().to_owned());
                 record.injected_fault = true;
@@ -101,8 +103,14 @@ impl Front {
             }
         }
 
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let copy = req.headers().contains_key("x-amz-copy-source");
         let result = self.s3.call(req.map(s3s::Body::from)).await;
         let mut record: RequestRecord = slot.take();
+        if record.operation.is_none() {
+            record.operation = guess_operation(&method, &uri, copy);
+        }
         match result {
             Ok(resp) => {
                 record.status = resp.status().as_u16();
@@ -131,6 +139,40 @@ impl Front {
             }
         }
     }
+}
+
+/// The operation of a request that never reached s3s's router (a fault answered it, or
+/// its signature failed), from its method, path and query as S3's REST API lays them out.
+fn guess_operation(method: &hyper::Method, uri: &hyper::Uri, copy: bool) -> Option<String> {
+    let path = s3s::path::parse_path_style(uri.path()).ok()?;
+    let query: Vec<(String, String)> = crate::access::query_pairs(uri);
+    let has = |k: &str| query.iter().any(|(q, _)| q == k);
+    let op = match (&path, method.as_str()) {
+        (s3s::path::S3Path::Root, _) => "ListBuckets",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("list-type") => "ListObjectsV2",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("location") => "GetBucketLocation",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("policy") => "GetBucketPolicy",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("uploads") => "ListMultipartUploads",
+        (s3s::path::S3Path::Bucket { .. }, "GET") => "ListObjects",
+        (s3s::path::S3Path::Bucket { .. }, "HEAD") => "HeadBucket",
+        (s3s::path::S3Path::Bucket { .. }, "PUT") if has("policy") => "PutBucketPolicy",
+        (s3s::path::S3Path::Bucket { .. }, "PUT") => "CreateBucket",
+        (s3s::path::S3Path::Bucket { .. }, "DELETE") if has("policy") => "DeleteBucketPolicy",
+        (s3s::path::S3Path::Bucket { .. }, "DELETE") => "DeleteBucket",
+        (s3s::path::S3Path::Bucket { .. }, "POST") if has("delete") => "DeleteObjects",
+        (s3s::path::S3Path::Object { .. }, "GET") if has("uploadId") => "ListParts",
+        (s3s::path::S3Path::Object { .. }, "GET") => "GetObject",
+        (s3s::path::S3Path::Object { .. }, "HEAD") => "HeadObject",
+        (s3s::path::S3Path::Object { .. }, "PUT") if has("partNumber") => "UploadPart",
+        (s3s::path::S3Path::Object { .. }, "PUT") if copy => "CopyObject",
+        (s3s::path::S3Path::Object { .. }, "PUT") => "PutObject",
+        (s3s::path::S3Path::Object { .. }, "DELETE") if has("uploadId") => "AbortMultipartUpload",
+        (s3s::path::S3Path::Object { .. }, "DELETE") => "DeleteObject",
+        (s3s::path::S3Path::Object { .. }, "POST") if has("uploads") => "CreateMultipartUpload",
+        (s3s::path::S3Path::Object { .. }, "POST") if has("uploadId") => "CompleteMultipartUpload",
+        _ => return None,
+    };
+    Some(op.to_owned())
 }
 
 /// S3 ignores a Range header it cannot parse (including multiple ranges) and sends

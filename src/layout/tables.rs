@@ -53,13 +53,23 @@ impl TableLayout {
     }
 }
 
+/// A table directory that is not imported, with its data files and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedTable {
+    pub name: String,
+    pub prefix: String,
+    /// The diagnostic code that says why.
+    pub code: Code,
+    pub files: Vec<DataFile>,
+}
+
 /// Everything discovery found in a listing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Layout {
     /// Importable tables, by name.
     pub tables: Vec<TableLayout>,
     /// Table directories that are not imported (their diagnostics say why).
-    pub skipped: Vec<String>,
+    pub skipped: Vec<SkippedTable>,
     pub ignored: Vec<IgnoredKey>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -166,7 +176,12 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
                     config.format
                 )),
             );
-            layout.skipped.push(name);
+            layout.skipped.push(SkippedTable {
+                name,
+                prefix: table_prefix,
+                code: Code::EmptyTable,
+                files: acc.files,
+            });
             continue;
         }
         let formats: BTreeSet<DataFormat> = acc.files.iter().map(|f| f.format.data_format()).collect();
@@ -193,7 +208,12 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
                 )
                 .hint("keep one format per table (and per schema)"),
             );
-            layout.skipped.push(name);
+            layout.skipped.push(SkippedTable {
+                name,
+                prefix: table_prefix,
+                code: Code::MixedFormats,
+                files: acc.files,
+            });
             continue;
         }
         let format = *formats.iter().next().unwrap_or(&config.format);
@@ -211,14 +231,24 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
                     "set the connection's data format to {format}, or convert the files"
                 )),
             );
-            layout.skipped.push(name);
+            layout.skipped.push(SkippedTable {
+                name,
+                prefix: table_prefix,
+                code: Code::FormatMismatch,
+                files: acc.files,
+            });
             continue;
         }
 
         let partition_columns = match partitions_of(config, &table_prefix, &acc.files, &mut layout.diagnostics) {
-            Some(columns) => columns,
-            None => {
-                layout.skipped.push(name);
+            Ok(columns) => columns,
+            Err(code) => {
+                layout.skipped.push(SkippedTable {
+                    name,
+                    prefix: table_prefix,
+                    code,
+                    files: acc.files,
+                });
                 continue;
             }
         };
@@ -296,20 +326,25 @@ fn summarize_ignored(diags: &mut Vec<Diagnostic>, table_prefix: &str, by_code: &
     }
 }
 
-/// The table's partition columns, or `None` (with a diagnostic) when the table is not
-/// imported.
+/// The table's partition columns, or the code of the diagnostic (pushed) that keeps the
+/// table from being imported.
 fn partitions_of(
     config: &ConnectionConfig,
     table_prefix: &str,
     files: &[DataFile],
     diags: &mut Vec<Diagnostic>,
-) -> Option<Vec<Column>> {
-    // Malformed `k=v` segments, once each.
+) -> Result<Vec<Column>, Code> {
+    // Malformed `k=v` segments (errors) and undecodable escapes (warnings), once each.
     let mut invalid: BTreeMap<String, String> = BTreeMap::new();
     for f in files {
         for d in &f.dirs {
-            if let SegmentParse::Invalid(bad) = parse_segment(d) {
-                invalid.entry(d.clone()).or_insert_with(|| format!("{:?}", bad.reason));
+            let bad = match parse_segment(d) {
+                SegmentParse::Invalid(bad) => Some(bad),
+                SegmentParse::Partition(p) => p.warning(),
+                SegmentParse::NotPartition => None,
+            };
+            if let Some(bad) = bad {
+                invalid.entry(d.clone()).or_insert_with(|| bad.to_string());
             }
         }
     }
@@ -318,9 +353,9 @@ fn partitions_of(
             Diagnostic::warning(
                 Code::InvalidPartition,
                 format!("{table_prefix}{segment}/"),
-                format!("`{segment}` is not a valid Hive partition segment ({reason})"),
+                reason.clone(),
             )
-            .hint("partition directories are `column=value`, with a non-empty column name"),
+            .hint(format!("partition directories are `column=value`, with a column name and escapes that decode to UTF-8 (`{segment}`)")),
         );
     }
     match config.partitioning {
@@ -339,7 +374,7 @@ fn partitions_of(
                     .hint("set Data Partitioning to \"All tables are partitioned\" to get them as columns"),
                 );
             }
-            Some(Vec::new())
+            Ok(Vec::new())
         }
         Partitioning::All => {
             let input: Vec<(String, Vec<String>)> = files.iter().map(|f| (f.key.clone(), f.dirs.clone())).collect();
@@ -353,27 +388,22 @@ fn partitions_of(
                         )
                         .hint("partition it as `column=value/` directories, or set Data Partitioning to \"No tables are partitioned\""),
                     );
-                    None
+                    Err(Code::TableNotPartitioned)
                 }
-                TablePartitioning::Mismatch { message, examples, .. } => {
-                    let examples = examples
-                        .iter()
-                        .map(|e| format!("`{e}`"))
-                        .collect::<Vec<_>>()
-                        .join(" and ");
+                TablePartitioning::Mismatch { message, .. } => {
                     diags.push(
                         Diagnostic::error(
                             Code::PartitionMismatch,
                             table_prefix,
-                            format!("{message} (e.g. {examples}); the table is not imported"),
+                            format!("{message}; the table is not imported"),
                         )
                         .hint(
                             "every data file of a table must sit under the same partition columns, in the same order",
                         ),
                     );
-                    None
+                    Err(Code::PartitionMismatch)
                 }
-                TablePartitioning::Partitioned { columns } => Some(type_partitions(&columns, files)),
+                TablePartitioning::Partitioned { columns } => Ok(type_partitions(&columns, files)),
             }
         }
     }

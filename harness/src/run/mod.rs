@@ -45,6 +45,15 @@ pub struct RejectedPolicy {
     pub message: String,
 }
 
+/// A request the simulator denied, and why (from its policy evaluation).
+#[derive(Debug, Clone, Serialize)]
+pub struct Denial {
+    pub operation: String,
+    pub resource: String,
+    pub reason: String,
+    pub trace: Vec<String>,
+}
+
 /// One scenario's outcome.
 #[derive(Debug, Clone)]
 pub struct ScenarioRun {
@@ -56,6 +65,8 @@ pub struct ScenarioRun {
     /// Requests the simulator answered, by operation (retries included).
     pub requests: BTreeMap<String, u64>,
     pub rejected_policies: Vec<RejectedPolicy>,
+    /// Requests the simulator denied, each once, with the evaluation that denied it.
+    pub denials: Vec<Denial>,
 }
 
 impl ScenarioRun {
@@ -74,6 +85,9 @@ impl ScenarioRun {
             "diagnostics": self.report.diagnostics,
             "requests": self.requests,
         });
+        if !self.denials.is_empty() {
+            v["denied_requests"] = serde_json::to_value(&self.denials).unwrap_or(Value::Null);
+        }
         if !self.rejected_policies.is_empty() {
             v["rejected_policies"] = serde_json::to_value(&self.rejected_policies).unwrap_or(Value::Null);
         }
@@ -127,6 +141,29 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     };
     let report = connector.connect(&form).await;
     let requests = sim.requests().counts();
+    let mut denials: Vec<Denial> = Vec::new();
+    for r in sim.requests().snapshot() {
+        if r.decision != Some(crate::request_log::Decision::Deny) {
+            continue;
+        }
+        let denial = Denial {
+            operation: r.operation.clone().unwrap_or_default(),
+            resource: match (&r.bucket, &r.key) {
+                (Some(b), Some(k)) => format!("{b}/{k}"),
+                (Some(b), None) => b.clone(),
+                _ => String::new(),
+            },
+            reason: r.reason.clone().unwrap_or_default(),
+            trace: r.trace.clone(),
+        };
+        // Retries and repeated reads are the same denial.
+        if !denials
+            .iter()
+            .any(|d| d.operation == denial.operation && d.resource == denial.resource)
+        {
+            denials.push(denial);
+        }
+    }
     sim.shutdown().await;
     Ok(ScenarioRun {
         path: path.to_owned(),
@@ -135,6 +172,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
         report,
         requests,
         rejected_policies,
+        denials,
     })
 }
 

@@ -40,6 +40,15 @@ impl Style {
     }
 }
 
+/// `1 file`, `2 files`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `1.2 KiB` and friends.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -92,16 +101,15 @@ fn partition_line(t: &Table) -> Option<String> {
         levels.push(folded);
     }
     let dirs: BTreeSet<String> = files.iter().map(|f| f.dirs.join("/")).collect();
-    let what = if t.partition_columns.is_empty() {
-        "directories"
-    } else {
-        "partitions"
+    let what = match (t.partition_columns.is_empty(), dirs.len() == 1) {
+        (true, true) => "1 directory".to_owned(),
+        (true, false) => format!("{} directories", dirs.len()),
+        (false, _) => plural(dirs.len(), "partition"),
     };
     Some(format!(
-        "{}/  {} {what}, {} files",
+        "{}/  {what}, {}",
         levels.join("/"),
-        dirs.len(),
-        files.len()
+        plural(files.len(), "file")
     ))
 }
 
@@ -158,7 +166,7 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
     if let Some(config) = &r.config {
         let prefix = &config.schema_prefix;
         let mut names: BTreeSet<String> = r.tables.iter().map(|t| t.name.clone()).collect();
-        names.extend(r.skipped_tables.iter().cloned());
+        names.extend(r.skipped_tables.iter().map(|t| t.name.clone()));
         let mut ignored_by_table: BTreeMap<Option<String>, Vec<&IgnoredKey>> = BTreeMap::new();
         for k in &r.ignored {
             let t = table_of(&k.key, prefix);
@@ -198,17 +206,30 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
                     lines.push(format!("columns: {cols}"));
                     lines.extend(partition_line(t));
                     format!(
-                        "{}  table, {}, {} files, {}",
+                        "{}  table, {}, {}, {}",
                         style.bold(&format!("{name}/")),
                         t.format,
-                        t.files,
+                        plural(t.files, "file"),
                         human_bytes(t.bytes)
                     )
                 }
-                None => match why_skipped(&table_prefix, &r.diagnostics) {
-                    Some(d) => format!("{name}/  {} ({})", style.dim("not imported"), d.code),
-                    None => format!("{name}/  {}", style.dim("not imported")),
-                },
+                None => {
+                    let skipped = r.skipped_tables.iter().find(|t| &t.name == name);
+                    let code = skipped
+                        .map(|t| t.code)
+                        .or_else(|| why_skipped(&table_prefix, &r.diagnostics).map(|d| d.code));
+                    if let Some(t) = skipped.filter(|t| !t.files.is_empty()) {
+                        lines.push(format!(
+                            "{}, {}",
+                            plural(t.files.len(), "data file"),
+                            human_bytes(t.files.iter().map(|f| f.size).sum())
+                        ));
+                    }
+                    match code {
+                        Some(code) => format!("{name}/  {} ({code})", style.dim("not imported")),
+                        None => format!("{name}/  {}", style.dim("not imported")),
+                    }
+                }
             };
             if let Some(keys) = ignored_by_table.get(&Some(name.clone())) {
                 lines.extend(ignored_lines(keys));
@@ -236,6 +257,15 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
             }
         }
     }
+    if !run.denials.is_empty() {
+        let _ = writeln!(out, "\ndenied by the simulator's policy evaluation:");
+        for d in &run.denials {
+            let _ = writeln!(out, "  {} {}: {}", d.operation, d.resource, d.reason);
+            for t in &d.trace {
+                let _ = writeln!(out, "          {t}");
+            }
+        }
+    }
     let total: u64 = run.requests.values().sum();
     let list = run
         .requests
@@ -244,5 +274,19 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let _ = writeln!(out, "\nrequests: {total} ({list})");
-    out
+    printable(&out)
+}
+
+/// Control characters in keys would move a terminal's cursor or ring its bell: they are
+/// shown as escapes (the JSON report carries them as they are).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\x1b' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

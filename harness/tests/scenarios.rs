@@ -1,0 +1,42 @@
+//! Every scenario file under `scenarios/` is its own test: it runs through the connector
+//! against the simulator, and its report for people and its JSON are insta snapshots
+//! (`harness/tests/snapshots/`), one pair per scenario.
+
+use std::path::Path;
+
+use s3_harness::run::render::{Style, render};
+use s3_harness::run::run_scenario;
+use s3_harness::scenario::load_scenario;
+
+fn scenario(path: &Path) -> datatest_stable::Result<()> {
+    // Paths come relative to the harness crate (`../scenarios/...`); reports name them
+    // relative to the repository.
+    let shown = path.to_string_lossy().trim_start_matches("../").to_owned();
+    let loaded = load_scenario(path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let run = runtime.block_on(run_scenario(&shown, &loaded))?;
+    let name = shown
+        .trim_start_matches("scenarios/")
+        .trim_end_matches(".toml")
+        .replace('/', "__");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_input_file(path);
+    settings.set_description(loaded.description.clone());
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("{name}.report"), render(&run, Style { color: false }));
+        insta::assert_snapshot!(
+            format!("{name}.json"),
+            serde_json::to_string_pretty(&run.to_json()).unwrap_or_default()
+        );
+    });
+    Ok(())
+}
+
+datatest_stable::harness! {
+    { test = scenario, root = "../scenarios", pattern = r"\.toml$" },
+}
