@@ -29,12 +29,34 @@ fn scenario(path: &Path) -> datatest_stable::Result<()> {
     settings.set_description(loaded.description.clone());
     settings.bind(|| {
         insta::assert_snapshot!(format!("{name}.report"), render(&run, Style { color: false }));
-        insta::assert_snapshot!(
-            format!("{name}.json"),
-            serde_json::to_string_pretty(&run.to_json()).unwrap_or_default()
-        );
+        insta::assert_snapshot!(format!("{name}.json"), json_lines(&run.to_json()));
     });
     Ok(())
+}
+
+/// The report's JSON with one line per field and one line per array element, so that a
+/// snapshot reads and diffs line by line even with a thousand tables.
+fn json_lines(v: &serde_json::Value) -> String {
+    let serde_json::Value::Object(map) = v else {
+        return v.to_string();
+    };
+    let mut out = String::from("{\n");
+    for (i, (k, v)) in map.iter().enumerate() {
+        let comma = if i + 1 < map.len() { "," } else { "" };
+        match v {
+            serde_json::Value::Array(items) if !items.is_empty() => {
+                out.push_str(&format!("  {k:?}: [\n"));
+                for (j, item) in items.iter().enumerate() {
+                    let c = if j + 1 < items.len() { "," } else { "" };
+                    out.push_str(&format!("    {item}{c}\n"));
+                }
+                out.push_str(&format!("  ]{comma}\n"));
+            }
+            other => out.push_str(&format!("  {k:?}: {other}{comma}\n")),
+        }
+    }
+    out.push('}');
+    out
 }
 
 datatest_stable::harness! {

@@ -67,6 +67,8 @@ pub struct ScenarioRun {
     pub rejected_policies: Vec<RejectedPolicy>,
     /// Requests the simulator denied, each once, with the evaluation that denied it.
     pub denials: Vec<Denial>,
+    /// Requests the fault layer answered with a retryable error.
+    pub injected_faults: usize,
 }
 
 impl ScenarioRun {
@@ -85,6 +87,9 @@ impl ScenarioRun {
             "diagnostics": self.report.diagnostics,
             "requests": self.requests,
         });
+        if self.injected_faults > 0 {
+            v["injected_faults"] = self.injected_faults.into();
+        }
         if !self.denials.is_empty() {
             v["denied_requests"] = serde_json::to_value(&self.denials).unwrap_or(Value::Null);
         }
@@ -141,6 +146,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     };
     let report = connector.connect(&form).await;
     let requests = sim.requests().counts();
+    let injected_faults = sim.requests().snapshot().iter().filter(|r| r.injected_fault).count();
     let mut denials: Vec<Denial> = Vec::new();
     for r in sim.requests().snapshot() {
         if r.decision != Some(crate::request_log::Decision::Deny) {
@@ -173,6 +179,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
         requests,
         rejected_policies,
         denials,
+        injected_faults,
     })
 }
 

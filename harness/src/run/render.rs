@@ -178,17 +178,13 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
         if !names.is_empty() || ignored_by_table.contains_key(&None) {
             let _ = writeln!(out, "\ns3://{}/{prefix}", config.bucket);
         }
-        let count = names.len();
-        for (i, name) in names.iter().enumerate() {
-            let last = i + 1 == count && !ignored_by_table.contains_key(&None);
-            let (branch, pipe) = if last {
-                ("└── ", "    ")
-            } else {
-                ("├── ", "│   ")
-            };
+        // Each table as (name, what it is, detail lines); runs of tables that read the
+        // same are folded into one entry (`t{0000..1000}/  1001 tables, ...`).
+        let mut entries: Vec<(String, String, Vec<String>)> = Vec::new();
+        for name in &names {
             let table_prefix = format!("{prefix}{name}/");
             let mut lines = Vec::new();
-            let head = match r.tables.iter().find(|t| &t.name == name) {
+            let rest = match r.tables.iter().find(|t| &t.name == name) {
                 Some(t) => {
                     let cols = t
                         .columns
@@ -206,8 +202,7 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
                     lines.push(format!("columns: {cols}"));
                     lines.extend(partition_line(t));
                     format!(
-                        "{}  table, {}, {}, {}",
-                        style.bold(&format!("{name}/")),
+                        "table, {}, {}, {}",
                         t.format,
                         plural(t.files, "file"),
                         human_bytes(t.bytes)
@@ -226,14 +221,53 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
                         ));
                     }
                     match code {
-                        Some(code) => format!("{name}/  {} ({code})", style.dim("not imported")),
-                        None => format!("{name}/  {}", style.dim("not imported")),
+                        Some(code) => format!("{} ({code})", style.dim("not imported")),
+                        None => style.dim("not imported"),
                     }
                 }
             };
             if let Some(keys) = ignored_by_table.get(&Some(name.clone())) {
                 lines.extend(ignored_lines(keys));
             }
+            entries.push((name.clone(), rest, lines));
+        }
+        let mut groups: Vec<(Vec<String>, String, Vec<String>)> = Vec::new();
+        for (name, rest, lines) in entries {
+            match groups.last_mut() {
+                Some((names, r, l)) if *r == rest && *l == lines => names.push(name),
+                _ => groups.push((vec![name], rest, lines)),
+            }
+        }
+        let groups: Vec<(Vec<String>, String, Vec<String>)> = groups
+            .into_iter()
+            .flat_map(|(names, rest, lines)| {
+                if names.len() > 3 {
+                    vec![(names, rest, lines)]
+                } else {
+                    names
+                        .into_iter()
+                        .map(|n| (vec![n], rest.clone(), lines.clone()))
+                        .collect()
+                }
+            })
+            .collect();
+        let count = groups.len();
+        for (i, (group, rest, lines)) in groups.into_iter().enumerate() {
+            let last = i + 1 == count && !ignored_by_table.contains_key(&None);
+            let (branch, pipe) = if last {
+                ("└── ", "    ")
+            } else {
+                ("├── ", "│   ")
+            };
+            let head = if group.len() == 1 {
+                format!("{}  {rest}", style.bold(&format!("{}/", group[0])))
+            } else {
+                format!(
+                    "{}  {} tables, each: {rest}",
+                    style.bold(&format!("{}/", fold(&group))),
+                    group.len()
+                )
+            };
             let _ = writeln!(out, "{branch}{head}");
             for l in lines {
                 let _ = writeln!(out, "{pipe}    {l}");
@@ -273,7 +307,11 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
         .map(|(op, n)| format!("{op} {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let _ = writeln!(out, "\nrequests: {total} ({list})");
+    let faults = match run.injected_faults {
+        0 => String::new(),
+        n => format!("; {n} answered by injected faults and retried"),
+    };
+    let _ = writeln!(out, "\nrequests: {total} ({list}){faults}");
     printable(&out)
 }
 
