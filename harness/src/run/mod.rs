@@ -136,14 +136,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
             ..ConnectorOptions::default()
         },
     );
-    let form = ConnectionForm {
-        name: spec.name.clone(),
-        region: spec.region.clone(),
-        bucket: spec.bucket.clone(),
-        schema_prefix: spec.schema_prefix.clone(),
-        format: spec.format,
-        partitioning: spec.partitioning,
-    };
+    let form: ConnectionForm = spec.clone();
     let report = connector.connect(&form).await;
     let requests = sim.requests().counts();
     let injected_faults = sim.requests().snapshot().iter().filter(|r| r.injected_fault).count();

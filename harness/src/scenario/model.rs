@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use bytes::Bytes;
-use s3_connector::config::{DataFormat, Partitioning};
 
 /// A scenario file, parsed, validated, with keys brace-expanded and fixtures resolved.
 #[derive(Debug, Clone)]
@@ -19,16 +18,9 @@ pub struct Scenario {
     pub faults: Option<FaultsSpec>,
 }
 
-/// `[connection]`: the values exactly as typed; the connector validates them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionSpec {
-    pub name: String,
-    pub region: String,
-    pub bucket: String,
-    pub schema_prefix: String,
-    pub format: DataFormat,
-    pub partitioning: Partitioning,
-}
+/// `[connection]`: the values exactly as typed in the connection form; the connector
+/// validates them.
+pub type ConnectionSpec = s3_connector::config::ConnectionForm;
 
 /// `[platform]`: the importing platform's reader role.
 #[derive(Debug, Clone, PartialEq, Eq)]
