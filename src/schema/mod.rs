@@ -22,3 +22,44 @@ impl Column {
         }
     }
 }
+
+pub mod csv;
+pub mod parquet;
+
+pub use self::csv::{CsvError, CsvSample, CsvSchema, LineEnding, infer_csv};
+pub use self::parquet::{ParquetError, ParquetSchema, footer_len, parse_footer};
+
+/// The 4-byte magic that opens and closes every Parquet file
+/// (<https://parquet.apache.org/docs/file-format/>).
+pub const PARQUET_MAGIC: &[u8; 4] = b"PAR1";
+
+/// The two ID bytes that open every gzip member (RFC 1952, section 2.3.1).
+pub const GZIP_MAGIC: &[u8; 2] = &[0x1f, 0x8b];
+
+/// Whether `head` (the first bytes of an object) starts with the Parquet magic `PAR1`.
+///
+/// Lets the caller spot a Parquet file whatever its name (`.csv`, `.gz`, no extension)
+/// from the first ranged GET, before choosing an inference path.
+pub fn is_parquet_magic(head: &[u8]) -> bool {
+    head.starts_with(PARQUET_MAGIC)
+}
+
+/// Whether `head` starts with the gzip magic `1f 8b`.
+pub fn is_gzip_magic(head: &[u8]) -> bool {
+    head.starts_with(GZIP_MAGIC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magics() {
+        assert!(is_parquet_magic(b"PAR1\x15\x04"));
+        assert!(!is_parquet_magic(b"PAR"));
+        assert!(!is_parquet_magic(b"par1"));
+        assert!(is_gzip_magic(&[0x1f, 0x8b, 0x08]));
+        assert!(!is_gzip_magic(&[0x1f]));
+        assert!(!is_gzip_magic(b""));
+    }
+}
