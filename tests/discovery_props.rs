@@ -76,7 +76,10 @@ fn listing() -> impl Strategy<Value = Vec<ListedObject>> {
     prop::collection::vec(key(), 0..40).prop_map(|keys| {
         // One size per key, as in a real listing.
         let unique: BTreeMap<String, u64> = keys.into_iter().collect();
-        unique.into_iter().map(|(key, size)| ListedObject { key, size }).collect()
+        unique
+            .into_iter()
+            .map(|(key, size)| ListedObject { key, size })
+            .collect()
     })
 }
 

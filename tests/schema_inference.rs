@@ -900,7 +900,11 @@ fn parquet_fixtures_hold_readable_rows() {
     use parquet::record::RowAccessor;
 
     let reader = SerializedFileReader::new(bytes::Bytes::from(fixture!("users.parquet"))).expect("opens");
-    let rows: Vec<_> = reader.get_row_iter(None).expect("rows").collect::<Result<_, _>>().expect("decodes");
+    let rows: Vec<_> = reader
+        .get_row_iter(None)
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("decodes");
     assert_eq!(rows.len(), 10);
     assert_eq!(rows[0].get_long(0).expect("user_id"), 1);
     assert_eq!(rows[0].get_string(1).expect("name"), "Ada");
@@ -908,6 +912,11 @@ fn parquet_fixtures_hold_readable_rows() {
     assert!(rows[0].get_bool(4).is_ok());
 
     let reader = SerializedFileReader::new(bytes::Bytes::from(fixture!("users_retyped.parquet"))).expect("opens");
-    let first = reader.get_row_iter(None).expect("rows").next().expect("a row").expect("decodes");
+    let first = reader
+        .get_row_iter(None)
+        .expect("rows")
+        .next()
+        .expect("a row")
+        .expect("decodes");
     assert_eq!(first.get_string(0).expect("user_id"), "u-001");
 }
