@@ -22,8 +22,8 @@ async fn bundled_scenario_builds_its_world() {
         let b = &state.buckets["acme-data"];
         assert_eq!(b.region, "eu-west-1");
         assert_eq!(b.owner, "111122223333");
-        // 31 days x 4 parts + _SUCCESS + 7 plain CSVs + 1 sized object.
-        assert_eq!(b.objects.len(), 31 * 4 + 1 + 7 + 1);
+        // 31 days x 4 parts + _SUCCESS + 7 plain CSVs.
+        assert_eq!(b.objects.len(), 31 * 4 + 1 + 7);
         let policy = b.policy.as_deref().unwrap();
         assert!(
             policy.contains("arn:aws:iam::999988887777:role/connector-acme"),
@@ -48,17 +48,9 @@ async fn bundled_scenario_builds_its_world() {
             .map(|(_, o)| o)
             .unwrap();
         assert!(matches!(plain.body, Body::File(_)));
-        let fixture = std::fs::read(repo().join("fixtures/users.csv")).unwrap();
+        let fixture = std::fs::read(repo().join("fixtures/clicks.csv")).unwrap();
         assert_eq!(plain.size, fixture.len() as u64);
         assert_eq!(plain.etag, s3_harness::store::etag::md5_hex(&fixture));
-        let huge = b
-            .objects
-            .iter()
-            .find(|(k, _)| k.as_str().ends_with("huge/part-0.parquet"))
-            .unwrap()
-            .1;
-        assert_eq!(huge.size, 5_000_000_000);
-        assert!(huge.etag.ends_with("-597"), "5 GB in 8 MiB parts: {}", huge.etag);
     }
     let platform = world.platform_identity().unwrap();
     assert_eq!(platform.access_key, "AKIAPLATFORMREADER01");
@@ -87,11 +79,24 @@ async fn fixture_bytes_are_served_and_sized_objects_read_as_zeros() {
         .await
         .unwrap()
         .into_bytes();
-    assert_eq!(body.as_ref(), std::fs::read(repo().join("fixtures/users.csv")).unwrap());
+    assert_eq!(
+        body.as_ref(),
+        std::fs::read(repo().join("fixtures/clicks.csv")).unwrap()
+    );
+    let sized = load_scenario(&repo().join("scenarios/mixed_format/sized_objects_at_scale.toml")).unwrap();
+    let world = World::from_scenario(&sized).unwrap();
+    {
+        let state = world.store.read();
+        let huge = state.buckets["acme-data"].objects.values().next().unwrap();
+        assert_eq!(huge.size, 5_000_000_000);
+        assert!(huge.etag.ends_with("-597"), "5 GB in 8 MiB parts: {}", huge.etag);
+    }
+    let sim = Simulator::start(world).await.unwrap();
+    let c = sim.client("root-111122223333", "eu-west-1").unwrap();
     let tail = c
         .get_object()
         .bucket("acme-data")
-        .key("data/audiences/huge/part-0.parquet")
+        .key("data/huge/date=2025-01-01/part-0.parquet")
         .range("bytes=-8")
         .send()
         .await
@@ -117,7 +122,7 @@ async fn the_generated_policy_lets_the_platform_list_and_read_and_nothing_else()
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.common_prefixes().len(), 3);
+    assert_eq!(listed.common_prefixes().len(), 2);
     let got = c
         .get_object()
         .bucket("acme-data")
