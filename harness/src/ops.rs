@@ -30,6 +30,51 @@ impl SimS3 {
     fn store(&self) -> &crate::store::Store {
         &self.gate.world.store
     }
+
+    /// The object a GET or HEAD reads, after its preconditions, and the bytes it serves.
+    fn read_target(
+        &self,
+        bucket_name: &str,
+        key: &str,
+        c: Conditions<'_>,
+        range: Option<&Range>,
+    ) -> S3Result<ReadTarget> {
+        let object = {
+            let state = self.store().read();
+            let b = bucket(&state, bucket_name)?;
+            b.objects.get(key.as_bytes()).cloned().ok_or_else(no_such_key)?
+        };
+        check_preconditions(
+            &object,
+            c.if_match,
+            c.if_none_match,
+            c.if_modified_since,
+            c.if_unmodified_since,
+        )?;
+        let (start, end, content_range) = resolve_range(range, object.size)?;
+        Ok(ReadTarget {
+            object,
+            start,
+            end,
+            content_range,
+        })
+    }
+}
+
+/// The conditional headers of a GET or HEAD.
+struct Conditions<'a> {
+    if_match: Option<&'a ETagCondition>,
+    if_none_match: Option<&'a ETagCondition>,
+    if_modified_since: Option<&'a Timestamp>,
+    if_unmodified_since: Option<&'a Timestamp>,
+}
+
+/// What a GET or HEAD serves: the object and the byte range `start..end`.
+struct ReadTarget {
+    object: Object,
+    start: u64,
+    end: u64,
+    content_range: Option<String>,
 }
 
 const LIST_MAX_KEYS: i32 = 1000;
@@ -492,19 +537,22 @@ impl S3 for SimS3 {
     #[tracing::instrument(skip_all, fields(bucket = %req.input.bucket, key = %req.input.key))]
     async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
         let input = req.input;
-        let o = {
-            let state = self.store().read();
-            let b = bucket(&state, &input.bucket)?;
-            b.objects.get(input.key.as_bytes()).cloned().ok_or_else(no_such_key)?
-        };
-        check_preconditions(
-            &o,
-            input.if_match.as_ref(),
-            input.if_none_match.as_ref(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
+        let ReadTarget {
+            object: o,
+            start,
+            end,
+            content_range,
+        } = self.read_target(
+            &input.bucket,
+            &input.key,
+            Conditions {
+                if_match: input.if_match.as_ref(),
+                if_none_match: input.if_none_match.as_ref(),
+                if_modified_since: input.if_modified_since.as_ref(),
+                if_unmodified_since: input.if_unmodified_since.as_ref(),
+            },
+            input.range.as_ref(),
         )?;
-        let (start, end, content_range) = resolve_range(input.range.as_ref(), o.size)?;
         Ok(S3Response::new(HeadObjectOutput {
             accept_ranges: Some("bytes".to_owned()),
             content_length: Some((end - start) as i64),
@@ -521,19 +569,22 @@ impl S3 for SimS3 {
     #[tracing::instrument(skip_all, fields(bucket = %req.input.bucket, key = %req.input.key))]
     async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
         let input = req.input;
-        let o = {
-            let state = self.store().read();
-            let b = bucket(&state, &input.bucket)?;
-            b.objects.get(input.key.as_bytes()).cloned().ok_or_else(no_such_key)?
-        };
-        check_preconditions(
-            &o,
-            input.if_match.as_ref(),
-            input.if_none_match.as_ref(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
+        let ReadTarget {
+            object: o,
+            start,
+            end,
+            content_range,
+        } = self.read_target(
+            &input.bucket,
+            &input.key,
+            Conditions {
+                if_match: input.if_match.as_ref(),
+                if_none_match: input.if_none_match.as_ref(),
+                if_modified_since: input.if_modified_since.as_ref(),
+                if_unmodified_since: input.if_unmodified_since.as_ref(),
+            },
+            input.range.as_ref(),
         )?;
-        let (start, end, content_range) = resolve_range(input.range.as_ref(), o.size)?;
         let stream = o
             .body
             .stream_range(o.size, start, end)

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
 use md5::{Digest, Md5};
 use s3_connector::iam::Caller;
 use s3_connector::policy::generated_policy;
@@ -293,11 +292,7 @@ impl World {
                     ObjectSource::Sized(size) => Object::sized(*size, &spec.owner),
                     ObjectSource::File(path) => {
                         let (size, etag) = files.digest(path)?;
-                        let mut object = Object::from_bytes(Bytes::new(), &spec.owner);
-                        object.body = Body::File(path.clone());
-                        object.size = size;
-                        object.etag = etag;
-                        object
+                        Object::new(Body::File(path.clone()), size, etag, &spec.owner)
                     }
                 };
                 if let Some(ct) = &o.content_type {

@@ -163,102 +163,25 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
                 .hint(format!("the schema prefix `{prefix}` is probably one level too high: point it at the directory that holds the tables")),
             );
         }
-        if acc.files.is_empty() {
-            let hidden: usize = acc.ignored_by_code.values().map(Vec::len).sum();
-            layout.diagnostics.push(
-                Diagnostic::warning(
-                    Code::EmptyTable,
-                    table_prefix.clone(),
-                    format!("the table directory holds no data file ({hidden} key(s) ignored)"),
-                )
-                .hint(format!(
-                    "put {} files under `{table_prefix}`, or remove the directory",
-                    config.format
-                )),
-            );
-            layout.skipped.push(SkippedTable {
-                name,
-                prefix: table_prefix,
-                code: Code::EmptyTable,
-                files: acc.files,
-            });
-            continue;
-        }
         let formats: BTreeSet<DataFormat> = acc.files.iter().map(|f| f.format.data_format()).collect();
         for f in &formats {
             formats_seen.entry(*f).or_default().push(name.clone());
         }
-        if formats.len() > 1 {
-            let example = |fmt: DataFormat| {
-                acc.files
-                    .iter()
-                    .find(|f| f.format.data_format() == fmt)
-                    .map(|f| f.key.clone())
-                    .unwrap_or_default()
-            };
-            layout.diagnostics.push(
-                Diagnostic::error(
-                    Code::MixedFormats,
-                    table_prefix.clone(),
-                    format!(
-                        "the table mixes CSV and Parquet files (e.g. `{}` and `{}`); it is not imported",
-                        example(DataFormat::Csv),
-                        example(DataFormat::Parquet)
-                    ),
-                )
-                .hint("keep one format per table (and per schema)"),
-            );
-            layout.skipped.push(SkippedTable {
+        match importable(config, &table_prefix, &acc, &mut layout.diagnostics) {
+            Ok((format, partition_columns)) => layout.tables.push(TableLayout {
                 name,
                 prefix: table_prefix,
-                code: Code::MixedFormats,
+                format,
+                partition_columns,
                 files: acc.files,
-            });
-            continue;
-        }
-        let format = *formats.iter().next().unwrap_or(&config.format);
-        if format != config.format {
-            layout.diagnostics.push(
-                Diagnostic::error(
-                    Code::FormatMismatch,
-                    table_prefix.clone(),
-                    format!(
-                        "the table's files are {format} but the connection's data format is {}; it is not imported",
-                        config.format
-                    ),
-                )
-                .hint(format!(
-                    "set the connection's data format to {format}, or convert the files"
-                )),
-            );
-            layout.skipped.push(SkippedTable {
+            }),
+            Err(code) => layout.skipped.push(SkippedTable {
                 name,
                 prefix: table_prefix,
-                code: Code::FormatMismatch,
+                code,
                 files: acc.files,
-            });
-            continue;
+            }),
         }
-
-        let partition_columns = match partitions_of(config, &table_prefix, &acc.files, &mut layout.diagnostics) {
-            Ok(columns) => columns,
-            Err(code) => {
-                layout.skipped.push(SkippedTable {
-                    name,
-                    prefix: table_prefix,
-                    code,
-                    files: acc.files,
-                });
-                continue;
-            }
-        };
-        layout.tables.push(TableLayout {
-            name,
-            prefix: table_prefix,
-            format,
-            partition_columns,
-            files: acc.files,
-        });
     }
     if formats_seen.len() > 1 {
         let list = formats_seen
@@ -280,6 +203,74 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
     }
     layout.ignored.sort();
     layout
+}
+
+/// Whether a table directory's files make an importable table: its format and partition
+/// columns, or the code of the diagnostic (pushed) that says why not.
+fn importable(
+    config: &ConnectionConfig,
+    table_prefix: &str,
+    acc: &TableAcc,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(DataFormat, Vec<Column>), Code> {
+    if acc.files.is_empty() {
+        let hidden: usize = acc.ignored_by_code.values().map(Vec::len).sum();
+        diags.push(
+            Diagnostic::warning(
+                Code::EmptyTable,
+                table_prefix,
+                format!("the table directory holds no data file ({hidden} key(s) ignored)"),
+            )
+            .hint(format!(
+                "put {} files under `{table_prefix}`, or remove the directory",
+                config.format
+            )),
+        );
+        return Err(Code::EmptyTable);
+    }
+    let formats: BTreeSet<DataFormat> = acc.files.iter().map(|f| f.format.data_format()).collect();
+    if formats.len() > 1 {
+        let example = |fmt: DataFormat| {
+            acc.files
+                .iter()
+                .find(|f| f.format.data_format() == fmt)
+                .map(|f| f.key.clone())
+                .unwrap_or_default()
+        };
+        diags.push(
+            Diagnostic::error(
+                Code::MixedFormats,
+                table_prefix,
+                format!(
+                    "the table mixes CSV and Parquet files (e.g. `{}` and `{}`); it is not imported",
+                    example(DataFormat::Csv),
+                    example(DataFormat::Parquet)
+                ),
+            )
+            .hint("keep one format per table (and per schema)"),
+        );
+        return Err(Code::MixedFormats);
+    }
+    let format = *formats.iter().next().unwrap_or(&config.format);
+    if format != config.format {
+        diags.push(
+            Diagnostic::error(
+                Code::FormatMismatch,
+                table_prefix,
+                format!(
+                    "the table's files are {format} but the connection's data format is {}; it is not imported",
+                    config.format
+                ),
+            )
+            .hint(format!(
+                "set the connection's data format to {format}, or convert the files"
+            )),
+        );
+        return Err(Code::FormatMismatch);
+    }
+
+    let partition_columns = partitions_of(config, table_prefix, &acc.files, diags)?;
+    Ok((format, partition_columns))
 }
 
 /// One info or warning diagnostic per kind of ignored key in a table, with a count and

@@ -42,12 +42,12 @@ pub struct Object {
 pub const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
 impl Object {
-    /// A single-part object from bytes in memory.
-    pub fn from_bytes(bytes: Bytes, owner: &str) -> Self {
+    /// An object written now by `owner`, with S3's default metadata.
+    pub fn new(body: Body, size: u64, etag: String, owner: &str) -> Self {
         Self {
-            size: bytes.len() as u64,
-            etag: etag::md5_hex(&bytes),
-            body: Body::Inline(bytes),
+            body,
+            size,
+            etag,
             last_modified: now(),
             content_type: DEFAULT_CONTENT_TYPE.to_owned(),
             content_encoding: None,
@@ -57,19 +57,15 @@ impl Object {
         }
     }
 
+    /// A single-part object from bytes in memory.
+    pub fn from_bytes(bytes: Bytes, owner: &str) -> Self {
+        let etag = etag::md5_hex(&bytes);
+        Self::new(Body::Inline(bytes.clone()), bytes.len() as u64, etag, owner)
+    }
+
     /// An object of `size` zero bytes that are never stored.
     pub fn sized(size: u64, owner: &str) -> Self {
-        Self {
-            size,
-            etag: etag::sized_etag(size),
-            body: Body::Zeros,
-            last_modified: now(),
-            content_type: DEFAULT_CONTENT_TYPE.to_owned(),
-            content_encoding: None,
-            metadata: BTreeMap::new(),
-            owner: owner.to_owned(),
-            parts: None,
-        }
+        Self::new(Body::Zeros, size, etag::sized_etag(size), owner)
     }
 }
 
