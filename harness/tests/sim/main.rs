@@ -8,4 +8,5 @@ mod listing;
 mod objects;
 mod policies;
 mod regions;
+mod resync;
 mod world;
