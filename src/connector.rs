@@ -104,7 +104,7 @@ pub struct Connector {
 impl Connector {
     pub fn new(client: aws_sdk_s3::Client, options: ConnectorOptions) -> Self {
         Self {
-            s3: S3Client::new(client),
+            s3: S3Client::new(client, options.concurrency),
             options,
         }
     }
@@ -198,7 +198,7 @@ impl Connector {
             .map(|p| {
                 let bucket = &config.bucket;
                 async move {
-                    let r = self.s3.list_all(bucket, &p, None).await.map(|page| page.objects);
+                    let r = self.s3.list_tree(bucket, &p).await;
                     (p, r)
                 }
             })
