@@ -61,6 +61,23 @@ impl SimS3 {
     }
 }
 
+/// [`SimS3::read_target`] for a GetObject or HeadObject input (same field names).
+macro_rules! read_target {
+    ($sim:expr, $input:expr) => {
+        $sim.read_target(
+            &$input.bucket,
+            &$input.key,
+            Conditions {
+                if_match: $input.if_match.as_ref(),
+                if_none_match: $input.if_none_match.as_ref(),
+                if_modified_since: $input.if_modified_since.as_ref(),
+                if_unmodified_since: $input.if_unmodified_since.as_ref(),
+            },
+            $input.range.as_ref(),
+        )
+    };
+}
+
 /// The conditional headers of a GET or HEAD.
 struct Conditions<'a> {
     if_match: Option<&'a ETagCondition>,
@@ -542,17 +559,7 @@ impl S3 for SimS3 {
             start,
             end,
             content_range,
-        } = self.read_target(
-            &input.bucket,
-            &input.key,
-            Conditions {
-                if_match: input.if_match.as_ref(),
-                if_none_match: input.if_none_match.as_ref(),
-                if_modified_since: input.if_modified_since.as_ref(),
-                if_unmodified_since: input.if_unmodified_since.as_ref(),
-            },
-            input.range.as_ref(),
-        )?;
+        } = read_target!(self, input)?;
         Ok(S3Response::new(HeadObjectOutput {
             accept_ranges: Some("bytes".to_owned()),
             content_length: Some((end - start) as i64),
@@ -574,17 +581,7 @@ impl S3 for SimS3 {
             start,
             end,
             content_range,
-        } = self.read_target(
-            &input.bucket,
-            &input.key,
-            Conditions {
-                if_match: input.if_match.as_ref(),
-                if_none_match: input.if_none_match.as_ref(),
-                if_modified_since: input.if_modified_since.as_ref(),
-                if_unmodified_since: input.if_unmodified_since.as_ref(),
-            },
-            input.range.as_ref(),
-        )?;
+        } = read_target!(self, input)?;
         let stream = o
             .body
             .stream_range(o.size, start, end)
