@@ -111,7 +111,7 @@ impl Connector {
 
     fn role_arn(&self) -> String {
         match &self.options.platform {
-            Some((account, role)) => crate::policy::platform_role_arn(account, role),
+            Some((account, role)) => crate::bucket_policy::platform_role_arn(account, role),
             None => "the platform's role".to_owned(),
         }
     }

@@ -5,13 +5,12 @@
 //! grows) validates access and discovers tables. It does its I/O through aws-sdk-s3 and
 //! never depends on the simulator in `harness/`.
 
+pub mod bucket_policy;
 pub mod config;
 pub mod connector;
 pub mod diagnostic;
-pub mod iam;
 pub mod layout;
 pub mod names;
-pub mod policy;
 pub mod resync;
 pub mod s3;
 pub mod schema;

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use s3_connector::iam::Caller;
-use s3_connector::policy::{Context, EvalRequest, PolicyKind, PolicySet, evaluate, parse_policy, to_json, parse_policy_value};
+use s3_policy::Caller;
+use s3_policy::{Context, EvalRequest, PolicyKind, PolicySet, evaluate, parse_policy, to_json, parse_policy_value};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use s3_connector::config::{ConnectionForm, DataFormat, Partitioning};
 use s3_connector::connector::{Connector, ConnectorOptions};
-use s3_harness::faults::FaultConfig;
-use s3_harness::store::{ObjKey, Object};
-use s3_harness::world::{Identity, IdentityKind};
+use s3_harness::sim::faults::FaultConfig;
+use s3_harness::sim::store::{ObjKey, Object};
+use s3_harness::sim::world::{Identity, IdentityKind};
 use s3_harness::{ServerOptions, Simulator, World};
 
 const TABLES: usize = 1000;
@@ -45,8 +45,8 @@ fn rss_mib() -> f64 {
 fn world() -> World {
     let mut world = World::new();
     world.add_bucket(BUCKET, "eu-west-1", OWNER).expect("new bucket");
-    let policy = s3_connector::policy::generated_policy(BUCKET, "999988887777", "bench").to_string();
-    let caller = s3_connector::iam::Caller::from_arn("arn:aws:iam::999988887777:role/bench", "s3-connector")
+    let policy = s3_connector::bucket_policy::generated_policy(BUCKET, "999988887777", "bench").to_string();
+    let caller = s3_policy::iam::Caller::from_arn("arn:aws:iam::999988887777:role/bench", "s3-connector")
         .expect("valid role ARN");
     world
         .add_identity(
@@ -98,7 +98,7 @@ async fn discover(world: World, latency: Duration) -> (Duration, std::collection
     )
     .await
     .expect("bind 127.0.0.1:0");
-    let client = s3_harness::server::client(
+    let client = s3_harness::sim::server::client(
         sim.endpoint(),
         "AKIAPLATFORMREADER01",
         "platform-reader-secret",

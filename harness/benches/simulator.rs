@@ -45,8 +45,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use s3_harness::scenario::parse_scenario;
-use s3_harness::store::listing::{self, ListQuery};
-use s3_harness::store::{ObjKey, Object};
+use s3_harness::sim::store::listing::{self, ListQuery};
+use s3_harness::sim::store::{ObjKey, Object};
 use s3_harness::{Simulator, World};
 
 const OWNER: &str = "111122223333";

@@ -107,7 +107,7 @@ fn generate_prints_the_guides_policy() {
     let v = json(&out);
     assert_eq!(
         v,
-        s3_connector::policy::generated_policy("acme-data", "999988887777", "connector-acme")
+        s3_connector::bucket_policy::generated_policy("acme-data", "999988887777", "connector-acme")
     );
 }
 
@@ -126,7 +126,7 @@ fn check_passes_the_generated_policy_and_explains_a_wrong_resource() {
         "data/",
         "-",
     ];
-    let good = s3_connector::policy::generated_policy("b", "999988887777", "r").to_string();
+    let good = s3_connector::bucket_policy::generated_policy("b", "999988887777", "r").to_string();
     let out = run(&args, &good);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
@@ -164,7 +164,7 @@ fn check_reports_a_policy_aws_refuses_and_a_role_typo() {
         text.contains("AWS refuses to save this policy: MalformedPolicy: Action does not apply"),
         "{text}"
     );
-    let typo = s3_connector::policy::generated_policy("b", "999988887777", "rr").to_string();
+    let typo = s3_connector::bucket_policy::generated_policy("b", "999988887777", "rr").to_string();
     let text = String::from_utf8_lossy(&run(&args, &typo).stdout).into_owned();
     assert!(text.contains("aws:PrincipalArn"), "{text}");
     assert!(text.contains("arn:aws:iam::999988887777:role/rr"), "{text}");

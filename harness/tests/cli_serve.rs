@@ -34,7 +34,7 @@ async fn serve_prints_the_endpoint_first_and_serves_the_scenario() {
         "{rest:?}"
     );
 
-    let client = s3_harness::server::client(
+    let client = s3_harness::sim::server::client(
         &endpoint,
         "AKIAROOT111122223333",
         "root-secret-111122223333",

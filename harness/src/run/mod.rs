@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::scenario::{Scenario, load_scenario};
-use crate::server::client;
+use crate::sim::server::client;
 use crate::{Simulator, World};
 
 /// Why a scenario could not be run.
@@ -25,7 +25,7 @@ pub enum RunError {
     World {
         path: String,
         #[source]
-        source: crate::world::WorldError,
+        source: crate::sim::world::WorldError,
     },
     #[error("{0}: the scenario has no [connection] to run")]
     NoConnection(String),
@@ -142,7 +142,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     let injected_faults = sim.requests().snapshot().iter().filter(|r| r.injected_fault).count();
     let mut denials: Vec<Denial> = Vec::new();
     for r in sim.requests().snapshot() {
-        if r.decision != Some(crate::request_log::Decision::Deny) {
+        if r.decision != Some(crate::sim::request_log::Decision::Deny) {
             continue;
         }
         let denial = Denial {

@@ -20,7 +20,7 @@ use super::model::{
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name};
 
-pub use crate::store::MAX_KEY_BYTES;
+pub use crate::sim::store::MAX_KEY_BYTES;
 
 /// Reads and loads the scenario at `path`.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {

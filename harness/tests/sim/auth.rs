@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use s3_connector::iam::Caller;
-use s3_harness::world::{Identity, IdentityKind};
+use s3_harness::sim::world::{Identity, IdentityKind};
+use s3_policy::iam::Caller;
 
 use crate::regions::reqwest_get;
 use crate::support::*;
@@ -76,7 +76,7 @@ async fn anonymous_is_denied_without_a_public_bucket_policy() {
     let records = sim.requests().snapshot();
     let last = records.last().unwrap();
     assert_eq!(last.principal.as_deref(), Some("anonymous"));
-    assert_eq!(last.decision, Some(s3_harness::request_log::Decision::Deny));
+    assert_eq!(last.decision, Some(s3_harness::sim::request_log::Decision::Deny));
     assert_eq!(last.error_code.as_deref(), Some("AccessDenied"));
 }
 

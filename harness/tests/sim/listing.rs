@@ -13,8 +13,8 @@ async fn seeded() -> (s3_harness::Simulator, aws_sdk_s3::Client, Vec<String>) {
             for f in 0..50 {
                 let key = format!("t/dir{d:02}/file{f:02}.csv");
                 b.objects.insert(
-                    s3_harness::store::ObjKey::parse(&key).unwrap(),
-                    s3_harness::store::Object::from_bytes(bytes::Bytes::from_static(b"x"), OWNER),
+                    s3_harness::sim::store::ObjKey::parse(&key).unwrap(),
+                    s3_harness::sim::store::Object::from_bytes(bytes::Bytes::from_static(b"x"), OWNER),
                 );
                 keys.push(key);
             }

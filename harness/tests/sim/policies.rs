@@ -42,7 +42,7 @@ body = "a,b\n1,2\n"
 }
 
 fn generated_for(role: &str) -> String {
-    s3_connector::policy::generated_policy("acme-data", PLATFORM, role).to_string()
+    s3_connector::bucket_policy::generated_policy("acme-data", PLATFORM, role).to_string()
 }
 
 async fn reader_outcomes(policy: &str) -> (Result<(), String>, Result<(), String>) {

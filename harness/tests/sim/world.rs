@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use s3_harness::request_log::Decision;
 use s3_harness::scenario::{load_scenario, parse_scenario};
-use s3_harness::store::Body;
+use s3_harness::sim::request_log::Decision;
+use s3_harness::sim::store::Body;
 use s3_harness::{Simulator, World};
 
 fn repo() -> &'static Path {
@@ -50,7 +50,7 @@ async fn bundled_scenario_builds_its_world() {
         assert!(matches!(plain.body, Body::File(_)));
         let fixture = std::fs::read(repo().join("fixtures/clicks.csv")).unwrap();
         assert_eq!(plain.size, fixture.len() as u64);
-        assert_eq!(plain.etag, s3_harness::store::etag::md5_hex(&fixture));
+        assert_eq!(plain.etag, s3_harness::sim::store::etag::md5_hex(&fixture));
     }
     let platform = world.platform_identity().unwrap();
     assert_eq!(platform.access_key, "AKIAPLATFORMREADER01");

@@ -9,16 +9,16 @@ use hyper::HeaderMap;
 use hyper::Uri;
 use hyper::header::HeaderValue;
 use percent_encoding::percent_decode_str;
-use s3_connector::iam::Caller;
-use s3_connector::policy::ObjectFacts;
+use s3_policy::ObjectFacts;
+use s3_policy::iam::Caller;
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::{S3Error, S3ErrorCode, S3Result, s3_error};
 
-use crate::actions::{ResourceKind, action_for, resource_arn};
-use crate::authz::{AccessRequest, Authorizer, BucketFacts, Verdict};
-use crate::request_log::RecordSlot;
-use crate::world::World;
+use crate::sim::auth::actions::{ResourceKind, action_for, resource_arn};
+use crate::sim::auth::authorizer::{AccessRequest, Authorizer, BucketFacts, Verdict};
+use crate::sim::request_log::RecordSlot;
+use crate::sim::world::World;
 
 /// The connection a request came in on, put in its extensions by the front service.
 #[derive(Debug, Clone, Copy)]

@@ -3,8 +3,8 @@
 //! over random policies and requests, the parser's round trip, and that no input panics.
 
 use proptest::prelude::*;
-use s3_connector::iam::Caller;
-use s3_connector::policy::{
+use s3_policy::iam::Caller;
+use s3_policy::{
     Context, Decision, EvalRequest, Policy, PolicyKind, PolicySet, evaluate, parse_policy, parse_policy_value, to_json,
 };
 use serde_json::{Value, json};

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use s3_connector::iam::Caller;
-use s3_connector::policy::check::{ConnectionNeeds, Severity, check_connection_policy};
-use s3_connector::policy::{
+use s3_connector::bucket_policy::check::{ConnectionNeeds, Severity, check_connection_policy};
+use s3_policy::iam::Caller;
+use s3_policy::{
     Context, EvalRequest, ObjectFacts, Policy, PolicyError, PolicyKind, PolicySet, evaluate, parse_policy_value,
 };
 use serde::Deserialize;

@@ -6,7 +6,7 @@
 //!
 //! A pattern is a list of [`Token`]s rather than a string so that a literal `*` or `?`
 //! (written `${*}` / `${?}` in a policy, or coming from a policy variable's value) can be
-//! told apart from a wildcard: see [`crate::policy::variables`].
+//! told apart from a wildcard: see [`crate::variables`].
 
 use std::fmt;
 

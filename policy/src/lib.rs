@@ -1,14 +1,15 @@
-//! The IAM policy engine for S3: parse, validate, evaluate and explain bucket and
-//! identity policies as AWS does. It does no I/O.
+//! The IAM policy language for S3: parse and validate bucket and identity policies as
+//! `PutBucketPolicy` and IAM do, evaluate a request against them as AWS does, and
+//! explain the decision statement by statement.
 //!
-//! Also the bucket policy the connection form generates.
+//! The crate does no I/O and depends on no runtime: the simulator enforces with it,
+//! and the connector checks the policies users paste with it.
 
 pub mod actions;
-pub mod check;
 pub mod condition;
 pub mod context;
 pub mod eval;
-mod generate;
+pub mod iam;
 pub mod model;
 pub mod parse;
 pub mod pattern;
@@ -17,6 +18,6 @@ pub mod variables;
 
 pub use context::{Context, Version};
 pub use eval::{Decision, EvalRequest, Evaluation, HttpAnswer, ObjectFacts, ObjectOwnership, PolicySet, evaluate};
-pub use generate::{generated_policy, platform_role_arn};
+pub use iam::{ArnError, Caller};
 pub use model::Policy;
 pub use parse::{PolicyError, PolicyKind, parse_policy, parse_policy_value, to_json};

@@ -599,11 +599,4 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.message, "Policy document should not specify a principal.");
     }
-
-    #[test]
-    fn the_generated_policy_is_valid() {
-        let text = crate::policy::generated_policy("b", "999988887777", "connector").to_string();
-        let p = parse_policy(&text, PolicyKind::Bucket("b")).unwrap();
-        assert_eq!(parse_policy_value(&to_json(&p), PolicyKind::Bucket("b")).unwrap(), p);
-    }
 }

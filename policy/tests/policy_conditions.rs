@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use proptest::prelude::*;
-use s3_connector::policy::condition::{
+use s3_policy::condition::{
     BaseOperator, Category, Condition, Operator, SetQualifier, conditions_to_json, evaluate, evaluate_all,
     parse_conditions,
 };
-use s3_connector::policy::{Context, Version};
+use s3_policy::{Context, Version};
 use serde_json::{Value, json};
 
 const V12: Version = Version::V2012_10_17;

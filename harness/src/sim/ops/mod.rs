@@ -2,7 +2,7 @@
 //!
 //! Each method follows the S3 API reference page of its operation for status codes,
 //! error codes and response fields. Authorization has already run in
-//! [`crate::access::AccessGate`] except where an operation touches more than one
+//! [`crate::sim::auth::gate::AccessGate`] except where an operation touches more than one
 //! resource (`DeleteObjects` per key, `CopyObject`'s source), which is decided here
 //! through the same gate.
 
@@ -17,9 +17,9 @@ use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
-use crate::access::AccessGate;
-use crate::store::listing::{self, Entry, ListQuery};
-use crate::store::{Bucket, DEFAULT_CONTENT_TYPE, ObjKey, Object, Part, State, Upload, etag, now};
+use crate::sim::auth::gate::AccessGate;
+use crate::sim::store::listing::{self, Entry, ListQuery};
+use crate::sim::store::{Bucket, DEFAULT_CONTENT_TYPE, ObjKey, Object, Part, State, Upload, etag, now};
 
 /// The S3 implementation s3s dispatches to.
 pub struct SimS3 {
@@ -27,7 +27,7 @@ pub struct SimS3 {
 }
 
 impl SimS3 {
-    fn store(&self) -> &crate::store::Store {
+    fn store(&self) -> &crate::sim::store::Store {
         &self.gate.world.store
     }
 
@@ -103,14 +103,14 @@ fn bucket<'a>(state: &'a State, name: &str) -> S3Result<&'a Bucket> {
     state
         .buckets
         .get(name)
-        .ok_or_else(|| crate::access::no_such_bucket(name))
+        .ok_or_else(|| crate::sim::auth::gate::no_such_bucket(name))
 }
 
 fn bucket_mut<'a>(state: &'a mut State, name: &str) -> S3Result<&'a mut Bucket> {
     state
         .buckets
         .get_mut(name)
-        .ok_or_else(|| crate::access::no_such_bucket(name))
+        .ok_or_else(|| crate::sim::auth::gate::no_such_bucket(name))
 }
 
 fn no_such_key() -> S3Error {
@@ -647,7 +647,7 @@ impl S3 for SimS3 {
             .caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
         let keys = req
             .extensions
-            .get::<crate::access::RequestKeys>()
+            .get::<crate::sim::auth::gate::RequestKeys>()
             .cloned()
             .unwrap_or_default()
             .0;
@@ -695,7 +695,7 @@ impl S3 for SimS3 {
             .caller(req.credentials.as_ref().map(|c| c.access_key.as_str()));
         let keys = req
             .extensions
-            .get::<crate::access::RequestKeys>()
+            .get::<crate::sim::auth::gate::RequestKeys>()
             .cloned()
             .unwrap_or_default()
             .0;
@@ -720,7 +720,7 @@ impl S3 for SimS3 {
             .gate
             .decide(&caller, "s3:GetObject", "CopyObject", src_bucket, Some(src_key), keys);
         if !verdict.proceeds() {
-            return Err(crate::access::refusal(&verdict));
+            return Err(crate::sim::auth::gate::refusal(&verdict));
         }
         let src = src.ok_or_else(no_such_key)?;
         let replace = input
@@ -931,7 +931,7 @@ impl S3 for SimS3 {
         req: S3Request<PutBucketPolicyInput>,
     ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
         let policy = req.input.policy;
-        s3_connector::policy::parse_policy(&policy, s3_connector::policy::PolicyKind::Bucket(&req.input.bucket))
+        s3_policy::parse_policy(&policy, s3_policy::PolicyKind::Bucket(&req.input.bucket))
             .map_err(|e| s3_error!(MalformedPolicy, "{e}"))?;
         let mut state = self.store().write();
         bucket_mut(&mut state, &req.input.bucket)?.policy = Some(policy);

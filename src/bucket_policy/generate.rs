@@ -55,4 +55,12 @@ mod tests {
         );
         assert_eq!(p["Statement"][1]["Principal"]["AWS"], "arn:aws:iam::999988887777:root");
     }
+
+    #[test]
+    fn the_generated_policy_is_one_put_bucket_policy_accepts() {
+        let text = generated_policy("b", "999988887777", "connector").to_string();
+        let p = s3_policy::parse_policy(&text, s3_policy::PolicyKind::Bucket("b")).unwrap();
+        let round = s3_policy::parse_policy_value(&s3_policy::to_json(&p), s3_policy::PolicyKind::Bucket("b")).unwrap();
+        assert_eq!(round, p);
+    }
 }

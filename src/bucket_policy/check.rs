@@ -4,14 +4,14 @@
 
 use serde::Serialize;
 
-use crate::iam::Caller;
+use s3_policy::Caller;
 
-use super::context::Context;
-use super::eval::{EvalRequest, PolicySet, evaluate};
 use super::generate::platform_role_arn;
-use super::model::{ActionElement, Policy};
-use super::parse::{PolicyKind, parse_policy};
-use super::pattern::wildcard_match;
+use s3_policy::Context;
+use s3_policy::model::{ActionElement, Policy};
+use s3_policy::pattern::wildcard_match;
+use s3_policy::{EvalRequest, PolicySet, evaluate};
+use s3_policy::{PolicyKind, parse_policy};
 
 /// What the platform's connector needs.
 #[derive(Debug, Clone)]
@@ -187,6 +187,6 @@ fn explain_miss(statement: &str, action: &str, resource: &str, reason: &str) -> 
 }
 
 /// Whether a policy is valid for a bucket (for callers that only need yes or no).
-pub fn is_valid_bucket_policy(text: &str, bucket: &str) -> Result<Policy, super::parse::PolicyError> {
+pub fn is_valid_bucket_policy(text: &str, bucket: &str) -> Result<Policy, s3_policy::PolicyError> {
     parse_policy(text, PolicyKind::Bucket(bucket))
 }

@@ -20,12 +20,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::access::{AccessGate, ConnInfo, CredentialScope, IdentityAuth};
-use crate::authz::{Authorizer, PolicyAuthorizer};
-use crate::faults::{FaultConfig, Faults};
-use crate::ops::SimS3;
-use crate::request_log::{RecordSlot, RequestLog, RequestRecord};
-use crate::world::{Identity, World};
+use crate::sim::auth::authorizer::{Authorizer, PolicyAuthorizer};
+use crate::sim::auth::gate::{AccessGate, ConnInfo, CredentialScope, IdentityAuth};
+use crate::sim::faults::{FaultConfig, Faults};
+use crate::sim::ops::SimS3;
+use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
+use crate::sim::world::{Identity, World};
 
 /// How to start a simulator.
 pub struct ServerOptions {
@@ -145,7 +145,7 @@ impl Front {
 /// its signature failed), from its method, path and query as S3's REST API lays them out.
 fn guess_operation(method: &hyper::Method, uri: &hyper::Uri, copy: bool) -> Option<String> {
     let path = s3s::path::parse_path_style(uri.path()).ok()?;
-    let query: Vec<(String, String)> = crate::access::query_pairs(uri);
+    let query: Vec<(String, String)> = crate::sim::auth::gate::query_pairs(uri);
     let has = |k: &str| query.iter().any(|(q, _)| q == k);
     let op = match (&path, method.as_str()) {
         (s3s::path::S3Path::Root, _) => "ListBuckets",
@@ -201,7 +201,7 @@ fn signed_headers(req: &Request<Incoming>) -> Vec<String> {
                 .map(|(_, rest)| rest.split(',').next().unwrap_or("").to_owned())
         });
     let list = from_header.or_else(|| {
-        crate::access::query_pairs(req.uri())
+        crate::sim::auth::gate::query_pairs(req.uri())
             .into_iter()
             .find(|(k, _)| k == "X-Amz-SignedHeaders")
             .map(|(_, v)| v)

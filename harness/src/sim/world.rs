@@ -6,11 +6,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
-use s3_connector::iam::Caller;
-use s3_connector::policy::generated_policy;
+use s3_connector::bucket_policy::generated_policy;
+use s3_policy::iam::Caller;
 
 use crate::scenario::{BucketPolicySpec, ConnectionSpec, FaultsSpec, ObjectSource, PlatformSpec, Scenario};
-use crate::store::{Body, Bucket, ObjKey, Object, State, Store};
+use crate::sim::store::{Body, Bucket, ObjKey, Object, State, Store};
 
 /// The session name the platform reader's role session carries.
 pub const PLATFORM_SESSION_NAME: &str = "s3-connector";
@@ -95,7 +95,7 @@ pub enum WorldError {
     BadArn {
         name: String,
         #[source]
-        source: s3_connector::iam::ArnError,
+        source: s3_policy::iam::ArnError,
     },
     #[error("access key {access_key} is used by both `{first}` and `{second}`")]
     DuplicateAccessKey {
@@ -110,13 +110,13 @@ pub enum WorldError {
         bucket: String,
         key: String,
         #[source]
-        source: crate::store::KeyError,
+        source: crate::sim::store::KeyError,
     },
     #[error("identity `{name}`: IAM refuses its policy: {source}")]
     IdentityPolicy {
         name: String,
         #[source]
-        source: s3_connector::policy::PolicyError,
+        source: s3_policy::PolicyError,
     },
     #[error("fixture {path} cannot be read: {source}")]
     Fixture {
@@ -144,7 +144,7 @@ pub struct World {
 #[derive(Debug, Clone)]
 pub struct RejectedPolicy {
     pub bucket: String,
-    pub error: s3_connector::policy::PolicyError,
+    pub error: s3_policy::PolicyError,
 }
 
 impl Default for World {
@@ -170,12 +170,12 @@ impl World {
     /// Adds a principal; its access key must be new, its identity policy one IAM accepts.
     pub fn add_identity(&mut self, identity: Identity) -> Result<(), WorldError> {
         if let Some(policy) = &identity.policy {
-            s3_connector::policy::parse_policy(policy, s3_connector::policy::PolicyKind::Identity).map_err(
-                |source| WorldError::IdentityPolicy {
+            s3_policy::parse_policy(policy, s3_policy::PolicyKind::Identity).map_err(|source| {
+                WorldError::IdentityPolicy {
                     name: identity.name.clone(),
                     source,
-                },
-            )?;
+                }
+            })?;
         }
         if let Some(&i) = self.by_access_key.get(&identity.access_key) {
             return Err(WorldError::DuplicateAccessKey {
@@ -229,7 +229,7 @@ impl World {
     pub fn from_scenario(scenario: &Scenario) -> Result<Self, WorldError> {
         let mut world = Self::new();
         let platform = &scenario.platform;
-        let role_arn = s3_connector::policy::platform_role_arn(&platform.account, &platform.role);
+        let role_arn = s3_connector::bucket_policy::platform_role_arn(&platform.account, &platform.role);
         let caller = Caller::from_arn(&role_arn, PLATFORM_SESSION_NAME).map_err(|source| WorldError::BadArn {
             name: "platform".to_owned(),
             source,
@@ -301,7 +301,7 @@ impl World {
                 objects.insert(key, object);
             }
             let policy = policy.and_then(|text| {
-                match s3_connector::policy::parse_policy(&text, s3_connector::policy::PolicyKind::Bucket(&spec.name)) {
+                match s3_policy::parse_policy(&text, s3_policy::PolicyKind::Bucket(&spec.name)) {
                     Ok(_) => Some(text),
                     Err(error) => {
                         world.rejected_policies.push(RejectedPolicy {

@@ -1,19 +1,19 @@
 //! The authorization seam: every request is reduced to (caller, IAM action, resource
 //! ARN, request context) and decided here, whichever client sent it.
 //!
-//! [`PolicyAuthorizer`] decides with the IAM engine of `s3_connector::policy`: the
+//! [`PolicyAuthorizer`] decides with the IAM engine of `s3_policy`: the
 //! bucket policy and the caller's identity policies, evaluated as AWS does, with S3's
 //! answers for missing keys and bucket-policy operations.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use s3_connector::iam::Caller;
-use s3_connector::policy::{
+use s3_policy::iam::Caller;
+use s3_policy::{
     Context, EvalRequest, ObjectFacts, Policy, PolicyError, PolicyKind, PolicySet, evaluate, parse_policy,
 };
 
-use crate::request_log::Decision;
+use crate::sim::request_log::Decision;
 
 /// One authorization question.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::Simulator;
+use s3_harness::Simulator;
 
 /// The identities, buckets and an example aws CLI command, one fact per line.
 pub fn banner(sim: &Simulator) -> String {
@@ -33,7 +33,7 @@ pub fn banner(sim: &Simulator) -> String {
     let example = world
         .identities()
         .iter()
-        .find(|i| i.kind == crate::world::IdentityKind::AccountRoot)
+        .find(|i| i.kind == s3_harness::sim::world::IdentityKind::AccountRoot)
         .or_else(|| world.identities().first());
     if let (Some(i), Some(b)) = (example, state.buckets.values().next()) {
         let _ = writeln!(

@@ -106,7 +106,7 @@ pub struct Bucket {
     pub objects: BTreeMap<ObjKey, Object>,
     pub uploads: HashMap<String, Upload>,
     /// Object Ownership: with ACLs enabled, objects other accounts write are theirs.
-    pub object_ownership: s3_connector::policy::ObjectOwnership,
+    pub object_ownership: s3_policy::ObjectOwnership,
 }
 
 impl Bucket {
@@ -119,7 +119,7 @@ impl Bucket {
             policy: None,
             objects: BTreeMap::new(),
             uploads: HashMap::new(),
-            object_ownership: s3_connector::policy::ObjectOwnership::default(),
+            object_ownership: s3_policy::ObjectOwnership::default(),
         }
     }
 }
