@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use s3_connector::config::{ConnectionForm, DataFormat, Partitioning};
 use s3_connector::connector::{Connector, ConnectorOptions};
 use s3_harness::sim::faults::FaultConfig;
-use s3_harness::sim::store::{ObjKey, Object};
+use s3_harness::sim::store::{ObjKey, Object, StoredPolicy};
 use s3_harness::sim::world::{Identity, IdentityKind};
 use s3_harness::{ServerOptions, Simulator, World};
 
@@ -64,22 +64,20 @@ fn world() -> World {
         )
         .expect("new identity");
     let template = Object::sized(64 * 1024 * 1024, OWNER);
-    let mut state = world.store.write();
-    let bucket = state.buckets.get_mut(BUCKET).expect("bucket exists");
-    bucket.policy = Some(policy);
+    let policy = StoredPolicy::parse(&policy, BUCKET).expect("the generated policy is valid");
+    world.store.set_policy(BUCKET, Some(policy)).expect("bucket exists");
+    let mut objects = Vec::with_capacity(TABLES * DAYS * FILES);
     let start = time::Date::from_calendar_date(2024, time::Month::January, 1).expect("valid date");
     for t in 0..TABLES {
         for d in 0..DAYS {
             let day = start + time::Duration::days(d as i64);
             for f in 0..FILES {
                 let key = format!("{PREFIX}table_{t:04}/date={day}/part-{f:05}.snappy.parquet");
-                bucket
-                    .objects
-                    .insert(ObjKey::parse(&key).expect("short key"), template.clone());
+                objects.push((ObjKey::parse(&key).expect("short key"), template.clone()));
             }
         }
     }
-    drop(state);
+    world.store.put_all(BUCKET, objects).expect("bucket exists");
     world
 }
 

@@ -44,6 +44,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
 use bytes::Bytes;
+use s3_harness::Who;
 use s3_harness::scenario::parse_scenario;
 use s3_harness::sim::store::listing::{self, ListQuery};
 use s3_harness::sim::store::{ObjKey, Object};
@@ -192,12 +193,12 @@ async fn startup_once() -> Vec<Duration> {
     let scenario =
         parse_scenario(Path::new("bench-startup.toml"), STARTUP_SCENARIO).expect("the inline scenario is valid");
     let t1 = Instant::now();
-    let world = World::from_scenario(&scenario).expect("the scenario's world builds");
+    let (world, _) = World::from_scenario(&scenario).expect("the scenario's world builds");
     let t2 = Instant::now();
     let sim = Simulator::start(world).await.expect("bind 127.0.0.1:0");
     let t3 = Instant::now();
     let client = sim
-        .client(OWNER_ROOT, REGION)
+        .client_in(Who::Identity(OWNER_ROOT), REGION)
         .expect("the bucket owner's root identity exists");
     let t4 = Instant::now();
     let out = bounded(client.list_objects_v2().bucket(STARTUP_BUCKET).send())
@@ -291,33 +292,25 @@ async fn listing_pages() {
     // One template cloned per key: the zeros' MD5 is computed once, so the build time
     // is the store's cost (key, object record, map insertion), not hashing.
     let template = Object::sized(SIZED_OBJECT_BYTES, OWNER);
-    {
-        let mut state = world.store.write();
-        let bucket = state.buckets.get_mut(BUCKET_1K).expect("bucket was just added");
-        for d in 0..DIRS {
-            let key = ObjKey::parse(&format!("t/dir{d:04}/file000")).expect("a short key is valid");
-            bucket.objects.insert(key, template.clone());
-        }
-    }
+    let keys_1k = (0..DIRS).map(|d| {
+        let key = ObjKey::parse(&format!("t/dir{d:04}/file000")).expect("a short key is valid");
+        (key, template.clone())
+    });
+    world.store.put_all(BUCKET_1K, keys_1k).expect("bucket was just added");
     let rss_before = vm_rss_kib();
     let build_started = Instant::now();
-    {
-        let mut state = world.store.write();
-        let bucket = state.buckets.get_mut(BUCKET_1M).expect("bucket was just added");
-        for d in 0..DIRS {
-            for f in 0..FILES_PER_DIR_1M {
-                let key = ObjKey::parse(&format!("t/dir{d:04}/file{f:03}")).expect("a short key is valid");
-                bucket.objects.insert(key, template.clone());
-            }
-        }
-    }
+    let keys_1m = (0..DIRS).flat_map(|d| {
+        let template = template.clone();
+        (0..FILES_PER_DIR_1M).map(move |f| {
+            let key = ObjKey::parse(&format!("t/dir{d:04}/file{f:03}")).expect("a short key is valid");
+            (key, template.clone())
+        })
+    });
+    world.store.put_all(BUCKET_1M, keys_1m).expect("bucket was just added");
     let build_time = build_started.elapsed();
     let rss_after = vm_rss_kib();
-    {
-        let state = world.store.read();
-        assert_eq!(state.buckets[BUCKET_1K].objects.len(), DIRS);
-        assert_eq!(state.buckets[BUCKET_1M].objects.len(), DIRS * FILES_PER_DIR_1M);
-    }
+    assert_eq!(world.store.object_count(BUCKET_1K), Ok(DIRS));
+    assert_eq!(world.store.object_count(BUCKET_1M), Ok(DIRS * FILES_PER_DIR_1M));
     println!("1k bucket: keys t/dir{{0000..0999}}/file000; 1M bucket: keys t/dir{{0000..0999}}/file{{000..999}}");
     println!(
         "objects are sized ({SIZED_OBJECT_BYTES} B of zeros, not stored), one Object::sized template cloned per key"
@@ -350,7 +343,7 @@ async fn listing_pages() {
     // Over HTTP.
     let sim = Simulator::start(world).await.expect("bind 127.0.0.1:0");
     let client = sim
-        .client(OWNER_ROOT, REGION)
+        .client_in(Who::Identity(OWNER_ROOT), REGION)
         .expect("the bucket owner's root identity exists");
     println!();
     println!(
@@ -396,8 +389,6 @@ fn print_list_row(case: &ListCase, s1k: &[Duration], s1m: &[Duration]) {
 }
 
 fn store_list_samples(world: &World, bucket: &str, case: &ListCase, start_after: Option<&str>) -> Vec<Duration> {
-    let state = world.store.read();
-    let objects = &state.buckets[bucket].objects;
     let from = start_after.map(listing::after);
     let query = ListQuery {
         prefix: case.prefix.unwrap_or(""),
@@ -408,9 +399,12 @@ fn store_list_samples(world: &World, bucket: &str, case: &ListCase, start_after:
     let mut samples = Vec::with_capacity(STORE_LIST_RUNS);
     for _ in 0..STORE_LIST_RUNS {
         let t = Instant::now();
-        let page = std::hint::black_box(listing::list(objects, query));
+        let entries = world
+            .store
+            .list(bucket, query, |page| std::hint::black_box(page.entries.len()))
+            .expect("bucket exists");
         samples.push(t.elapsed());
-        assert_eq!(page.entries.len(), case.entries, "{bucket}: {}", case.name);
+        assert_eq!(entries, case.entries, "{bucket}: {}", case.name);
     }
     samples
 }
@@ -451,18 +445,15 @@ async fn get_throughput() {
     let body = Bytes::from(vec![b'x'; GET_BYTES]);
     world
         .store
-        .write()
-        .buckets
-        .get_mut(GET_BUCKET)
-        .expect("bucket was just added")
-        .objects
-        .insert(
+        .put(
+            GET_BUCKET,
             ObjKey::parse(GET_KEY).expect("a short key is valid"),
             Object::from_bytes(body, OWNER),
-        );
+        )
+        .expect("bucket was just added");
     let sim = Simulator::start(world).await.expect("bind 127.0.0.1:0");
     let client = sim
-        .client(OWNER_ROOT, REGION)
+        .client_in(Who::Identity(OWNER_ROOT), REGION)
         .expect("the bucket owner's root identity exists");
     for _ in 0..GET_WARMUP {
         get_once(&client).await;

@@ -5,9 +5,13 @@
 //! injecting faults and logging requests. Worlds come from scenario files
 //! ([`scenario`]).
 
+mod error;
 pub mod run;
 pub mod scenario;
 pub mod sim;
 
-pub use sim::server::{ServerOptions, Simulator};
+pub use aws_sdk_s3;
+pub use error::Error;
+pub use run::{ScenarioRun, run_scenario_file};
+pub use sim::server::{ServerOptions, Simulator, SimulatorBuilder, Who};
 pub use sim::world::World;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use s3_harness::scenario::load_scenario;
-use s3_harness::{ServerOptions, Simulator, World};
+use s3_harness::{Simulator, World};
 
 #[derive(Parser)]
 #[command(
@@ -134,7 +134,7 @@ async fn run(paths: &[PathBuf], json: bool, color: &str) -> anyhow::Result<()> {
     let style = s3_harness::run::render::Style { color };
     let mut failed = 0;
     for file in &files {
-        match s3_harness::run::run_path(file).await {
+        match s3_harness::run_scenario_file(file).await {
             Ok(r) if json => println!("{}", r.to_json()),
             Ok(r) => println!("{}", s3_harness::run::render::render(&r, style)),
             Err(e) => {
@@ -214,26 +214,27 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
             let w = World::from_scenario(&s)?;
             Ok((s, w))
         }) {
-            Ok((s, world)) => {
-                let state = world.store.read();
-                let objects: usize = state.buckets.values().map(|b| b.objects.len()).sum();
-                let bytes: u64 = state
-                    .buckets
-                    .values()
-                    .flat_map(|b| b.objects.values())
-                    .map(|o| o.size)
+            Ok((s, (world, rejected))) => {
+                let buckets = world.store.buckets();
+                let objects: usize = buckets
+                    .iter()
+                    .filter_map(|b| world.store.object_count(&b.name).ok())
+                    .sum();
+                let bytes: u64 = buckets
+                    .iter()
+                    .filter_map(|b| world.store.total_size(&b.name).ok())
                     .sum();
                 println!(
                     "ok    {}: {} bucket(s), {objects} object(s), {bytes} byte(s), {} identities: {}",
                     file.display(),
-                    state.buckets.len(),
+                    buckets.len(),
                     world.identities().len(),
                     s.description
                 );
-                for r in &world.rejected_policies {
+                for r in &rejected {
                     println!(
-                        "      bucket {}: PutBucketPolicy refuses the policy: MalformedPolicy: {}",
-                        r.bucket, r.error
+                        "      bucket {}: PutBucketPolicy refuses the policy: {}: {}",
+                        r.bucket, r.code, r.message
                     );
                 }
             }
@@ -251,18 +252,7 @@ fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
 }
 
 async fn serve(path: &std::path::Path, addr: SocketAddr) -> anyhow::Result<()> {
-    let scenario = load_scenario(path)?;
-    let world =
-        World::from_scenario(&scenario).with_context(|| format!("{}: cannot build the world", path.display()))?;
-    let sim = Simulator::start_with(
-        world,
-        ServerOptions {
-            addr,
-            ..ServerOptions::default()
-        },
-    )
-    .await
-    .with_context(|| format!("cannot listen on {addr}"))?;
+    let sim = Simulator::builder().scenario_file(path).addr(addr).start().await?;
     // CONTRACTS 4: the endpoint is the first line of standard output.
     println!("endpoint: {}", sim.endpoint());
     print!("{}", serve::banner(&sim));

@@ -5,18 +5,18 @@ use std::fmt::Write as _;
 use s3_harness::Simulator;
 
 /// The identities, buckets and an example aws CLI command, one fact per line.
-pub fn banner(sim: &Simulator) -> String {
+pub(super) fn banner(sim: &Simulator) -> String {
     let world = sim.world();
     let mut out = String::new();
-    let state = world.store.read();
-    for b in state.buckets.values() {
+    let buckets = world.store.buckets();
+    for b in &buckets {
         let _ = writeln!(
             out,
             "bucket: {} region={} owner={} objects={} policy={}",
             b.name,
             b.region,
             b.owner,
-            b.objects.len(),
+            world.store.object_count(&b.name).unwrap_or(0),
             if b.policy.is_some() { "yes" } else { "none" }
         );
     }
@@ -35,7 +35,7 @@ pub fn banner(sim: &Simulator) -> String {
         .iter()
         .find(|i| i.kind == s3_harness::sim::world::IdentityKind::AccountRoot)
         .or_else(|| world.identities().first());
-    if let (Some(i), Some(b)) = (example, state.buckets.values().next()) {
+    if let (Some(i), Some(b)) = (example, buckets.first()) {
         let _ = writeln!(
             out,
             "try: AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {} --region {} s3 ls s3://{}/ --recursive",

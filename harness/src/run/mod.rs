@@ -13,54 +13,36 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::scenario::{Scenario, load_scenario};
+use crate::sim::faults::FaultConfig;
+use crate::sim::request_log::Decision;
 use crate::sim::server::client;
-use crate::{Simulator, World};
-
-/// Why a scenario could not be run.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Scenario(#[from] crate::scenario::ScenarioError),
-    #[error("{path}: {source}")]
-    World {
-        path: String,
-        #[source]
-        source: crate::sim::world::WorldError,
-    },
-    #[error("{0}: the scenario has no [connection] to run")]
-    NoConnection(String),
-    #[error("{path}: cannot start the simulator: {source}")]
-    Server {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// A bucket policy the scenario gives and S3 refuses to save.
-#[derive(Debug, Clone, Serialize)]
-pub struct RejectedPolicy {
-    pub bucket: String,
-    pub code: &'static str,
-    pub message: String,
-}
+use crate::sim::world::RejectedPolicy;
+use crate::{Error, ServerOptions, Simulator, World};
 
 /// A request the simulator denied, and why (from its policy evaluation).
 #[derive(Debug, Clone, Serialize)]
 pub struct Denial {
+    /// The S3 operation.
     pub operation: String,
+    /// `bucket` or `bucket/key`.
     pub resource: String,
+    /// The rule that decided.
     pub reason: String,
+    /// Each policy statement evaluated and its verdict.
     pub trace: Vec<String>,
 }
 
-/// One scenario's outcome.
+/// One scenario's outcome: what `run` prints for people, and (serialized) the JSON
+/// object `run --json` prints.
 #[derive(Debug, Clone)]
 pub struct ScenarioRun {
     /// The path as given on the command line.
     pub path: String,
+    /// The scenario's description.
     pub description: String,
+    /// The connection form as the scenario typed it.
     pub form: ConnectionForm,
+    /// What the connector found.
     pub report: ConnectionReport,
     /// Requests the simulator answered, by operation (retries included).
     pub requests: BTreeMap<String, u64>,
@@ -100,33 +82,35 @@ impl ScenarioRun {
     }
 }
 
-/// Runs one loaded scenario.
-pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun, RunError> {
+/// The same fields, in the same order, as [`ScenarioRun::to_json`].
+impl Serialize for ScenarioRun {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+/// Runs one loaded scenario; `path` is how reports name it.
+pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun, Error> {
     let spec = scenario
         .connection
         .clone()
-        .ok_or_else(|| RunError::NoConnection(path.to_owned()))?;
-    let world = World::from_scenario(scenario).map_err(|source| RunError::World {
-        path: path.to_owned(),
+        .ok_or_else(|| Error::NoConnection(path.into()))?;
+    let (world, rejected_policies) = World::from_scenario(scenario).map_err(|source| Error::World {
+        path: Some(path.into()),
         source,
     })?;
-    let rejected_policies = world
-        .rejected_policies
-        .iter()
-        .map(|r| RejectedPolicy {
-            bucket: r.bucket.clone(),
-            code: r.error.code,
-            message: r.error.to_string(),
-        })
-        .collect();
     // With faults injected, one request at a time keeps each request's fate (and so
     // the report) the same on every run.
-    let concurrency = if world.faults.is_some() { 1 } else { 16 };
+    let concurrency = if scenario.faults.is_some() { 1 } else { 16 };
     let platform = scenario.platform.clone();
-    let sim = Simulator::start(world).await.map_err(|source| RunError::Server {
-        path: path.to_owned(),
-        source,
-    })?;
+    let opts = ServerOptions {
+        faults: scenario.faults.as_ref().map(FaultConfig::from),
+        ..ServerOptions::default()
+    };
+    let addr = opts.addr;
+    let sim = Simulator::start_with(world, opts)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
     let s3 = client(sim.endpoint(), &platform.access_key, &platform.secret_key, &spec.region);
     let connector = Connector::new(
         s3,
@@ -142,7 +126,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     let injected_faults = sim.requests().snapshot().iter().filter(|r| r.injected_fault).count();
     let mut denials: Vec<Denial> = Vec::new();
     for r in sim.requests().snapshot() {
-        if r.decision != Some(crate::sim::request_log::Decision::Deny) {
+        if r.decision != Some(Decision::Deny) {
             continue;
         }
         let denial = Denial {
@@ -176,8 +160,11 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     })
 }
 
-/// Loads and runs the scenario at `path`.
-pub async fn run_path(path: &Path) -> Result<ScenarioRun, RunError> {
+/// Loads and runs the scenario file at `path`: its world is served in process, the
+/// connector validates the connection and discovers tables over HTTP as the platform
+/// reader, and the outcome is what `s3-harness run` reports.
+pub async fn run_scenario_file(path: impl AsRef<Path>) -> Result<ScenarioRun, Error> {
+    let path = path.as_ref();
     let scenario = load_scenario(path)?;
     run_scenario(&path.display().to_string(), &scenario).await
 }

@@ -22,15 +22,30 @@ use super::names::{is_region_like, validate_account_id, validate_bucket_name};
 
 pub use crate::sim::store::MAX_KEY_BYTES;
 
+/// How a scenario is loaded: where fixtures and policy files are looked for after the
+/// scenario's own folder and the nearest `fixtures/` folder above it.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Folders searched, in order, for fixtures and policy files not found next to the
+    /// scenario or in the nearest `fixtures/` above it. The fixtures this repository
+    /// ships are found last of all, whatever this holds.
+    pub fixture_roots: Vec<PathBuf>,
+}
+
 /// Reads and loads the scenario at `path`.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_scenario_with(path, &LoadOptions::default())
+}
+
+/// Reads and loads the scenario at `path`, looking for fixtures as `options` says.
+pub fn load_scenario_with(path: &Path, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
     let bytes = std::fs::read(path).map_err(|error| ScenarioError::Io {
         path: path.to_path_buf(),
         error,
     })?;
     // Decoded here rather than with read_to_string so that bad UTF-8 gets a position.
     match String::from_utf8(bytes) {
-        Ok(text) => parse_scenario(path, &text),
+        Ok(text) => parse_scenario_with(path, &text, options),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let prefix = e.as_bytes().get(..valid).unwrap_or_default();
@@ -48,11 +63,22 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Loads a scenario from `text`; `path` names it in errors and anchors relative
 /// fixture and policy paths.
 pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    parse_scenario_with(path, text, &LoadOptions::default())
+}
+
+/// [`parse_scenario`] with fixture roots.
+pub fn parse_scenario_with(path: &Path, text: &str, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         ScenarioError::at(path, text, offset, toml_message(e))
     })?;
-    Loader::new(path, text).scenario(raw)
+    Loader::new(path, text, options).scenario(raw)
+}
+
+/// Where a fixture or policy file was found.
+enum Found {
+    File(PathBuf),
+    Bundled(&'static [u8]),
 }
 
 #[derive(Deserialize)]
@@ -132,6 +158,7 @@ struct RawFaults {
 /// State for one load: where relative paths resolve, and gzipped bytes already made.
 struct Loader<'a> {
     path: &'a Path,
+    options: &'a LoadOptions,
     text: &'a str,
     /// The scenario file's directory, absolute so that walking up finds the repository.
     base_dir: PathBuf,
@@ -144,7 +171,7 @@ struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    fn new(path: &'a Path, text: &'a str) -> Self {
+    fn new(path: &'a Path, text: &'a str, options: &'a LoadOptions) -> Self {
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -152,6 +179,7 @@ impl<'a> Loader<'a> {
         let base_dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         Self {
             path,
+            options,
             text,
             base_dir,
             repo_fixtures: None,
@@ -200,13 +228,7 @@ impl<'a> Loader<'a> {
 
     fn platform(&mut self, raw: Option<RawPlatform>) -> Result<PlatformSpec, ScenarioError> {
         let Some(raw) = raw else {
-            return Ok(PlatformSpec {
-                account: PlatformSpec::DEFAULT_ACCOUNT.to_owned(),
-                role: PlatformSpec::DEFAULT_ROLE.to_owned(),
-                policy: None,
-                access_key: PlatformSpec::DEFAULT_ACCESS_KEY.to_owned(),
-                secret_key: PlatformSpec::DEFAULT_SECRET_KEY.to_owned(),
-            });
+            return Ok(PlatformSpec::default());
         };
         let account = match raw.account {
             Some(a) => {
@@ -325,9 +347,12 @@ impl<'a> Loader<'a> {
                 ));
             }
         };
-        let path = self.resolve(file, "policy file", span.start)?;
-        std::fs::read_to_string(&path)
-            .map_err(|e| self.error(span.start, format!("cannot read policy file {}: {e}", path.display())))
+        match self.resolve(file, "policy file", span.start)? {
+            Found::File(path) => std::fs::read_to_string(&path)
+                .map_err(|e| self.error(span.start, format!("cannot read policy file {}: {e}", path.display()))),
+            Found::Bundled(bytes) => String::from_utf8(bytes.to_vec())
+                .map_err(|_| self.error(span.start, format!("policy file `{file}` is not UTF-8 text"))),
+        }
     }
 
     /// Expands one `[[buckets.objects]]` entry into `out`.
@@ -420,7 +445,14 @@ impl<'a> Loader<'a> {
             return Err(self.error(raw.key.span().start, "object has no content"));
         };
         let at = fixture.span().start;
-        let path = self.resolve(fixture.get_ref(), "fixture", at)?;
+        let path = match self.resolve(fixture.get_ref(), "fixture", at)? {
+            Found::File(path) => path,
+            Found::Bundled(bytes) if !gzip => return Ok(ObjectSource::Inline(Bytes::from_static(bytes))),
+            Found::Bundled(bytes) => {
+                let gz = gzip_bytes(bytes).map_err(|e| self.error(at, format!("cannot gzip fixture: {e}")))?;
+                return Ok(ObjectSource::Inline(gz));
+            }
+        };
         if !gzip {
             return Ok(ObjectSource::File(path));
         }
@@ -435,33 +467,31 @@ impl<'a> Loader<'a> {
         Ok(ObjectSource::Inline(gz))
     }
 
-    /// Finds `rel` next to the scenario file, else in the repository's `fixtures/`,
-    /// returning the canonical path.
-    fn resolve(&mut self, rel: &str, what: &str, at: usize) -> Result<PathBuf, ScenarioError> {
+    /// Finds `rel` next to the scenario file, else in the nearest `fixtures/` at or
+    /// above it, else in the caller's fixture roots, else among the bundled fixtures.
+    fn resolve(&mut self, rel: &str, what: &str, at: usize) -> Result<Found, ScenarioError> {
         if rel.is_empty() {
             return Err(self.error(at, format!("{what} path must not be empty")));
         }
-        let local = self.base_dir.join(rel);
-        let repo = self.repo_fixtures().map(|dir| dir.join(rel));
-        let found = std::iter::once(&local).chain(repo.as_ref()).find(|p| p.is_file());
-        if let Some(p) = found {
+        let mut candidates = vec![self.base_dir.join(rel)];
+        candidates.extend(self.repo_fixtures().map(|dir| dir.join(rel)));
+        candidates.extend(self.options.fixture_roots.iter().map(|root| root.join(rel)));
+        if let Some(p) = candidates.iter().find(|p| p.is_file()) {
             return std::fs::canonicalize(p)
+                .map(Found::File)
                 .map_err(|e| self.error(at, format!("cannot open {what} {}: {e}", p.display())));
         }
-        let message = match &repo {
-            Some(r) => format!(
-                "{what} `{rel}` not found: looked for {} and {}",
-                local.display(),
-                r.display()
+        if let Some(bytes) = super::bundled::bundled_fixture(rel) {
+            return Ok(Found::Bundled(bytes));
+        }
+        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+        Err(self.error(
+            at,
+            format!(
+                "{what} `{rel}` not found: looked for {}, and it is not one of the bundled fixtures",
+                looked.join(", ")
             ),
-            None => format!(
-                "{what} `{rel}` not found: looked for {}, and found no fixtures/ directory \
-                 in {} or above",
-                local.display(),
-                self.base_dir.display()
-            ),
-        };
-        Err(self.error(at, message))
+        ))
     }
 
     fn repo_fixtures(&mut self) -> Option<&Path> {

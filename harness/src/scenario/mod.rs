@@ -2,6 +2,7 @@
 //! typed, and optional simulator behaviour, loaded from TOML with precise errors.
 
 mod brace;
+mod bundled;
 mod discover;
 mod error;
 mod load;
@@ -9,8 +10,9 @@ mod model;
 pub mod names;
 
 pub use brace::{BraceError, BraceErrorKind, MAX_EXPANSION, expand_braces};
+pub use bundled::BUNDLED_FIXTURES;
 pub use discover::discover;
 pub use error::ScenarioError;
-pub use load::{MAX_KEY_BYTES, load_scenario, parse_scenario};
+pub use load::{LoadOptions, MAX_KEY_BYTES, load_scenario, load_scenario_with, parse_scenario, parse_scenario_with};
 pub use model::*;
 pub use names::validate_bucket_name;

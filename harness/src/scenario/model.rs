@@ -33,6 +33,18 @@ pub struct PlatformSpec {
     pub secret_key: String,
 }
 
+impl Default for PlatformSpec {
+    fn default() -> Self {
+        Self {
+            account: Self::DEFAULT_ACCOUNT.to_owned(),
+            role: Self::DEFAULT_ROLE.to_owned(),
+            policy: None,
+            access_key: Self::DEFAULT_ACCESS_KEY.to_owned(),
+            secret_key: Self::DEFAULT_SECRET_KEY.to_owned(),
+        }
+    }
+}
+
 impl PlatformSpec {
     pub const DEFAULT_ACCOUNT: &str = "999988887777";
     pub const DEFAULT_ROLE: &str = "platform-reader";

@@ -6,13 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
-/// What authorization decided for a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    Allow,
-    Deny,
-}
+pub use s3_policy::Decision;
 
 /// One answered request.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -38,6 +32,10 @@ pub struct RequestRecord {
     pub error_code: Option<String>,
     /// Whether the fault layer answered instead of the store.
     pub injected_fault: bool,
+    /// The bucket's region when the answer is a wrong-region error: S3 names it in the
+    /// error body, which s3s cannot write, so the front service adds it.
+    #[serde(skip)]
+    pub(crate) region_hint: Option<String>,
 }
 
 /// The shared, append-only log.
@@ -47,26 +45,26 @@ pub struct RequestLog {
 }
 
 impl RequestLog {
+    /// Appends a finished record, numbering it.
     pub fn push(&self, mut record: RequestRecord) {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         record.seq = records.len() as u64 + 1;
         records.push(record);
     }
 
+    /// A copy of every record so far.
     pub fn snapshot(&self) -> Vec<RequestRecord> {
         self.records.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// How many requests were answered.
     pub fn len(&self) -> usize {
         self.records.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
+    /// Whether no request was answered yet.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    pub fn clear(&self) {
-        self.records.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
     /// Requests per operation (`"-"` for unrouted ones), in name order.
@@ -84,13 +82,20 @@ impl RequestLog {
 /// The record under construction for the request in flight; the front service puts
 /// it in the request's extensions and the access check and handlers fill it in.
 #[derive(Debug, Clone, Default)]
-pub struct RecordSlot(pub Arc<Mutex<RequestRecord>>);
+pub struct RecordSlot(Arc<Mutex<RequestRecord>>);
 
 impl RecordSlot {
+    /// Fills in part of the record.
     pub fn update(&self, f: impl FnOnce(&mut RequestRecord)) {
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
+    /// Writes the S3 error code of an error answer.
+    pub fn record_error(&self, code: &s3s::S3ErrorCode) {
+        self.update(|r| r.error_code = Some(code.as_str().to_owned()));
+    }
+
+    /// The finished record, leaving an empty one behind.
     pub fn take(&self) -> RequestRecord {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }

@@ -1,16 +1,21 @@
 //! The simulated AWS world: accounts' principals with their keys and identity
-//! policies, and the store of buckets, built from a scenario or by hand.
+//! policies, and the store of buckets, built from a scenario or by hand. What a
+//! scenario says beyond the world (the connection form, the platform, faults) stays in
+//! the [`Scenario`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use md5::{Digest, Md5};
 use s3_connector::bucket_policy::generated_policy;
 use s3_policy::iam::Caller;
+use s3_policy::{Policy, PolicyKind, parse_policy};
+use serde::Serialize;
 
-use crate::scenario::{BucketPolicySpec, ConnectionSpec, FaultsSpec, ObjectSource, PlatformSpec, Scenario};
-use crate::sim::store::{Body, Bucket, ObjKey, Object, State, Store};
+use crate::scenario::{BucketPolicySpec, ObjectSource, PlatformSpec, Scenario};
+use crate::sim::store::{Body, ObjKey, Object, Store, StoreError, StoredPolicy};
 
 /// The session name the platform reader's role session carries.
 pub const PLATFORM_SESSION_NAME: &str = "s3-connector";
@@ -29,16 +34,24 @@ pub enum IdentityKind {
 /// A principal that can sign requests.
 #[derive(Clone)]
 pub struct Identity {
+    /// The name clients and reports use (`platform`, `root-ACCOUNT`, or the
+    /// scenario's).
     pub name: String,
+    /// Its role in the scenario.
     pub kind: IdentityKind,
+    /// The principal as IAM sees it.
     pub caller: Caller,
+    /// The SigV4 access key id.
     pub access_key: String,
     secret_key: String,
     /// The principal's identity-based policy JSON, if any.
     pub policy: Option<String>,
+    /// `policy`, parsed when the identity joins a world.
+    parsed: Option<Arc<Policy>>,
 }
 
 impl Identity {
+    /// A principal with no identity policy.
     pub fn new(name: &str, kind: IdentityKind, caller: Caller, access_key: &str, secret_key: &str) -> Self {
         Self {
             name: name.to_owned(),
@@ -47,16 +60,25 @@ impl Identity {
             access_key: access_key.to_owned(),
             secret_key: secret_key.to_owned(),
             policy: None,
+            parsed: None,
         }
     }
 
+    /// The same principal with an identity-based policy (checked when it joins a world).
     pub fn with_policy(mut self, policy: Option<String>) -> Self {
         self.policy = policy;
+        self.parsed = None;
         self
     }
 
+    /// The SigV4 secret.
     pub fn secret_key(&self) -> &str {
         &self.secret_key
+    }
+
+    /// The identity policy as parsed when the identity joined its world.
+    pub fn parsed_policy(&self) -> Option<&Arc<Policy>> {
+        self.parsed.as_ref()
     }
 
     /// The deterministic keys of an account's root identity: `AKIAROOT` + account id.
@@ -90,92 +112,110 @@ impl fmt::Debug for Identity {
 
 /// Why a scenario's world cannot be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WorldError {
+    /// An identity's ARN is not one IAM would issue.
     #[error("identity `{name}`: {source}")]
     BadArn {
+        /// The identity.
         name: String,
+        /// What is wrong with its ARN.
         #[source]
         source: s3_policy::iam::ArnError,
     },
+    /// Two identities share an access key.
     #[error("access key {access_key} is used by both `{first}` and `{second}`")]
     DuplicateAccessKey {
+        /// The shared key.
         access_key: String,
+        /// The identity that had it first.
         first: String,
+        /// The identity that claimed it again.
         second: String,
     },
+    /// Two buckets share a name.
     #[error("bucket `{0}` is declared twice")]
     DuplicateBucket(String),
+    /// A bucket named by an object or a policy does not exist.
+    #[error("bucket `{0}` is not declared")]
+    UnknownBucket(String),
+    /// A key S3 would refuse.
     #[error("bucket `{bucket}`: key `{key}`: {source}")]
     BadKey {
+        /// The bucket.
         bucket: String,
+        /// The key as given.
         key: String,
+        /// Why S3 refuses it.
         #[source]
         source: crate::sim::store::KeyError,
     },
+    /// An identity policy IAM would refuse.
     #[error("identity `{name}`: IAM refuses its policy: {source}")]
     IdentityPolicy {
+        /// The identity.
         name: String,
+        /// IAM's complaint.
         #[source]
         source: s3_policy::PolicyError,
     },
+    /// A fixture file that cannot be read.
     #[error("fixture {path} cannot be read: {source}")]
     Fixture {
+        /// The file.
         path: PathBuf,
+        /// The read error.
         #[source]
         source: std::io::Error,
     },
 }
 
-/// Everything the simulator serves.
-#[derive(Debug, Clone)]
+impl WorldError {
+    fn from_store(e: StoreError, bucket: &str) -> Self {
+        match e {
+            StoreError::BucketAlreadyExists | StoreError::BucketAlreadyOwnedByYou => {
+                Self::DuplicateBucket(bucket.to_owned())
+            }
+            _ => Self::UnknownBucket(bucket.to_owned()),
+        }
+    }
+}
+
+/// Everything the simulator serves: principals and the store of buckets.
+#[derive(Debug, Clone, Default)]
 pub struct World {
+    /// The buckets and their objects.
     pub store: Store,
     identities: Vec<Identity>,
     by_access_key: HashMap<String, usize>,
-    pub connection: Option<ConnectionSpec>,
-    pub platform: Option<PlatformSpec>,
-    pub faults: Option<FaultsSpec>,
-    /// Bucket policies the scenario gives that S3's PutBucketPolicy refuses: the
-    /// bucket is left without a policy, as it would be after the console's save failed.
-    pub rejected_policies: Vec<RejectedPolicy>,
 }
 
-/// A bucket policy PutBucketPolicy refused.
-#[derive(Debug, Clone)]
+/// A bucket policy a scenario gives and S3's PutBucketPolicy refuses: the bucket is
+/// left without a policy, as it would be after the console's save failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RejectedPolicy {
+    /// The bucket.
     pub bucket: String,
-    pub error: s3_policy::PolicyError,
-}
-
-impl Default for World {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// S3's error code (`MalformedPolicy`).
+    pub code: &'static str,
+    /// S3's message, naming the statement and field at fault.
+    pub message: String,
 }
 
 impl World {
     /// An empty world: no buckets, no identities.
     pub fn new() -> Self {
-        Self {
-            store: Store::default(),
-            identities: Vec::new(),
-            by_access_key: HashMap::new(),
-            connection: None,
-            platform: None,
-            faults: None,
-            rejected_policies: Vec::new(),
-        }
+        Self::default()
     }
 
     /// Adds a principal; its access key must be new, its identity policy one IAM accepts.
-    pub fn add_identity(&mut self, identity: Identity) -> Result<(), WorldError> {
+    pub fn add_identity(&mut self, mut identity: Identity) -> Result<(), WorldError> {
         if let Some(policy) = &identity.policy {
-            s3_policy::parse_policy(policy, s3_policy::PolicyKind::Identity).map_err(|source| {
-                WorldError::IdentityPolicy {
-                    name: identity.name.clone(),
-                    source,
-                }
+            let parsed = parse_policy(policy, PolicyKind::Identity).map_err(|source| WorldError::IdentityPolicy {
+                name: identity.name.clone(),
+                source,
             })?;
+            identity.parsed = Some(Arc::new(parsed));
         }
         if let Some(&i) = self.by_access_key.get(&identity.access_key) {
             return Err(WorldError::DuplicateAccessKey {
@@ -192,13 +232,9 @@ impl World {
 
     /// Adds an empty bucket, and the root identity of its owner if the world has none.
     pub fn add_bucket(&mut self, name: &str, region: &str, owner: &str) -> Result<(), WorldError> {
-        {
-            let mut state = self.store.write();
-            if state.buckets.contains_key(name) {
-                return Err(WorldError::DuplicateBucket(name.to_owned()));
-            }
-            state.buckets.insert(name.to_owned(), Bucket::new(name, region, owner));
-        }
+        self.store
+            .add_bucket(name, region, owner)
+            .map_err(|e| WorldError::from_store(e, name))?;
         let root = Identity::account_root(owner);
         if !self.by_access_key.contains_key(&root.access_key) {
             self.add_identity(root)?;
@@ -206,10 +242,12 @@ impl World {
         Ok(())
     }
 
+    /// Every principal, in the order added.
     pub fn identities(&self) -> &[Identity] {
         &self.identities
     }
 
+    /// The principal signing with `access_key`.
     pub fn identity_by_access_key(&self, access_key: &str) -> Option<&Identity> {
         self.by_access_key.get(access_key).map(|&i| &self.identities[i])
     }
@@ -225,9 +263,11 @@ impl World {
         self.identities.iter().find(|i| i.kind == IdentityKind::Platform)
     }
 
-    /// Builds the world a scenario describes.
-    pub fn from_scenario(scenario: &Scenario) -> Result<Self, WorldError> {
+    /// Builds the world a scenario describes, and the bucket policies in it that
+    /// PutBucketPolicy would refuse (those buckets are left without a policy).
+    pub fn from_scenario(scenario: &Scenario) -> Result<(Self, Vec<RejectedPolicy>), WorldError> {
         let mut world = Self::new();
+        let mut rejected = Vec::new();
         let platform = &scenario.platform;
         let role_arn = s3_connector::bucket_policy::platform_role_arn(&platform.account, &platform.role);
         let caller = Caller::from_arn(&role_arn, PLATFORM_SESSION_NAME).map_err(|source| WorldError::BadArn {
@@ -280,7 +320,7 @@ impl World {
                     Some(generated_policy(bucket, &platform.account, &platform.role).to_string())
                 }
             };
-            let mut objects = BTreeMap::new();
+            let mut objects = Vec::with_capacity(spec.objects.len());
             for o in &spec.objects {
                 let key = ObjKey::parse(&o.key).map_err(|source| WorldError::BadKey {
                     bucket: spec.name.clone(),
@@ -298,30 +338,24 @@ impl World {
                 if let Some(ct) = &o.content_type {
                     object.content_type = ct.clone();
                 }
-                objects.insert(key, object);
+                objects.push((key, object));
             }
-            let policy = policy.and_then(|text| {
-                match s3_policy::parse_policy(&text, s3_policy::PolicyKind::Bucket(&spec.name)) {
-                    Ok(_) => Some(text),
-                    Err(error) => {
-                        world.rejected_policies.push(RejectedPolicy {
-                            bucket: spec.name.clone(),
-                            error,
-                        });
-                        None
-                    }
+            let policy = policy.and_then(|text| match StoredPolicy::parse(&text, &spec.name) {
+                Ok(p) => Some(p),
+                Err(error) => {
+                    rejected.push(RejectedPolicy {
+                        bucket: spec.name.clone(),
+                        code: error.code,
+                        message: error.to_string(),
+                    });
+                    None
                 }
             });
-            let mut state = world.store.write();
-            if let Some(bucket) = state.buckets.get_mut(&spec.name) {
-                bucket.policy = policy;
-                bucket.objects = objects;
-            }
+            let store_err = |e| WorldError::from_store(e, &spec.name);
+            world.store.set_policy(&spec.name, policy).map_err(store_err)?;
+            world.store.put_all(&spec.name, objects).map_err(store_err)?;
         }
-        world.connection = scenario.connection.clone();
-        world.platform = Some(scenario.platform.clone());
-        world.faults = scenario.faults.clone();
-        Ok(world)
+        Ok((world, rejected))
     }
 
     /// An independent copy: same identities, forked store.
@@ -329,12 +363,6 @@ impl World {
         let mut w = self.clone();
         w.store = self.store.fork();
         w
-    }
-
-    /// Replaces the store's state (for tests that build a state by hand).
-    pub fn with_state(mut self, state: State) -> Self {
-        self.store = Store::new(state);
-        self
     }
 }
 

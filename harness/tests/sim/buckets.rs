@@ -13,7 +13,9 @@ async fn head_bucket_names_the_region_and_location_is_null_for_us_east_1() {
     let loc = c.get_bucket_location().bucket(BUCKET).send().await.unwrap();
     assert_eq!(loc.location_constraint().map(|l| l.as_str()), Some("eu-west-1"));
 
-    let us = sim.client(OWNER_ROOT, "us-east-1").unwrap();
+    let us = sim
+        .client_in(s3_harness::Who::Identity(OWNER_ROOT), "us-east-1")
+        .unwrap();
     us.create_bucket().bucket("us-bucket").send().await.unwrap();
     let loc = us.get_bucket_location().bucket("us-bucket").send().await.unwrap();
     // On the wire an empty <LocationConstraint/>, which the SDK reads as "" or None.

@@ -7,18 +7,18 @@ async fn seeded() -> (s3_harness::Simulator, aws_sdk_s3::Client, Vec<String>) {
     let sim = sim().await;
     let mut keys = Vec::new();
     {
-        let mut state = sim.world().store.write();
-        let b = state.buckets.get_mut(BUCKET).unwrap();
+        let mut objects = Vec::new();
         for d in 0..50 {
             for f in 0..50 {
                 let key = format!("t/dir{d:02}/file{f:02}.csv");
-                b.objects.insert(
+                objects.push((
                     s3_harness::sim::store::ObjKey::parse(&key).unwrap(),
                     s3_harness::sim::store::Object::from_bytes(bytes::Bytes::from_static(b"x"), OWNER),
-                );
+                ));
                 keys.push(key);
             }
         }
+        sim.world().store.put_all(BUCKET, objects).unwrap();
     }
     keys.sort();
     let c = owner(&sim);

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use s3_harness::scenario::parse_scenario;
-use s3_harness::{Simulator, World};
+use s3_harness::{Simulator, Who, World};
 
 use crate::support::code;
 
@@ -12,7 +12,11 @@ const PLATFORM: &str = "999988887777";
 
 /// A world whose bucket `acme-data` (eu-west-1, owner 111122223333) has `policy`.
 fn world(policy: &str) -> World {
-    let text = format!(
+    scenario_world(&scenario_text(policy)).0
+}
+
+fn scenario_text(policy: &str) -> String {
+    format!(
         r#"
 description = "policy test"
 [connection]
@@ -37,8 +41,11 @@ body = "a,b\n1,2\n"
 key = "other/t/a.csv"
 body = "a,b\n1,2\n"
 "#
-    );
-    World::from_scenario(&parse_scenario(Path::new("inline.toml"), &text).unwrap()).unwrap()
+    )
+}
+
+fn scenario_world(text: &str) -> (World, Vec<s3_harness::sim::world::RejectedPolicy>) {
+    World::from_scenario(&parse_scenario(Path::new("inline.toml"), text).unwrap()).unwrap()
 }
 
 fn generated_for(role: &str) -> String {
@@ -47,7 +54,7 @@ fn generated_for(role: &str) -> String {
 
 async fn reader_outcomes(policy: &str) -> (Result<(), String>, Result<(), String>) {
     let sim = Simulator::start(world(policy)).await.unwrap();
-    let c = sim.platform_client().unwrap();
+    let c = sim.client(Who::Platform).unwrap();
     let list = c
         .list_objects_v2()
         .bucket("acme-data")
@@ -108,7 +115,7 @@ async fn list_bucket_limited_by_prefix_allows_only_that_prefix() {
 {{"Sid":"List","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{PLATFORM}:root"}},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::acme-data","Condition":{{"StringLike":{{"s3:prefix":"other/*"}}}}}}]}}"#
     );
     let sim = Simulator::start(world(&policy)).await.unwrap();
-    let c = sim.platform_client().unwrap();
+    let c = sim.client(Who::Platform).unwrap();
     let err = c
         .list_objects_v2()
         .bucket("acme-data")
@@ -130,7 +137,7 @@ async fn list_bucket_limited_by_prefix_allows_only_that_prefix() {
 
 async fn put_policy(policy: &str) -> Result<(), (String, String)> {
     let sim = Simulator::start(world(&generated_for("connector-acme"))).await.unwrap();
-    let owner = sim.client("root-111122223333", "eu-west-1").unwrap();
+    let owner = sim.client(Who::BucketOwner("acme-data")).unwrap();
     owner
         .put_bucket_policy()
         .bucket("acme-data")
@@ -184,14 +191,14 @@ async fn put_bucket_policy_accepts_the_generated_policy() {
 
 #[test]
 fn the_scenario_loader_refuses_such_a_policy_and_says_why() {
-    let w = world(
-        r#"{"Version":"2012-10-17","Statement":[{"Sid":"List","Effect":"Allow","Principal":{"AWS":"999988887777"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::acme-data/*"}]}"#,
-    );
-    assert_eq!(w.rejected_policies.len(), 1);
-    let rejected = &w.rejected_policies[0];
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"List","Effect":"Allow","Principal":{"AWS":"999988887777"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::acme-data/*"}]}"#;
+    let text = scenario_text(policy);
+    let (w, rejected) = scenario_world(&text);
+    assert_eq!(rejected.len(), 1);
+    let rejected = &rejected[0];
     assert_eq!(rejected.bucket, "acme-data");
-    assert_eq!(rejected.error.code, "MalformedPolicy");
-    assert!(rejected.error.to_string().contains("statement `List`"));
+    assert_eq!(rejected.code, "MalformedPolicy");
+    assert!(rejected.message.contains("statement `List`"));
     // As after a failed save in the console, the bucket has no policy.
-    assert!(w.store.read().buckets["acme-data"].policy.is_none());
+    assert!(w.store.bucket("acme-data").unwrap().policy.is_none());
 }

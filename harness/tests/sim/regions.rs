@@ -5,7 +5,9 @@ use crate::support::*;
 #[tokio::test]
 async fn wrong_signing_region_is_authorization_header_malformed_naming_the_region() {
     let sim = sim().await;
-    let us = sim.client(OWNER_ROOT, "us-east-1").unwrap();
+    let us = sim
+        .client_in(s3_harness::Who::Identity(OWNER_ROOT), "us-east-1")
+        .unwrap();
     let err = us.list_objects_v2().bucket(BUCKET).send().await.unwrap_err();
     assert_eq!(code(&err), "AuthorizationHeaderMalformed");
     assert_eq!(status(&err), 400);
@@ -40,7 +42,9 @@ async fn wrong_signing_region_is_authorization_header_malformed_naming_the_regio
 async fn presigned_url_for_the_wrong_region() {
     let sim = sim().await;
     put(&owner(&sim), "k", b"v").await;
-    let us = sim.client(OWNER_ROOT, "us-east-1").unwrap();
+    let us = sim
+        .client_in(s3_harness::Who::Identity(OWNER_ROOT), "us-east-1")
+        .unwrap();
     let presigned = us
         .get_object()
         .bucket(BUCKET)

@@ -7,22 +7,20 @@ use aws_sdk_s3::primitives::ByteStream;
 use s3_connector::connector::{Connector, ConnectorOptions};
 use s3_connector::resync::{Catalog, Change, diff};
 use s3_harness::scenario::load_scenario;
-use s3_harness::{Simulator, World};
+use s3_harness::{Simulator, Who};
 
 #[tokio::test]
 async fn a_new_table_and_a_retyped_file_show_up_as_changes() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let scenario = load_scenario(&repo.join("scenarios/valid/daily_csv.toml")).unwrap();
     let form = scenario.connection.clone().unwrap();
-    let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
-        .await
-        .unwrap();
-    let connector = Connector::new(sim.platform_client().unwrap(), ConnectorOptions::default());
+    let sim = Simulator::builder().scenario(scenario).start().await.unwrap();
+    let connector = Connector::new(sim.client(Who::Platform).unwrap(), ConnectorOptions::default());
     let before = connector.connect(&form).await;
     assert_eq!(before.tables.len(), 2);
 
     // The customer adds a table and rewrites one day of `clicks` with another schema.
-    let owner = sim.client("root-111122223333", "eu-west-1").unwrap();
+    let owner = sim.client(Who::BucketOwner("acme-data")).unwrap();
     let put = |key: String, body: &'static str| {
         owner
             .put_object()

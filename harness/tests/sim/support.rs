@@ -16,7 +16,7 @@ pub async fn sim() -> Simulator {
 }
 
 pub fn owner(sim: &Simulator) -> Client {
-    sim.client(OWNER_ROOT, REGION)
+    sim.client_in(s3_harness::Who::Identity(OWNER_ROOT), REGION)
         .expect("the owner's root identity exists")
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use s3_harness::scenario::{load_scenario, parse_scenario};
 use s3_harness::sim::request_log::Decision;
 use s3_harness::sim::store::Body;
-use s3_harness::{Simulator, World};
+use s3_harness::{Simulator, Who, World};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,22 +16,22 @@ fn repo() -> &'static Path {
 #[tokio::test]
 async fn bundled_scenario_builds_its_world() {
     let scenario = load_scenario(&repo().join("scenarios/valid/daily_csv.toml")).unwrap();
-    let world = World::from_scenario(&scenario).unwrap();
+    let (world, rejected) = World::from_scenario(&scenario).unwrap();
+    assert!(rejected.is_empty());
     {
-        let state = world.store.read();
-        let b = &state.buckets["acme-data"];
+        let b = world.store.bucket("acme-data").unwrap();
+        let objects = world.store.objects("acme-data").unwrap();
         assert_eq!(b.region, "eu-west-1");
         assert_eq!(b.owner, "111122223333");
         // 31 days x 4 parts + _SUCCESS + 7 plain CSVs.
-        assert_eq!(b.objects.len(), 31 * 4 + 1 + 7);
-        let policy = b.policy.as_deref().unwrap();
+        assert_eq!(objects.len(), 31 * 4 + 1 + 7);
+        let policy = b.policy.as_ref().unwrap().text();
         assert!(
             policy.contains("arn:aws:iam::999988887777:role/connector-acme"),
             "{policy}"
         );
         // Every gzipped copy of the fixture shares one buffer.
-        let gz: Vec<_> = b
-            .objects
+        let gz: Vec<_> = objects
             .iter()
             .filter(|(k, _)| k.as_str().ends_with(".csv.gz"))
             .map(|(_, o)| match &o.body {
@@ -41,8 +41,7 @@ async fn bundled_scenario_builds_its_world() {
             .collect();
         assert_eq!(gz.len(), 124);
         assert!(gz.windows(2).all(|w| w[0] == w[1]));
-        let plain = b
-            .objects
+        let plain = objects
             .iter()
             .find(|(k, _)| k.as_str().ends_with("part-0.csv"))
             .map(|(_, o)| o)
@@ -52,7 +51,7 @@ async fn bundled_scenario_builds_its_world() {
         assert_eq!(plain.size, fixture.len() as u64);
         assert_eq!(plain.etag, s3_harness::sim::store::etag::md5_hex(&fixture));
     }
-    let platform = world.platform_identity().unwrap();
+    let platform = world.identity("platform").unwrap();
     assert_eq!(platform.access_key, "AKIAPLATFORMREADER01");
     assert_eq!(
         platform.caller.arn(),
@@ -63,10 +62,8 @@ async fn bundled_scenario_builds_its_world() {
 #[tokio::test]
 async fn fixture_bytes_are_served_and_sized_objects_read_as_zeros() {
     let scenario = load_scenario(&repo().join("scenarios/valid/daily_csv.toml")).unwrap();
-    let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
-        .await
-        .unwrap();
-    let c = sim.client("root-111122223333", "eu-west-1").unwrap();
+    let sim = Simulator::builder().scenario(scenario.clone()).start().await.unwrap();
+    let c = sim.client(Who::BucketOwner("acme-data")).unwrap();
     let body = c
         .get_object()
         .bucket("acme-data")
@@ -84,15 +81,14 @@ async fn fixture_bytes_are_served_and_sized_objects_read_as_zeros() {
         std::fs::read(repo().join("fixtures/clicks.csv")).unwrap()
     );
     let sized = load_scenario(&repo().join("scenarios/mixed_format/sized_objects_at_scale.toml")).unwrap();
-    let world = World::from_scenario(&sized).unwrap();
+    let (world, _) = World::from_scenario(&sized).unwrap();
     {
-        let state = world.store.read();
-        let huge = state.buckets["acme-data"].objects.values().next().unwrap();
+        let (_, huge) = world.store.objects("acme-data").unwrap().into_iter().next().unwrap();
         assert_eq!(huge.size, 5_000_000_000);
         assert!(huge.etag.ends_with("-597"), "5 GB in 8 MiB parts: {}", huge.etag);
     }
     let sim = Simulator::start(world).await.unwrap();
-    let c = sim.client("root-111122223333", "eu-west-1").unwrap();
+    let c = sim.client(Who::Identity("root-111122223333")).unwrap();
     let tail = c
         .get_object()
         .bucket("acme-data")
@@ -110,10 +106,8 @@ async fn fixture_bytes_are_served_and_sized_objects_read_as_zeros() {
 #[tokio::test]
 async fn the_generated_policy_lets_the_platform_list_and_read_and_nothing_else() {
     let scenario = load_scenario(&repo().join("scenarios/valid/daily_csv.toml")).unwrap();
-    let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
-        .await
-        .unwrap();
-    let c = sim.platform_client().unwrap();
+    let sim = Simulator::builder().scenario(scenario).start().await.unwrap();
+    let c = sim.client(Who::Platform).unwrap();
     let listed = c
         .list_objects_v2()
         .bucket("acme-data")
@@ -180,10 +174,8 @@ error_rate = 1.0
 seed = 3
 "#;
     let scenario = parse_scenario(Path::new("inline.toml"), text).unwrap();
-    let sim = Simulator::start(World::from_scenario(&scenario).unwrap())
-        .await
-        .unwrap();
-    let c = sim.client("root-111122223333", "us-east-1").unwrap();
+    let sim = Simulator::builder().scenario(scenario).start().await.unwrap();
+    let c = sim.client_in(Who::Identity("root-111122223333"), "us-east-1").unwrap();
     let err = c.list_objects_v2().bucket("b-faults").send().await.unwrap_err();
     let code = crate::support::code(&err);
     assert!(code == "SlowDown" || code == "InternalError", "{code}");

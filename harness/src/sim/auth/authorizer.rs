@@ -1,23 +1,21 @@
 //! The authorization seam: every request is reduced to (caller, IAM action, resource
 //! ARN, request context) and decided here, whichever client sent it.
 //!
-//! [`PolicyAuthorizer`] decides with the IAM engine of `s3_policy`: the
-//! bucket policy and the caller's identity policies, evaluated as AWS does, with S3's
-//! answers for missing keys and bucket-policy operations.
+//! [`PolicyAuthorizer`] decides with the IAM engine of `s3_policy`: the bucket policy
+//! and the caller's identity policies, evaluated as AWS does, with S3's answers for
+//! missing keys and bucket-policy operations. Policies arrive parsed: the store parses
+//! a bucket policy once when it is saved, the world an identity policy once when the
+//! identity is added.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::BTreeMap;
 
 use s3_policy::iam::Caller;
-use s3_policy::{
-    Context, EvalRequest, ObjectFacts, Policy, PolicyError, PolicyKind, PolicySet, evaluate, parse_policy,
-};
-
-use crate::sim::request_log::Decision;
+use s3_policy::{Context, Decision, EvalRequest, ObjectFacts, Policy, PolicySet, evaluate};
 
 /// One authorization question.
 #[derive(Debug, Clone)]
 pub struct AccessRequest {
+    /// Who asks.
     pub caller: Caller,
     /// `s3:GetObject`, `s3:ListBucket`, ...
     pub action: &'static str,
@@ -33,9 +31,12 @@ pub struct AccessRequest {
 /// What the policy engine needs to know about the bucket a request targets.
 #[derive(Debug, Clone)]
 pub struct BucketFacts<'a> {
+    /// The bucket name.
     pub name: &'a str,
+    /// The owning account.
     pub owner: &'a str,
-    pub policy: Option<&'a str>,
+    /// The bucket policy.
+    pub policy: Option<&'a Policy>,
     /// For object requests: the object as the store holds it.
     pub object: Option<ObjectFacts>,
 }
@@ -43,12 +44,14 @@ pub struct BucketFacts<'a> {
 /// An answer with the reason a person can read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
+    /// Allow or deny.
     pub decision: Decision,
     /// The rule that decided.
     pub reason: String,
     /// What S3 answers: 200 to go ahead (or 404 for a missing key the caller may see
     /// missing), 403, 405.
     pub status: u16,
+    /// S3's error code when the answer is an error.
     pub code: Option<String>,
     /// One line per statement evaluated.
     pub trace: Vec<String>,
@@ -61,6 +64,7 @@ impl Verdict {
     }
 }
 
+/// Decides every request; tests swap in their own to isolate the gate.
 pub trait Authorizer: Send + Sync + 'static {
     /// Decides `req`; `bucket` is `None` for requests on no existing bucket
     /// (ListBuckets, CreateBucket). `identity_policy` is the caller's.
@@ -68,59 +72,22 @@ pub trait Authorizer: Send + Sync + 'static {
         &self,
         req: &AccessRequest,
         bucket: Option<&BucketFacts<'_>>,
-        identity_policy: Option<&str>,
+        identity_policy: Option<&Policy>,
     ) -> Verdict;
 }
 
-/// Bucket and identity policies evaluated by the IAM engine. Parsed documents are
-/// cached by their text.
+/// Bucket and identity policies evaluated by the IAM engine.
 #[derive(Debug, Default)]
-pub struct PolicyAuthorizer {
-    bucket_policies: Mutex<HashMap<(String, String), Result<Arc<Policy>, PolicyError>>>,
-    identity_policies: Mutex<HashMap<String, Result<Arc<Policy>, PolicyError>>>,
-}
-
-impl PolicyAuthorizer {
-    fn bucket_policy(&self, bucket: &str, text: &str) -> Result<Arc<Policy>, PolicyError> {
-        let mut cache = self.bucket_policies.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .entry((bucket.to_owned(), text.to_owned()))
-            .or_insert_with(|| parse_policy(text, PolicyKind::Bucket(bucket)).map(Arc::new))
-            .clone()
-    }
-
-    fn identity_policy(&self, text: &str) -> Result<Arc<Policy>, PolicyError> {
-        let mut cache = self.identity_policies.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .entry(text.to_owned())
-            .or_insert_with(|| parse_policy(text, PolicyKind::Identity).map(Arc::new))
-            .clone()
-    }
-}
+pub struct PolicyAuthorizer;
 
 impl Authorizer for PolicyAuthorizer {
     fn authorize(
         &self,
         req: &AccessRequest,
         bucket: Option<&BucketFacts<'_>>,
-        identity_policy: Option<&str>,
+        identity_policy: Option<&Policy>,
     ) -> Verdict {
-        let mut notes = Vec::new();
-        // A stored policy is valid (PutBucketPolicy and the scenario loader check it);
-        // should one not be, it is treated as absent, and the trace says so.
-        let bucket_policy = bucket
-            .and_then(|b| b.policy.map(|text| (b.name, text)))
-            .and_then(|(name, text)| {
-                self.bucket_policy(name, text)
-                    .map_err(|e| notes.push(format!("bucket policy ignored: MalformedPolicy: {e}")))
-                    .ok()
-            });
-        let identity = identity_policy.and_then(|text| {
-            self.identity_policy(text)
-                .map_err(|e| notes.push(format!("identity policy ignored: {e}")))
-                .ok()
-        });
-        let identity_slice = identity.as_deref().map(std::slice::from_ref);
+        let identity = identity_policy.map(std::slice::from_ref);
         let mut ctx = Context::new();
         for (k, v) in &req.context {
             ctx.insert(k.clone(), v.clone());
@@ -139,18 +106,17 @@ impl Authorizer for PolicyAuthorizer {
         let e = evaluate(
             &eval_req,
             PolicySet {
-                bucket: bucket_policy.as_deref(),
-                identity: identity_slice,
+                bucket: bucket.and_then(|b| b.policy),
+                identity,
             },
         );
-        let mut trace = notes;
-        trace.extend(
-            e.trace
-                .iter()
-                .map(|t| format!("{} {} ({}): {}", t.policy, t.statement, t.effect, t.reason)),
-        );
+        let trace = e
+            .trace
+            .iter()
+            .map(|t| format!("{} {} ({}): {}", t.policy, t.statement, t.effect, t.reason))
+            .collect();
         Verdict {
-            decision: if e.allowed() { Decision::Allow } else { Decision::Deny },
+            decision: e.decision,
             reason: e.rule,
             status: e.http.status,
             code: e.http.code.map(str::to_owned),

@@ -1,20 +1,18 @@
-//! Signing identities and the access check every request passes: SigV4 secrets for
-//! s3s, then bucket existence, the signing region, and the authorizer's decision.
+//! The access check every request passes after its signature: the bucket exists, the
+//! request was signed for the bucket's region, and the authorizer allows it.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hyper::HeaderMap;
-use hyper::Uri;
 use hyper::header::HeaderValue;
-use percent_encoding::percent_decode_str;
-use s3_policy::ObjectFacts;
 use s3_policy::iam::Caller;
+use s3_policy::{ObjectFacts, Policy};
 use s3s::access::{S3Access, S3AccessContext};
-use s3s::auth::{S3Auth, SecretKey};
 use s3s::{S3Error, S3ErrorCode, S3Result, s3_error};
 
+use super::sigv4::{CredentialScope, query_pairs};
 use crate::sim::auth::actions::{ResourceKind, action_for, resource_arn};
 use crate::sim::auth::authorizer::{AccessRequest, Authorizer, BucketFacts, Verdict};
 use crate::sim::request_log::RecordSlot;
@@ -23,6 +21,7 @@ use crate::sim::world::World;
 /// The connection a request came in on, put in its extensions by the front service.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnInfo {
+    /// The client's address (`aws:SourceIp`).
     pub peer: SocketAddr,
 }
 
@@ -31,130 +30,76 @@ pub struct ConnInfo {
 #[derive(Debug, Clone, Default)]
 pub struct RequestKeys(pub BTreeMap<String, String>);
 
-/// Looks up secrets for s3s's SigV4 verification.
-pub struct IdentityAuth {
-    pub world: Arc<World>,
-}
-
-#[async_trait::async_trait]
-impl S3Auth for IdentityAuth {
-    async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
-        match self.world.identity_by_access_key(access_key) {
-            Some(identity) => Ok(SecretKey::from(identity.secret_key())),
-            None => Err(s3_error!(
-                InvalidAccessKeyId,
-                "The AWS Access Key Id you provided does not exist in our records."
-            )),
-        }
-    }
-}
-
-/// The credential scope a SigV4 request claims (already verified by s3s when the
-/// access check runs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialScope {
-    pub access_key: String,
-    pub region: String,
-    /// Signed in the query string (a presigned URL) rather than the header.
-    pub presigned: bool,
-}
-
-impl CredentialScope {
-    /// Reads `Credential=AKID/DATE/REGION/s3/aws4_request` from the Authorization
-    /// header or `X-Amz-Credential` from the query.
-    pub fn of(headers: &HeaderMap, uri: &Uri) -> Option<Self> {
-        let parse = |cred: &str, presigned| {
-            let mut parts = cred.split('/');
-            let access_key = parts.next()?.to_owned();
-            let _date = parts.next()?;
-            let region = parts.next()?.to_owned();
-            Some(Self {
-                access_key,
-                region,
-                presigned,
-            })
-        };
-        if let Some(auth) = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-            let cred = auth.split_once("Credential=")?.1;
-            let cred = cred.split([',', ' ']).next()?;
-            return parse(cred, false);
-        }
-        query_pairs(uri)
-            .into_iter()
-            .find(|(k, _)| k == "X-Amz-Credential")
-            .and_then(|(_, v)| parse(&v, true))
-    }
-}
-
-/// Decoded query parameters in order (`+` is a literal plus in S3 query strings).
-pub fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
-    let Some(q) = uri.query() else { return Vec::new() };
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-            (dec(k), dec(v))
-        })
-        .collect()
-}
-
 /// The gate s3s calls before every operation.
 pub struct AccessGate {
+    /// The world whose identities and buckets requests address.
     pub world: Arc<World>,
+    /// Who decides.
     pub authorizer: Arc<dyn Authorizer>,
 }
 
+/// Who sent a request: the caller and its identity policy, parsed when the identity
+/// was added to the world.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The caller as IAM sees it.
+    pub caller: Caller,
+    /// The caller's identity-based policy.
+    pub policy: Option<Arc<Policy>>,
+}
+
 impl AccessGate {
-    pub fn caller(&self, access_key: Option<&str>) -> Caller {
-        access_key
-            .and_then(|k| self.world.identity_by_access_key(k))
-            .map_or(Caller::Anonymous, |i| i.caller.clone())
+    /// The principal behind an access key (anonymous without one).
+    pub fn principal(&self, access_key: Option<&str>) -> Principal {
+        match access_key.and_then(|k| self.world.identity_by_access_key(k)) {
+            Some(i) => Principal {
+                caller: i.caller.clone(),
+                policy: i.parsed_policy().cloned(),
+            },
+            None => Principal {
+                caller: Caller::Anonymous,
+                policy: None,
+            },
+        }
     }
 
     /// Asks the authorizer about one action on one resource of an existing bucket.
     pub fn decide(
         &self,
-        caller: &Caller,
+        who: &Principal,
         action: &'static str,
         api: &str,
         bucket: &str,
         key: Option<&str>,
         context: BTreeMap<String, String>,
     ) -> Verdict {
-        let identity_policy = self.identity_policy(caller);
         let req = AccessRequest {
-            caller: caller.clone(),
+            caller: who.caller.clone(),
             action,
             api: api.to_owned(),
             resource: resource_arn(bucket, key),
             context,
         };
-        let state = self.world.store.read();
-        let facts = state.buckets.get(bucket).map(|b| BucketFacts {
-            name: &b.name,
-            owner: &b.owner,
-            policy: b.policy.as_deref(),
-            object: key.map(|k| {
-                let o = b.objects.get(k.as_bytes());
-                ObjectFacts {
-                    exists: o.is_some(),
-                    owner_account: o.map(|o| o.owner.clone()),
-                    object_ownership: b.object_ownership,
-                    ..ObjectFacts::default()
-                }
-            }),
+        let store = &self.world.store;
+        let Ok(info) = store.bucket(bucket) else {
+            return self.authorizer.authorize(&req, None, who.policy.as_deref());
+        };
+        let object = key.map(|k| {
+            let owner = store.object_owner(bucket, k).ok().flatten();
+            ObjectFacts {
+                exists: owner.is_some(),
+                owner_account: owner,
+                object_ownership: info.object_ownership,
+                ..ObjectFacts::default()
+            }
         });
-        self.authorizer
-            .authorize(&req, facts.as_ref(), identity_policy.as_deref())
-    }
-
-    fn identity_policy(&self, caller: &Caller) -> Option<String> {
-        self.world
-            .identities()
-            .iter()
-            .find(|i| &i.caller == caller)
-            .and_then(|i| i.policy.clone())
+        let facts = BucketFacts {
+            name: &info.name,
+            owner: &info.owner,
+            policy: info.policy.as_ref().map(|p| p.policy().as_ref()),
+            object,
+        };
+        self.authorizer.authorize(&req, Some(&facts), who.policy.as_deref())
     }
 }
 
@@ -193,11 +138,6 @@ pub fn wrong_region(scope: &CredentialScope, bucket_region: &str) -> S3Error {
     }
     err.set_headers(headers);
     err
-}
-
-/// 404 NoSuchBucket (also for callers with no access: S3 says so before authorizing).
-pub fn no_such_bucket(bucket: &str) -> S3Error {
-    s3_error!(NoSuchBucket, "The specified bucket does not exist: {bucket}")
 }
 
 /// The condition keys a request carries, from its line and headers
@@ -269,7 +209,8 @@ impl S3Access for AccessGate {
             s3s::path::S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
             s3s::path::S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
         };
-        let caller = self.caller(cx.credentials().map(|c| c.access_key.as_str()));
+        let who = self.principal(cx.credentials().map(|c| c.access_key.as_str()));
+        let caller = &who.caller;
         slot.update(|r| {
             r.operation = Some(operation.to_owned());
             r.bucket.clone_from(&bucket);
@@ -277,26 +218,31 @@ impl S3Access for AccessGate {
             r.principal = Some(caller.arn().to_owned());
         });
         let Some((action, kind)) = action_for(operation) else {
-            return Err(s3_error!(
-                NotImplemented,
-                "{operation} is not implemented by the simulator"
-            ));
+            let e = s3_error!(NotImplemented, "{operation} is not implemented by the simulator");
+            slot.record_error(e.code());
+            return Err(e);
         };
         let scope = CredentialScope::of(cx.headers(), cx.uri());
         if let Some(bucket) = &bucket
             && operation != "CreateBucket"
         {
-            let region = {
-                let state = self.world.store.read();
-                state.buckets.get(bucket.as_str()).map(|b| b.region.clone())
-            };
-            let Some(region) = region else {
-                return Err(no_such_bucket(bucket));
+            let region = match self.world.store.bucket(bucket) {
+                Ok(info) => info.region,
+                Err(e) => {
+                    let e = S3Error::from(e);
+                    slot.record_error(e.code());
+                    return Err(e);
+                }
             };
             if let Some(scope) = &scope
                 && scope.region != region
             {
-                return Err(wrong_region(scope, &region));
+                let e = wrong_region(scope, &region);
+                slot.update(|r| {
+                    r.error_code = Some(e.code().as_str().to_owned());
+                    r.region_hint = Some(region.clone());
+                });
+                return Err(e);
             }
         }
         let context = request_context(cx, operation, scope.as_ref());
@@ -308,7 +254,7 @@ impl S3Access for AccessGate {
                 } else {
                     None
                 };
-                self.decide(&caller, action, operation, bucket, key, context)
+                self.decide(&who, action, operation, bucket, key, context)
             }
             _ => {
                 let resource = match (&bucket, kind) {
@@ -322,8 +268,7 @@ impl S3Access for AccessGate {
                     resource,
                     context,
                 };
-                let policy = self.identity_policy(&caller);
-                self.authorizer.authorize(&req, None, policy.as_deref())
+                self.authorizer.authorize(&req, None, who.policy.as_deref())
             }
         };
         slot.update(|r| {
@@ -337,7 +282,9 @@ impl S3Access for AccessGate {
         tracing::info!(
             %caller, action, ?bucket, ?key, reason = %verdict.reason, trace = ?verdict.trace, "access denied"
         );
-        Err(refusal(&verdict))
+        let e = refusal(&verdict);
+        slot.record_error(e.code());
+        Err(e)
     }
 }
 

@@ -4,3 +4,4 @@
 pub mod actions;
 pub mod authorizer;
 pub mod gate;
+pub mod sigv4;

@@ -2,159 +2,395 @@
 //! holding objects under S3's key semantics.
 //!
 //! State sits in one `BTreeMap` per bucket behind an `Arc<RwLock<_>>` (the shape of
-//! object_store's `InMemory`): listings come back sorted, a page is a range scan, and
+//! object_store's `InMemory`), private to this module: operations go through the
+//! methods of [`Store`], which say what S3 does and fail with a [`StoreError`] named
+//! after S3's error code. Listings come back sorted, a page is a range scan, and
 //! [`Store::fork`] copies the whole state for per-test setup.
 
 mod body;
 pub mod etag;
 mod key;
 pub mod listing;
+mod multipart;
+mod object;
+mod policy;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
+use s3_policy::ObjectOwnership;
 use time::OffsetDateTime;
 
 pub use body::{Body, BodyError};
 pub use key::{KeyError, MAX_KEY_BYTES, ObjKey, prefix_successor};
+pub use listing::{Entry, ListQuery, Page};
+pub use multipart::{MIN_PART_SIZE, Part, RequestedPart, Upload};
+pub use object::{DEFAULT_CONTENT_TYPE, Object, now};
+pub use policy::StoredPolicy;
 
-/// An object's bytes and the metadata S3 keeps with them.
+/// What a store operation refuses, named after the S3 error code it becomes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// 404 NoSuchBucket.
+    #[error("The specified bucket does not exist: {0}")]
+    NoSuchBucket(String),
+    /// 404 NoSuchKey.
+    #[error("The specified key does not exist.")]
+    NoSuchKey,
+    /// 404 NoSuchUpload.
+    #[error(
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
+    )]
+    NoSuchUpload,
+    /// 409 BucketNotEmpty.
+    #[error("The bucket you tried to delete is not empty")]
+    BucketNotEmpty,
+    /// 409 BucketAlreadyExists: the name belongs to another account.
+    #[error(
+        "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."
+    )]
+    BucketAlreadyExists,
+    /// 409 BucketAlreadyOwnedByYou.
+    #[error("Your previous request to create the named bucket succeeded and you already own it.")]
+    BucketAlreadyOwnedByYou,
+    /// 400 MalformedXML (a completion naming no part).
+    #[error("The XML you provided was not well-formed or did not validate against our published schema")]
+    MalformedXml,
+    /// 400 InvalidPartOrder.
+    #[error("The list of parts was not in ascending order. Parts must be ordered by part number.")]
+    InvalidPartOrder,
+    /// 400 InvalidPart.
+    #[error(
+        "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag."
+    )]
+    InvalidPart,
+    /// 400 EntityTooSmall.
+    #[error("Your proposed upload is smaller than the minimum allowed object size.")]
+    EntityTooSmall,
+}
+
+/// A bucket's own facts, without its objects.
 #[derive(Debug, Clone)]
-pub struct Object {
-    pub body: Body,
-    pub size: u64,
-    /// Unquoted ETag (`hex` or `hex-N`).
-    pub etag: String,
-    pub last_modified: OffsetDateTime,
-    pub content_type: String,
-    pub content_encoding: Option<String>,
-    /// `x-amz-meta-*` user metadata, names lower-cased as S3 stores them.
-    pub metadata: BTreeMap<String, String>,
-    /// The account that wrote the object (matters when ACLs are enabled).
-    pub owner: String,
-    /// Parts count for a multipart object.
-    pub parts: Option<u32>,
-}
-
-/// S3's default Content-Type for objects stored without one
-/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>).
-pub const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
-
-impl Object {
-    /// An object written now by `owner`, with S3's default metadata.
-    pub fn new(body: Body, size: u64, etag: String, owner: &str) -> Self {
-        Self {
-            body,
-            size,
-            etag,
-            last_modified: now(),
-            content_type: DEFAULT_CONTENT_TYPE.to_owned(),
-            content_encoding: None,
-            metadata: BTreeMap::new(),
-            owner: owner.to_owned(),
-            parts: None,
-        }
-    }
-
-    /// A single-part object from bytes in memory.
-    pub fn from_bytes(bytes: Bytes, owner: &str) -> Self {
-        let etag = etag::md5_hex(&bytes);
-        Self::new(Body::Inline(bytes.clone()), bytes.len() as u64, etag, owner)
-    }
-
-    /// An object of `size` zero bytes that are never stored.
-    pub fn sized(size: u64, owner: &str) -> Self {
-        Self::new(Body::Zeros, size, etag::sized_etag(size), owner)
-    }
-}
-
-/// S3 keeps second precision for Last-Modified.
-pub fn now() -> OffsetDateTime {
-    let t = OffsetDateTime::now_utc();
-    t.replace_nanosecond(0).unwrap_or(t)
-}
-
-/// A multipart upload in progress.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub key: String,
-    pub initiator_account: String,
-    pub initiated: OffsetDateTime,
-    pub content_type: Option<String>,
-    pub metadata: BTreeMap<String, String>,
-    pub parts: BTreeMap<i32, Part>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Part {
-    pub bytes: Bytes,
-    pub digest: [u8; 16],
-    pub last_modified: OffsetDateTime,
-}
-
-/// A bucket and everything in it.
-#[derive(Debug, Clone)]
-pub struct Bucket {
+pub struct BucketInfo {
+    /// The bucket name.
     pub name: String,
+    /// The region it lives in.
     pub region: String,
     /// The owning account id.
     pub owner: String,
+    /// When it was created.
     pub created: OffsetDateTime,
-    /// The bucket policy as it was saved.
-    pub policy: Option<String>,
-    pub objects: BTreeMap<ObjKey, Object>,
-    pub uploads: HashMap<String, Upload>,
+    /// The bucket policy, as saved and parsed.
+    pub policy: Option<StoredPolicy>,
     /// Object Ownership: with ACLs enabled, objects other accounts write are theirs.
-    pub object_ownership: s3_policy::ObjectOwnership,
+    pub object_ownership: ObjectOwnership,
 }
 
-impl Bucket {
-    pub fn new(name: &str, region: &str, owner: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            region: region.to_owned(),
-            owner: owner.to_owned(),
-            created: now(),
-            policy: None,
-            objects: BTreeMap::new(),
-            uploads: HashMap::new(),
-            object_ownership: s3_policy::ObjectOwnership::default(),
-        }
+#[derive(Debug, Clone)]
+struct Bucket {
+    info: BucketInfo,
+    objects: BTreeMap<ObjKey, Object>,
+    uploads: HashMap<String, Upload>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct State {
+    buckets: BTreeMap<String, Bucket>,
+}
+
+impl State {
+    fn bucket(&self, name: &str) -> Result<&Bucket, StoreError> {
+        self.buckets
+            .get(name)
+            .ok_or_else(|| StoreError::NoSuchBucket(name.to_owned()))
+    }
+
+    fn bucket_mut(&mut self, name: &str) -> Result<&mut Bucket, StoreError> {
+        self.buckets
+            .get_mut(name)
+            .ok_or_else(|| StoreError::NoSuchBucket(name.to_owned()))
     }
 }
 
-/// All buckets, by name.
-#[derive(Debug, Clone, Default)]
-pub struct State {
-    pub buckets: BTreeMap<String, Bucket>,
-}
-
-/// Shared handle to the store's state.
+/// Shared handle to the store; clones share state.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     state: Arc<RwLock<State>>,
 }
 
 impl Store {
-    pub fn new(state: State) -> Self {
-        Self {
-            state: Arc::new(RwLock::new(state)),
-        }
-    }
-
     /// A lock poisoned by a panicking request handler still holds consistent data
     /// (every mutation is a single map operation), so reads and writes go on.
-    pub fn read(&self) -> RwLockReadGuard<'_, State> {
+    fn read(&self) -> RwLockReadGuard<'_, State> {
         self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn write(&self) -> RwLockWriteGuard<'_, State> {
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// An independent copy of the whole state.
     pub fn fork(&self) -> Self {
-        Self::new(self.read().clone())
+        Self {
+            state: Arc::new(RwLock::new(self.read().clone())),
+        }
     }
+
+    /// Adds an empty bucket to the world; any existing bucket of that name is an
+    /// error (a world is declared, not re-created).
+    pub fn add_bucket(&self, name: &str, region: &str, owner: &str) -> Result<(), StoreError> {
+        let mut state = self.write();
+        if state.buckets.contains_key(name) {
+            return Err(StoreError::BucketAlreadyExists);
+        }
+        state.buckets.insert(name.to_owned(), new_bucket(name, region, owner));
+        Ok(())
+    }
+
+    /// CreateBucket as S3 answers it for `account`: a name another account holds is
+    /// `BucketAlreadyExists`; your own bucket is `BucketAlreadyOwnedByYou`, except in
+    /// us-east-1 where S3 keeps its legacy 200
+    /// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html>).
+    pub fn create_bucket(&self, name: &str, region: &str, account: &str) -> Result<(), StoreError> {
+        let mut state = self.write();
+        if let Some(existing) = state.buckets.get(name) {
+            return if existing.info.owner != account {
+                Err(StoreError::BucketAlreadyExists)
+            } else if existing.info.region == "us-east-1" && region == "us-east-1" {
+                Ok(())
+            } else {
+                Err(StoreError::BucketAlreadyOwnedByYou)
+            };
+        }
+        state.buckets.insert(name.to_owned(), new_bucket(name, region, account));
+        Ok(())
+    }
+
+    /// DeleteBucket: only an empty bucket goes.
+    pub fn delete_bucket(&self, name: &str) -> Result<(), StoreError> {
+        let mut state = self.write();
+        if !state.bucket(name)?.objects.is_empty() {
+            return Err(StoreError::BucketNotEmpty);
+        }
+        state.buckets.remove(name);
+        Ok(())
+    }
+
+    /// A bucket's facts.
+    pub fn bucket(&self, name: &str) -> Result<BucketInfo, StoreError> {
+        Ok(self.read().bucket(name)?.info.clone())
+    }
+
+    /// Every bucket, by name.
+    pub fn buckets(&self) -> Vec<BucketInfo> {
+        self.read().buckets.values().map(|b| b.info.clone()).collect()
+    }
+
+    /// How many objects a bucket holds.
+    pub fn object_count(&self, bucket: &str) -> Result<usize, StoreError> {
+        Ok(self.read().bucket(bucket)?.objects.len())
+    }
+
+    /// How many bytes a bucket's objects hold in all.
+    pub fn total_size(&self, bucket: &str) -> Result<u64, StoreError> {
+        Ok(self.read().bucket(bucket)?.objects.values().map(|o| o.size).sum())
+    }
+
+    /// Saves (or, with `None`, deletes) a bucket's policy.
+    pub fn set_policy(&self, bucket: &str, policy: Option<StoredPolicy>) -> Result<(), StoreError> {
+        self.write().bucket_mut(bucket)?.info.policy = policy;
+        Ok(())
+    }
+
+    /// Stores `object` under `key`, replacing what was there.
+    pub fn put(&self, bucket: &str, key: ObjKey, object: Object) -> Result<(), StoreError> {
+        self.write().bucket_mut(bucket)?.objects.insert(key, object);
+        Ok(())
+    }
+
+    /// Stores many objects under one lock (loading a world).
+    pub fn put_all(&self, bucket: &str, objects: impl IntoIterator<Item = (ObjKey, Object)>) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let b = state.bucket_mut(bucket)?;
+        b.objects.extend(objects);
+        Ok(())
+    }
+
+    /// The object under `key` (its body is shared, not copied).
+    pub fn get(&self, bucket: &str, key: &str) -> Result<Object, StoreError> {
+        self.read()
+            .bucket(bucket)?
+            .objects
+            .get(key.as_bytes())
+            .cloned()
+            .ok_or(StoreError::NoSuchKey)
+    }
+
+    /// A copy of every object of a bucket in key order (bodies shared, not copied):
+    /// for tests and tools that inspect a world, not for serving requests.
+    pub fn objects(&self, bucket: &str) -> Result<Vec<(ObjKey, Object)>, StoreError> {
+        Ok(self
+            .read()
+            .bucket(bucket)?
+            .objects
+            .iter()
+            .map(|(k, o)| (k.clone(), o.clone()))
+            .collect())
+    }
+
+    /// The account that owns the object under `key`, or `None` when there is none.
+    pub fn object_owner(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .read()
+            .bucket(bucket)?
+            .objects
+            .get(key.as_bytes())
+            .map(|o| o.owner.clone()))
+    }
+
+    /// Removes `key`; a missing key is no error on an unversioned bucket
+    /// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html>).
+    pub fn delete(&self, bucket: &str, key: &str) -> Result<(), StoreError> {
+        self.write().bucket_mut(bucket)?.objects.remove(key.as_bytes());
+        Ok(())
+    }
+
+    /// Removes every key of `keys` under one lock.
+    pub fn delete_all<'k>(&self, bucket: &str, keys: impl IntoIterator<Item = &'k str>) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let b = state.bucket_mut(bucket)?;
+        for key in keys {
+            b.objects.remove(key.as_bytes());
+        }
+        Ok(())
+    }
+
+    /// One listing page of `bucket`, handed to `f` while the bucket is read-locked so
+    /// that the page borrows the store instead of copying it.
+    pub fn list<R>(
+        &self,
+        bucket: &str,
+        query: ListQuery<'_>,
+        f: impl FnOnce(&Page<'_, Object>) -> R,
+    ) -> Result<R, StoreError> {
+        let state = self.read();
+        let page = listing::list(&state.bucket(bucket)?.objects, query);
+        Ok(f(&page))
+    }
+
+    /// Starts a multipart upload and returns its id.
+    pub fn create_upload(&self, bucket: &str, upload: Upload) -> Result<String, StoreError> {
+        let id = upload_id();
+        self.write().bucket_mut(bucket)?.uploads.insert(id.clone(), upload);
+        Ok(id)
+    }
+
+    /// Stores part `number` of upload `upload_id` for `key`.
+    pub fn put_part(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        key: &str,
+        number: i32,
+        part: Part,
+    ) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let upload = state
+            .bucket_mut(bucket)?
+            .uploads
+            .get_mut(upload_id)
+            .filter(|u| u.key == key)
+            .ok_or(StoreError::NoSuchUpload)?;
+        upload.parts.insert(number, part);
+        Ok(())
+    }
+
+    /// Completes an upload into one object: the parts are checked and their bytes
+    /// taken under the lock, concatenated without it, and the object stored under it
+    /// again, so a large completion does not stall other requests.
+    pub fn complete_upload(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        key: &ObjKey,
+        requested: &[RequestedPart],
+    ) -> Result<Object, StoreError> {
+        let (chunks, digests, upload_meta) = {
+            let state = self.read();
+            let upload = state
+                .bucket(bucket)?
+                .uploads
+                .get(upload_id)
+                .filter(|u| u.key == key.as_str())
+                .ok_or(StoreError::NoSuchUpload)?;
+            let chosen = upload.chosen_parts(requested)?;
+            let chunks: Vec<Bytes> = chosen.iter().map(|p| p.bytes.clone()).collect();
+            let digests: Vec<[u8; 16]> = chosen.iter().map(|p| p.digest).collect();
+            let meta = (
+                upload.initiator_account.clone(),
+                upload.content_type.clone(),
+                upload.metadata.clone(),
+            );
+            (chunks, digests, meta)
+        };
+        let mut all = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
+        for c in &chunks {
+            all.extend_from_slice(c);
+        }
+        drop(chunks);
+        let (initiator, content_type, metadata) = upload_meta;
+        let all = Bytes::from(all);
+        let size = all.len() as u64;
+        let mut o = Object::new(Body::Inline(all), size, etag::multipart_etag(&digests), &initiator);
+        o.parts = u32::try_from(digests.len()).ok();
+        o.content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        o.metadata = metadata;
+        let mut state = self.write();
+        let b = state.bucket_mut(bucket)?;
+        // Completed or aborted by another request while the bytes were joined.
+        if b.uploads.remove(upload_id).is_none() {
+            return Err(StoreError::NoSuchUpload);
+        }
+        b.objects.insert(key.clone(), o.clone());
+        Ok(o)
+    }
+
+    /// Abandons an upload and its parts.
+    pub fn abort_upload(&self, bucket: &str, upload_id: &str, key: &str) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let b = state.bucket_mut(bucket)?;
+        match b.uploads.get(upload_id) {
+            Some(u) if u.key == key => {
+                b.uploads.remove(upload_id);
+                Ok(())
+            }
+            _ => Err(StoreError::NoSuchUpload),
+        }
+    }
+}
+
+fn new_bucket(name: &str, region: &str, owner: &str) -> Bucket {
+    Bucket {
+        info: BucketInfo {
+            name: name.to_owned(),
+            region: region.to_owned(),
+            owner: owner.to_owned(),
+            created: now(),
+            policy: None,
+            object_ownership: ObjectOwnership::default(),
+        },
+        objects: BTreeMap::new(),
+        uploads: HashMap::new(),
+    }
+}
+
+/// Upload ids are opaque to clients; unique within a process run.
+fn upload_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let seed = format!("{n}-{}", OffsetDateTime::now_utc().unix_timestamp_nanos());
+    etag::md5_hex(seed.as_bytes())
 }

@@ -1,0 +1,110 @@
+//! What a GET or HEAD serves: the preconditions (If-Match, If-None-Match,
+//! If-Modified-Since, If-Unmodified-Since) and the byte range.
+
+use s3s::dto::{ETag, ETagCondition, Range, Timestamp};
+use s3s::{S3Error, S3ErrorCode, S3Result, s3_error};
+
+use super::SimS3;
+use crate::sim::store::Object;
+
+/// The conditional headers of a GET or HEAD.
+pub(super) struct Conditions<'a> {
+    pub if_match: Option<&'a ETagCondition>,
+    pub if_none_match: Option<&'a ETagCondition>,
+    pub if_modified_since: Option<&'a Timestamp>,
+    pub if_unmodified_since: Option<&'a Timestamp>,
+}
+
+/// What a GET or HEAD serves: the object and the byte range `start..end`.
+pub(super) struct ReadTarget {
+    pub object: Object,
+    pub start: u64,
+    pub end: u64,
+    pub content_range: Option<String>,
+}
+
+/// [`read_target`] for a GetObject or HeadObject input (same field names).
+macro_rules! read_target_of {
+    ($sim:expr, $input:expr) => {
+        $crate::sim::ops::conditional::read_target(
+            $sim,
+            &$input.bucket,
+            &$input.key,
+            $crate::sim::ops::conditional::Conditions {
+                if_match: $input.if_match.as_ref(),
+                if_none_match: $input.if_none_match.as_ref(),
+                if_modified_since: $input.if_modified_since.as_ref(),
+                if_unmodified_since: $input.if_unmodified_since.as_ref(),
+            },
+            $input.range.as_ref(),
+        )
+    };
+}
+pub(super) use read_target_of;
+
+/// The object a GET or HEAD reads, after its preconditions, and the bytes it serves.
+pub(super) fn read_target(
+    sim: &SimS3,
+    bucket: &str,
+    key: &str,
+    c: Conditions<'_>,
+    range: Option<&Range>,
+) -> S3Result<ReadTarget> {
+    let object = sim.store().get(bucket, key)?;
+    check_preconditions(&object, &c)?;
+    let (start, end, content_range) = resolve_range(range, object.size)?;
+    Ok(ReadTarget {
+        object,
+        start,
+        end,
+        content_range,
+    })
+}
+
+/// Applies the conditional headers as S3 does for GET and HEAD
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>): a failed
+/// If-Match or If-Unmodified-Since is 412; a matching If-None-Match or an unmodified
+/// If-Modified-Since is 304; If-Match wins over If-Unmodified-Since and If-None-Match
+/// over If-Modified-Since.
+fn check_preconditions(o: &Object, c: &Conditions<'_>) -> S3Result<()> {
+    let current = ETag::Strong(o.etag.clone());
+    let last_modified = o.last_modified;
+    let matches = |c: &ETagCondition| match c {
+        ETagCondition::Any => true,
+        ETagCondition::ETag(e) => current.weak_cmp(e),
+    };
+    let failed = || {
+        s3_error!(
+            PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold"
+        )
+    };
+    match (c.if_match, c.if_unmodified_since) {
+        (Some(m), _) if !matches(m) => return Err(failed()),
+        (None, Some(t)) if last_modified > time::OffsetDateTime::from(t.clone()) => return Err(failed()),
+        _ => {}
+    }
+    let not_modified = || {
+        let mut e = S3Error::new(S3ErrorCode::NotModified);
+        e.set_status_code(hyper::StatusCode::NOT_MODIFIED);
+        e
+    };
+    match (c.if_none_match, c.if_modified_since) {
+        (Some(m), _) if matches(m) => return Err(not_modified()),
+        (None, Some(t)) if last_modified <= time::OffsetDateTime::from(t.clone()) => return Err(not_modified()),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The byte range to serve, and the Content-Range header for a partial answer.
+fn resolve_range(range: Option<&Range>, size: u64) -> S3Result<(u64, u64, Option<String>)> {
+    match range {
+        None => Ok((0, size, None)),
+        Some(r) => {
+            let r = r.check(size)?;
+            let header = format!("bytes {}-{}/{size}", r.start, r.end - 1);
+            Ok((r.start, r.end, Some(header)))
+        }
+    }
+}

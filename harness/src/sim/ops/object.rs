@@ -1,0 +1,212 @@
+//! Object operations: HeadObject, GetObject, PutObject, DeleteObject, DeleteObjects
+//! and CopyObject.
+
+use s3s::dto::*;
+use s3s::{S3Request, S3Response, S3Result, s3_error};
+
+use super::conditional::{ReadTarget, read_target_of};
+use super::{
+    SimS3, caller_account, check_content_md5, collect_body, key_of, metadata_map, metadata_out, request_keys, ts,
+};
+use crate::sim::store::{DEFAULT_CONTENT_TYPE, Object, now};
+
+pub(super) async fn head_object(
+    sim: &SimS3,
+    req: S3Request<HeadObjectInput>,
+) -> S3Result<S3Response<HeadObjectOutput>> {
+    let input = req.input;
+    let ReadTarget {
+        object: o,
+        start,
+        end,
+        content_range,
+    } = read_target_of!(sim, input)?;
+    Ok(S3Response::new(HeadObjectOutput {
+        accept_ranges: Some("bytes".to_owned()),
+        content_length: Some(content_length(start, end)),
+        content_range,
+        content_type: Some(o.content_type.clone()),
+        content_encoding: o.content_encoding.clone(),
+        e_tag: Some(ETag::Strong(o.etag.clone())),
+        last_modified: Some(ts(o.last_modified)),
+        metadata: metadata_out(&o.metadata),
+        ..Default::default()
+    }))
+}
+
+pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+    let input = req.input;
+    let ReadTarget {
+        object: o,
+        start,
+        end,
+        content_range,
+    } = read_target_of!(sim, input)?;
+    let stream = o
+        .body
+        .stream_range(o.size, start, end)
+        .await
+        .map_err(|e| s3_error!(InternalError, "{e}"))?;
+    Ok(S3Response::new(GetObjectOutput {
+        accept_ranges: Some("bytes".to_owned()),
+        body: Some(StreamingBlob::wrap(stream)),
+        content_length: Some(content_length(start, end)),
+        content_range,
+        content_type: Some(input.response_content_type.unwrap_or_else(|| o.content_type.clone())),
+        content_encoding: o.content_encoding.clone(),
+        e_tag: Some(ETag::Strong(o.etag.clone())),
+        last_modified: Some(ts(o.last_modified)),
+        metadata: metadata_out(&o.metadata),
+        ..Default::default()
+    }))
+}
+
+fn content_length(start: u64, end: u64) -> i64 {
+    i64::try_from(end.saturating_sub(start)).unwrap_or(i64::MAX)
+}
+
+pub(super) async fn put_object(sim: &SimS3, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+    let account = caller_account(sim, req.credentials.as_ref());
+    let input = req.input;
+    let key = key_of(&input.key)?;
+    let bytes = collect_body(input.body).await?;
+    check_content_md5(input.content_md5.as_deref(), &bytes)?;
+    let mut o = Object::from_bytes(bytes, &account);
+    o.content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+    o.content_encoding = input.content_encoding;
+    o.metadata = metadata_map(input.metadata);
+    let e_tag = ETag::Strong(o.etag.clone());
+    sim.store().put(&input.bucket, key, o)?;
+    Ok(S3Response::new(PutObjectOutput {
+        e_tag: Some(e_tag),
+        ..Default::default()
+    }))
+}
+
+pub(super) async fn delete_object(
+    sim: &SimS3,
+    req: S3Request<DeleteObjectInput>,
+) -> S3Result<S3Response<DeleteObjectOutput>> {
+    sim.store().delete(&req.input.bucket, &req.input.key)?;
+    Ok(S3Response::new(DeleteObjectOutput::default()))
+}
+
+pub(super) async fn delete_objects(
+    sim: &SimS3,
+    req: S3Request<DeleteObjectsInput>,
+) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    let who = sim
+        .gate
+        .principal(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+    let keys = request_keys(&req);
+    let input = req.input;
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html: at
+    // most 1000 keys; each key is authorized and reported on its own.
+    if input.delete.objects.len() > 1000 || input.delete.objects.is_empty() {
+        return Err(s3_error!(
+            MalformedXML,
+            "The XML you provided was not well-formed or did not validate against our published schema"
+        ));
+    }
+    let quiet = input.delete.quiet == Some(true);
+    let mut allowed = Vec::new();
+    let mut errors = Vec::new();
+    for id in input.delete.objects {
+        let verdict = sim.gate.decide(
+            &who,
+            "s3:DeleteObject",
+            "DeleteObjects",
+            &input.bucket,
+            Some(&id.key),
+            keys.clone(),
+        );
+        if verdict.proceeds() {
+            allowed.push(id.key);
+        } else {
+            errors.push(s3s::dto::Error {
+                code: Some("AccessDenied".to_owned()),
+                key: Some(id.key),
+                message: Some("Access Denied".to_owned()),
+                version_id: None,
+            });
+        }
+    }
+    sim.store()
+        .delete_all(&input.bucket, allowed.iter().map(String::as_str))?;
+    let deleted: Vec<DeletedObject> = if quiet {
+        Vec::new()
+    } else {
+        allowed
+            .into_iter()
+            .map(|key| DeletedObject {
+                key: Some(key),
+                ..Default::default()
+            })
+            .collect()
+    };
+    Ok(S3Response::new(DeleteObjectsOutput {
+        deleted: (!deleted.is_empty()).then_some(deleted),
+        errors: (!errors.is_empty()).then_some(errors),
+        ..Default::default()
+    }))
+}
+
+pub(super) async fn copy_object(
+    sim: &SimS3,
+    req: S3Request<CopyObjectInput>,
+) -> S3Result<S3Response<CopyObjectOutput>> {
+    let who = sim
+        .gate
+        .principal(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+    let keys = request_keys(&req);
+    let input = req.input;
+    let CopySource::Bucket {
+        bucket: src_bucket,
+        key: src_key,
+        ..
+    } = &input.copy_source
+    else {
+        return Err(s3_error!(
+            NotImplemented,
+            "copying from an access point is not simulated"
+        ));
+    };
+    // The source bucket must exist before its policy is asked about the read.
+    sim.store().bucket(src_bucket)?;
+    let verdict = sim
+        .gate
+        .decide(&who, "s3:GetObject", "CopyObject", src_bucket, Some(src_key), keys);
+    if !verdict.proceeds() {
+        return Err(crate::sim::auth::gate::refusal(&verdict));
+    }
+    let src = sim.store().get(src_bucket, src_key)?;
+    let replace = input
+        .metadata_directive
+        .as_ref()
+        .is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
+    if **src_bucket == *input.bucket && **src_key == *input.key && !replace {
+        return Err(s3_error!(
+            InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
+        ));
+    }
+    let mut o = src;
+    o.owner = who.caller.account().unwrap_or_default().to_owned();
+    o.last_modified = now();
+    if replace {
+        o.content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        o.content_encoding = input.content_encoding;
+        o.metadata = metadata_map(input.metadata);
+    }
+    let result = CopyObjectResult {
+        e_tag: Some(ETag::Strong(o.etag.clone())),
+        last_modified: Some(ts(o.last_modified)),
+        ..Default::default()
+    };
+    let key = key_of(&input.key)?;
+    sim.store().put(&input.bucket, key, o)?;
+    Ok(S3Response::new(CopyObjectOutput {
+        copy_object_result: Some(result),
+        ..Default::default()
+    }))
+}

@@ -1,0 +1,227 @@
+//! The front service every request passes through before s3s: it opens the request's
+//! log record, passes the peer address on for `aws:SourceIp`, applies the fault
+//! layer, and completes error answers with what S3 writes and s3s cannot.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use s3s::service::S3Service;
+
+use crate::sim::auth::gate::{AccessGate, ConnInfo};
+use crate::sim::auth::sigv4::{CredentialScope, query_pairs};
+use crate::sim::faults::Faults;
+use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
+
+/// One connection's front service.
+#[derive(Clone)]
+pub(super) struct Front {
+    pub s3: S3Service,
+    pub log: RequestLog,
+    pub faults: Option<Arc<Faults>>,
+    pub peer: SocketAddr,
+}
+
+/// The largest error body read back: enough for any error S3 or s3s writes.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+impl Front {
+    pub(super) async fn handle(self, mut req: Request<Incoming>) -> Result<Response<s3s::Body>, s3s::HttpError> {
+        let slot = RecordSlot::default();
+        let scope = CredentialScope::of(req.headers(), req.uri());
+        slot.update(|r| {
+            r.method = req.method().to_string();
+            r.principal = scope.as_ref().map(|s| s.access_key.clone());
+            if let Ok(path) = s3s::path::parse_path_style(req.uri().path()) {
+                r.bucket = path.get_bucket_name().map(str::to_owned);
+                r.key = path.get_object_key().map(str::to_owned);
+            }
+        });
+        req.extensions_mut().insert(slot.clone());
+        req.extensions_mut().insert(ConnInfo { peer: self.peer });
+        drop_unparseable_range(&mut req);
+
+        if let Some(faults) = &self.faults {
+            if !faults.config.latency.is_zero() {
+                tokio::time::sleep(faults.config.latency).await;
+            }
+            if let Some(err) = faults.next() {
+                let mut record = slot.take();
+                record.operation =
+                    guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
+                record.status = err.status();
+                record.error_code = Some(err.code().to_owned());
+                record.injected_fault = true;
+                self.log.push(record);
+                return Ok(error_response(err.status(), err.code(), err.message()));
+            }
+        }
+
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let copy = req.headers().contains_key("x-amz-copy-source");
+        let result = self.s3.call(req.map(s3s::Body::from)).await;
+        let mut record: RequestRecord = slot.take();
+        if record.operation.is_none() {
+            record.operation = guess_operation(&method, &uri, copy);
+        }
+        match result {
+            Ok(resp) => {
+                record.status = resp.status().as_u16();
+                let resp = if resp.status().as_u16() >= 300 {
+                    let (mut parts, body) = resp.into_parts();
+                    let mut bytes = collect_limited(body).await;
+                    // Errors the simulator's own code returned are already in the
+                    // record; what s3s answered by itself (a bad signature, a
+                    // malformed request) is only in the body it wrote.
+                    if record.error_code.is_none() {
+                        record.error_code = error_code(&bytes);
+                    }
+                    if let Some(region) = &record.region_hint {
+                        bytes = with_region(bytes, region);
+                    }
+                    if let Ok(len) = hyper::header::HeaderValue::from_str(&bytes.len().to_string())
+                        && parts.headers.contains_key(hyper::header::CONTENT_LENGTH)
+                    {
+                        parts.headers.insert(hyper::header::CONTENT_LENGTH, len);
+                    }
+                    Response::from_parts(parts, s3s::Body::from(bytes))
+                } else {
+                    resp
+                };
+                self.log.push(record);
+                Ok(resp)
+            }
+            Err(e) => {
+                record.status = 500;
+                self.log.push(record);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The operation of a request that never reached s3s's router (a fault answered it, or
+/// its signature failed), from its method, path and query as S3's REST API lays them out.
+fn guess_operation(method: &hyper::Method, uri: &hyper::Uri, copy: bool) -> Option<String> {
+    let path = s3s::path::parse_path_style(uri.path()).ok()?;
+    let query: Vec<(String, String)> = query_pairs(uri);
+    let has = |k: &str| query.iter().any(|(q, _)| q == k);
+    let op = match (&path, method.as_str()) {
+        (s3s::path::S3Path::Root, _) => "ListBuckets",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("list-type") => "ListObjectsV2",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("location") => "GetBucketLocation",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("policy") => "GetBucketPolicy",
+        (s3s::path::S3Path::Bucket { .. }, "GET") if has("uploads") => "ListMultipartUploads",
+        (s3s::path::S3Path::Bucket { .. }, "GET") => "ListObjects",
+        (s3s::path::S3Path::Bucket { .. }, "HEAD") => "HeadBucket",
+        (s3s::path::S3Path::Bucket { .. }, "PUT") if has("policy") => "PutBucketPolicy",
+        (s3s::path::S3Path::Bucket { .. }, "PUT") => "CreateBucket",
+        (s3s::path::S3Path::Bucket { .. }, "DELETE") if has("policy") => "DeleteBucketPolicy",
+        (s3s::path::S3Path::Bucket { .. }, "DELETE") => "DeleteBucket",
+        (s3s::path::S3Path::Bucket { .. }, "POST") if has("delete") => "DeleteObjects",
+        (s3s::path::S3Path::Object { .. }, "GET") if has("uploadId") => "ListParts",
+        (s3s::path::S3Path::Object { .. }, "GET") => "GetObject",
+        (s3s::path::S3Path::Object { .. }, "HEAD") => "HeadObject",
+        (s3s::path::S3Path::Object { .. }, "PUT") if has("partNumber") => "UploadPart",
+        (s3s::path::S3Path::Object { .. }, "PUT") if copy => "CopyObject",
+        (s3s::path::S3Path::Object { .. }, "PUT") => "PutObject",
+        (s3s::path::S3Path::Object { .. }, "DELETE") if has("uploadId") => "AbortMultipartUpload",
+        (s3s::path::S3Path::Object { .. }, "DELETE") => "DeleteObject",
+        (s3s::path::S3Path::Object { .. }, "POST") if has("uploads") => "CreateMultipartUpload",
+        (s3s::path::S3Path::Object { .. }, "POST") if has("uploadId") => "CompleteMultipartUpload",
+        _ => return None,
+    };
+    Some(op.to_owned())
+}
+
+/// S3 ignores a Range header it cannot parse (including multiple ranges) and sends
+/// the whole object (RFC 9110 section 14.2 lets a server ignore Range), where s3s
+/// answers 400 InvalidArgument. Such a header is dropped before s3s sees it, but only
+/// when the signature does not cover it (unsigned and presigned requests): removing a
+/// signed header would turn the request into a SignatureDoesNotMatch.
+fn drop_unparseable_range(req: &mut Request<Incoming>) {
+    let bad = req
+        .headers()
+        .get(hyper::header::RANGE)
+        .is_some_and(|v| v.to_str().map_or(true, |s| s3s::dto::Range::parse(s).is_err()));
+    if bad && !signed_headers(req).iter().any(|h| h == "range") {
+        req.headers_mut().remove(hyper::header::RANGE);
+    }
+}
+
+/// The lower-cased header names a SigV4 signature covers.
+fn signed_headers(req: &Request<Incoming>) -> Vec<String> {
+    let from_header = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| {
+            a.split_once("SignedHeaders=")
+                .map(|(_, rest)| rest.split(',').next().unwrap_or("").to_owned())
+        });
+    let list = from_header.or_else(|| {
+        query_pairs(req.uri())
+            .into_iter()
+            .find(|(k, _)| k == "X-Amz-SignedHeaders")
+            .map(|(_, v)| v)
+    });
+    list.map(|l| l.split(';').map(|h| h.trim().to_ascii_lowercase()).collect())
+        .unwrap_or_default()
+}
+
+async fn collect_limited(body: s3s::Body) -> Bytes {
+    match http_body_util::Limited::new(body, ERROR_BODY_LIMIT).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => Bytes::new(),
+    }
+}
+
+/// Adds what S3 puts in a wrong-region error body and s3s cannot: the `<Region>`
+/// element, which SDKs read to re-sign for the bucket's region (botocore's
+/// `S3RegionRedirectorv2` does; <https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
+fn with_region(body: Bytes, region: &str) -> Bytes {
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return body;
+    };
+    match text.rfind("</Error>") {
+        Some(end) if !text.contains("<Region>") => {
+            Bytes::from(format!("{}<Region>{region}</Region>{}", &text[..end], &text[end..]))
+        }
+        _ => body,
+    }
+}
+
+/// The `<Code>` of an error body s3s wrote by itself.
+fn error_code(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = start + text[start..].find("</Code>")?;
+    Some(text[start..end].to_owned())
+}
+
+pub(super) fn error_response(status: u16, code: &str, message: &str) -> Response<s3s::Body> {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
+    let mut resp = Response::new(s3s::Body::from(body));
+    *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/xml"),
+    );
+    resp
+}
+
+/// s3s takes the access hook by value; the gate is shared with the operations.
+pub(super) struct GateRef(pub Arc<AccessGate>);
+
+#[async_trait::async_trait]
+impl s3s::access::S3Access for GateRef {
+    async fn check(&self, cx: &mut s3s::access::S3AccessContext<'_>) -> s3s::S3Result<()> {
+        self.0.check(cx).await
+    }
+}

@@ -1,0 +1,264 @@
+//! The simulator's HTTP server: s3s on hyper, bound to loopback, started and stopped
+//! in process. [`Simulator`] is the handle tests hold; [`Who`] names the principal a
+//! client signs as; [`SimulatorBuilder`] builds a world in code or from a scenario.
+
+mod accept;
+mod builder;
+mod front;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use s3s::service::S3ServiceBuilder;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use builder::SimulatorBuilder;
+
+use crate::Error;
+use crate::scenario::{LoadOptions, load_scenario_with};
+use crate::sim::auth::authorizer::{Authorizer, PolicyAuthorizer};
+use crate::sim::auth::gate::AccessGate;
+use crate::sim::auth::sigv4::IdentityAuth;
+use crate::sim::faults::{FaultConfig, Faults};
+use crate::sim::ops::SimS3;
+use crate::sim::request_log::RequestLog;
+use crate::sim::world::{Identity, IdentityKind, RejectedPolicy, World};
+use front::{Front, GateRef};
+
+/// How to start a simulator.
+pub struct ServerOptions {
+    /// Where to listen; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Who decides each request (the IAM engine unless a test swaps it).
+    pub authorizer: Arc<dyn Authorizer>,
+    /// Latency and errors to inject.
+    pub faults: Option<FaultConfig>,
+    /// How long shutdown waits for requests in flight.
+    pub grace: Duration,
+    /// The region clients sign for unless told otherwise.
+    pub default_region: Option<String>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            authorizer: Arc::new(PolicyAuthorizer),
+            faults: None,
+            grace: Duration::from_secs(2),
+            default_region: None,
+        }
+    }
+}
+
+/// The principal a client signs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Who<'a> {
+    /// The importing platform's reader: a session of the scenario's platform role.
+    Platform,
+    /// The root user of the account that owns this bucket.
+    BucketOwner(&'a str),
+    /// An identity by name (a scenario's `[[identities]]` name, `platform`,
+    /// `root-ACCOUNT`) or by access key.
+    Identity(&'a str),
+}
+
+/// A running simulator. Dropping it stops the accept loop; [`Simulator::shutdown`]
+/// also waits for requests in flight.
+pub struct Simulator {
+    endpoint: String,
+    addr: SocketAddr,
+    world: Arc<World>,
+    log: RequestLog,
+    default_region: String,
+    rejected_policies: Vec<RejectedPolicy>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Serves the world a scenario file describes, with its `[faults]`. Fixtures
+    /// resolve next to the file, then in the nearest `fixtures/` above it, then among
+    /// the fixtures this repository ships; clients sign for the connection's region.
+    pub async fn from_scenario_file(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        Self::builder().scenario_file(path).start().await
+    }
+
+    /// A world built in code, or a scenario file with extra roots for its fixtures.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Starts a simulator for `world` on 127.0.0.1 with a free port.
+    pub async fn start(world: World) -> std::io::Result<Self> {
+        Self::start_with(world, ServerOptions::default()).await
+    }
+
+    /// Starts a simulator for `world` as `opts` say.
+    pub async fn start_with(world: World, opts: ServerOptions) -> std::io::Result<Self> {
+        let world = Arc::new(world);
+        let listener = TcpListener::bind(opts.addr).await?;
+        let addr = listener.local_addr()?;
+        let log = RequestLog::default();
+        let gate = Arc::new(AccessGate {
+            world: world.clone(),
+            authorizer: opts.authorizer,
+        });
+        let mut builder = S3ServiceBuilder::new(SimS3 { gate: gate.clone() });
+        builder.set_auth(IdentityAuth { world: world.clone() });
+        builder.set_access(GateRef(gate));
+        let front = Front {
+            s3: builder.build(),
+            log: log.clone(),
+            faults: opts.faults.map(|c| Arc::new(Faults::new(c))),
+            peer: addr,
+        };
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let task = tokio::spawn(accept::accept_loop(listener, front, stop_rx, opts.grace));
+        let default_region = opts
+            .default_region
+            .or_else(|| world.store.buckets().first().map(|b| b.region.clone()))
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        Ok(Self {
+            endpoint: format!("http://{addr}"),
+            addr,
+            world,
+            log,
+            default_region,
+            rejected_policies: Vec::new(),
+            stop: Some(stop_tx),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The world it serves (its store changes as clients write).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The log of requests served so far, with each one's authorization decision.
+    pub fn requests(&self) -> &RequestLog {
+        &self.log
+    }
+
+    /// Bucket policies the scenario gave that PutBucketPolicy refused (those buckets
+    /// have no policy).
+    pub fn rejected_policies(&self) -> &[RejectedPolicy] {
+        &self.rejected_policies
+    }
+
+    /// The region clients sign for by default: the scenario connection's, else the
+    /// first bucket's, else us-east-1.
+    pub fn default_region(&self) -> &str {
+        &self.default_region
+    }
+
+    /// An aws-sdk-s3 client signing as `who`, path-style, at this endpoint, for the
+    /// default region (of the bucket, for [`Who::BucketOwner`]).
+    pub fn client(&self, who: Who<'_>) -> Result<aws_sdk_s3::Client, Error> {
+        let region = match who {
+            Who::BucketOwner(bucket) => self
+                .world
+                .store
+                .bucket(bucket)
+                .map(|b| b.region)
+                .map_err(|_| Error::UnknownBucket(bucket.to_owned()))?,
+            _ => self.default_region.clone(),
+        };
+        self.client_in(who, &region)
+    }
+
+    /// [`Simulator::client`], signing for `region`.
+    pub fn client_in(&self, who: Who<'_>, region: &str) -> Result<aws_sdk_s3::Client, Error> {
+        let identity = self.identity(who)?;
+        Ok(self.client_for(identity, region))
+    }
+
+    /// The identity `who` names.
+    pub fn identity(&self, who: Who<'_>) -> Result<&Identity, Error> {
+        match who {
+            Who::Platform => self
+                .world
+                .identities()
+                .iter()
+                .find(|i| i.kind == IdentityKind::Platform)
+                .ok_or_else(|| Error::UnknownIdentity("for the platform reader".to_owned())),
+            Who::BucketOwner(bucket) => {
+                let owner = self
+                    .world
+                    .store
+                    .bucket(bucket)
+                    .map_err(|_| Error::UnknownBucket(bucket.to_owned()))?
+                    .owner;
+                self.world
+                    .identities()
+                    .iter()
+                    .find(|i| i.kind == IdentityKind::AccountRoot && i.caller.account() == Some(owner.as_str()))
+                    .ok_or_else(|| Error::UnknownIdentity(format!("for the root of account {owner}")))
+            }
+            Who::Identity(name) => self
+                .world
+                .identity(name)
+                .ok_or_else(|| Error::UnknownIdentity(format!("named `{name}`"))),
+        }
+    }
+
+    /// A client for an identity that need not be in the world (wrong secrets, unknown
+    /// keys).
+    pub fn client_for(&self, identity: &Identity, region: &str) -> aws_sdk_s3::Client {
+        client(&self.endpoint, &identity.access_key, identity.secret_key(), region)
+    }
+
+    /// Stops accepting, waits (up to the grace period) for requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A path-style aws-sdk-s3 client with static credentials.
+pub fn client(endpoint: &str, access_key: &str, secret_key: &str, region: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "s3-harness"))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Loads a scenario for the builder.
+fn load(path: &std::path::Path, roots: &[std::path::PathBuf]) -> Result<crate::scenario::Scenario, Error> {
+    let options = LoadOptions {
+        fixture_roots: roots.to_vec(),
+    };
+    Ok(load_scenario_with(path, &options)?)
+}
