@@ -1,7 +1,9 @@
-//! `s3-harness policy eval | generate | check` (CONTRACTS sections 5 and 6).
+//! `s3-harness policy eval | generate | check`: decide one request as AWS does, print
+//! the generated bucket policy, check a pasted one.
 
 use std::collections::BTreeMap;
 
+use anyhow::Context as _;
 use s3_connector::bucket_policy::check::{ConnectionNeeds, Severity, check_connection_policy};
 use s3_policy::iam::Caller;
 use s3_policy::{
@@ -126,4 +128,59 @@ pub fn check(policy_text: &str, needs: &ConnectionNeeds<'_>) -> (String, bool) {
         out.push_str(&format!("{mark} {}: {}\n", f.need, f.message));
     }
     (out, ok)
+}
+
+pub(super) fn run(cmd: super::PolicyCommand) -> anyhow::Result<()> {
+    match cmd {
+        super::PolicyCommand::Eval { file } => {
+            let input = read_input(&file)?;
+            match eval(&input) {
+                Ok(v) => {
+                    println!("{v}");
+                    Ok(())
+                }
+                Err(e) => {
+                    println!("{}", e.to_json());
+                    anyhow::bail!("{e}")
+                }
+            }
+        }
+        super::PolicyCommand::Generate { bucket, account, role } => {
+            let p = s3_connector::bucket_policy::generated_policy(&bucket, &account, &role);
+            println!("{}", serde_json::to_string_pretty(&p)?);
+            Ok(())
+        }
+        super::PolicyCommand::Check {
+            bucket,
+            account,
+            role,
+            prefix,
+            policy,
+        } => {
+            let text = read_input(&policy)?;
+            let needs = s3_connector::bucket_policy::check::ConnectionNeeds {
+                bucket: &bucket,
+                account: &account,
+                role: &role,
+                prefix: &prefix,
+            };
+            let (report, ok) = check(&text, &needs);
+            print!("{report}");
+            if ok {
+                Ok(())
+            } else {
+                anyhow::bail!("the policy does not give the connection what it needs")
+            }
+        }
+    }
+}
+
+fn read_input(file: &str) -> anyhow::Result<String> {
+    if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading standard input")?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {file}"))
+    }
 }

@@ -1,11 +1,15 @@
-//! What `s3-harness serve` prints after the endpoint: who can sign, and how to try it.
+//! `s3-harness serve`: one scenario's world as an S3 endpoint until interrupted, and
+//! what it prints after the endpoint: who can sign, and how to try it.
 
 use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
 
 use s3_harness::Simulator;
 
 /// The identities, buckets and an example aws CLI command, one fact per line.
-pub(super) fn banner(sim: &Simulator) -> String {
+fn banner(sim: &Simulator) -> String {
     let world = sim.world();
     let mut out = String::new();
     let buckets = world.store.buckets();
@@ -47,4 +51,15 @@ pub(super) fn banner(sim: &Simulator) -> String {
         );
     }
     out
+}
+
+pub(super) async fn serve(path: &std::path::Path, addr: SocketAddr) -> anyhow::Result<()> {
+    let sim = Simulator::builder().scenario_file(path).addr(addr).start().await?;
+    // CONTRACTS 4: the endpoint is the first line of standard output.
+    println!("endpoint: {}", sim.endpoint());
+    print!("{}", banner(&sim));
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    eprintln!("stopping: {} requests served", sim.requests().len());
+    sim.shutdown().await;
+    Ok(())
 }

@@ -133,6 +133,15 @@ pub enum WorldError {
         /// The identity that claimed it again.
         second: String,
     },
+    /// A bucket name S3's CreateBucket refuses
+    /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>).
+    #[error("bucket `{name}`: {reason}")]
+    InvalidBucketName {
+        /// The name as given.
+        name: String,
+        /// Which naming rule it breaks.
+        reason: String,
+    },
     /// Two buckets share a name.
     #[error("bucket `{0}` is declared twice")]
     DuplicateBucket(String),
@@ -232,6 +241,10 @@ impl World {
 
     /// Adds an empty bucket, and the root identity of its owner if the world has none.
     pub fn add_bucket(&mut self, name: &str, region: &str, owner: &str) -> Result<(), WorldError> {
+        s3_connector::names::validate_bucket_name(name).map_err(|reason| WorldError::InvalidBucketName {
+            name: name.to_owned(),
+            reason,
+        })?;
         self.store
             .add_bucket(name, region, owner)
             .map_err(|e| WorldError::from_store(e, name))?;
