@@ -46,6 +46,8 @@ pub struct ScenarioRun {
     pub report: ConnectionReport,
     /// Requests the simulator answered, by operation (retries included).
     pub requests: BTreeMap<String, u64>,
+    /// Bucket policies the scenario gives that S3's PutBucketPolicy would refuse; those
+    /// buckets were served without a policy.
     pub rejected_policies: Vec<RejectedPolicy>,
     /// Requests the simulator denied, each once, with the evaluation that denied it.
     pub denials: Vec<Denial>,

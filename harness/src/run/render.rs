@@ -14,6 +14,8 @@ use super::fold::fold;
 /// ANSI colours, or none.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Whether to colour the report (status, severities, bold and dim text) with ANSI
+    /// escape codes; the CLI's `run --color` decides it.
     pub color: bool,
 }
 

@@ -18,6 +18,7 @@ const MAX_QUOTE: usize = 60;
 pub struct BraceError {
     /// Byte offset in the pattern of the offending brace.
     pub offset: usize,
+    /// What is wrong there.
     pub kind: BraceErrorKind,
 }
 
@@ -29,15 +30,30 @@ pub enum BraceErrorKind {
     /// A `}` with no matching `{`.
     Unmatched,
     /// `{...}` holding neither a comma nor a range, like `{abc}` or `{}`.
-    NotAnExpansion { text: String },
+    NotAnExpansion {
+        /// The offending `{...}` group as written; past 60 characters, its start and `…`.
+        text: String,
+    },
     /// A range with step 0, like `{1..9..0}`.
-    ZeroStep { text: String },
+    ZeroStep {
+        /// The offending `{...}` group as written; past 60 characters, its start and `…`.
+        text: String,
+    },
     /// A range endpoint or step that does not fit in 64 bits.
-    NumberOutOfRange { text: String },
+    NumberOutOfRange {
+        /// The offending `{...}` group as written; past 60 characters, its start and `…`.
+        text: String,
+    },
     /// A letter range from lowercase to uppercase or back, like `{a..Z}`.
-    MixedCaseRange { text: String },
+    MixedCaseRange {
+        /// The offending `{...}` group as written; past 60 characters, its start and `…`.
+        text: String,
+    },
     /// More than [`MAX_EXPANSION`] results; `count` saturates at `u128::MAX`.
-    TooMany { count: u128 },
+    TooMany {
+        /// How many keys the pattern would expand to.
+        count: u128,
+    },
     /// Braces nested deeper than the parser allows.
     TooDeep,
 }

@@ -9,15 +9,24 @@ pub enum ScenarioError {
     /// counted in characters so that it matches what editors show.
     #[error("{}:{line}:{column}: {message}", path.display())]
     Invalid {
+        /// The scenario file, as given to the loader.
         path: PathBuf,
+        /// Line of the offending text, from 1.
         line: usize,
+        /// Column of the offending text in characters, from 1.
         column: usize,
+        /// What is wrong, without the path and position.
         message: String,
     },
     /// The scenario file itself could not be read. The I/O error is in the message
     /// rather than the error chain so that it is printed exactly once.
     #[error("{}: cannot read scenario file: {error}", path.display())]
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        /// The scenario file, as given to the loader.
+        path: PathBuf,
+        /// Why reading it failed.
+        error: std::io::Error,
+    },
 }
 
 impl ScenarioError {
@@ -33,6 +42,7 @@ impl ScenarioError {
         }
     }
 
+    /// The scenario file the error is about, as given to the loader.
     pub fn path(&self) -> &Path {
         match self {
             Self::Invalid { path, .. } | Self::Io { path, .. } => path,

@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use s3_connector::config::{DataFormat, Partitioning};
-use serde::Deserialize;
 use toml::Spanned;
 
 use super::brace::expand_braces;
@@ -19,6 +17,7 @@ use super::model::{
     Scenario,
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name};
+use super::raw::{RawBucket, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario};
 
 pub use crate::sim::store::MAX_KEY_BYTES;
 
@@ -68,10 +67,7 @@ pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, ScenarioError
 
 /// [`parse_scenario`] with fixture roots.
 pub fn parse_scenario_with(path: &Path, text: &str, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
-    let raw: RawScenario = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        ScenarioError::at(path, text, offset, toml_message(e))
-    })?;
+    let raw = RawScenario::parse(path, text)?;
     Loader::new(path, text, options).scenario(raw)
 }
 
@@ -79,80 +75,6 @@ pub fn parse_scenario_with(path: &Path, text: &str, options: &LoadOptions) -> Re
 enum Found {
     File(PathBuf),
     Bundled(&'static [u8]),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScenario {
-    description: String,
-    connection: Option<RawConnection>,
-    platform: Option<RawPlatform>,
-    #[serde(default)]
-    buckets: Vec<RawBucket>,
-    #[serde(default)]
-    identities: Vec<RawIdentity>,
-    faults: Option<RawFaults>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConnection {
-    name: String,
-    region: String,
-    bucket: String,
-    schema_prefix: String,
-    format: DataFormat,
-    partitioning: Partitioning,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPlatform {
-    account: Option<Spanned<String>>,
-    role: Option<Spanned<String>>,
-    policy: Option<Spanned<toml::Value>>,
-    access_key: Option<Spanned<String>>,
-    secret_key: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBucket {
-    name: Spanned<String>,
-    region: Spanned<String>,
-    owner: Spanned<String>,
-    policy: Option<Spanned<toml::Value>>,
-    #[serde(default)]
-    objects: Vec<RawObject>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawObject {
-    key: Spanned<String>,
-    fixture: Option<Spanned<String>>,
-    body: Option<Spanned<String>>,
-    size: Option<Spanned<u64>>,
-    gzip: Option<Spanned<bool>>,
-    content_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawIdentity {
-    name: Spanned<String>,
-    arn: Spanned<String>,
-    access_key: Spanned<String>,
-    secret_key: Spanned<String>,
-    policy: Option<Spanned<toml::Value>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFaults {
-    latency_ms: Option<u64>,
-    error_rate: Option<Spanned<f64>>,
-    seed: Option<u64>,
 }
 
 /// State for one load: where relative paths resolve, and gzipped bytes already made.
@@ -611,23 +533,6 @@ fn offset_in_string(text: &str, span: Range<usize>, value: &str, inner: usize) -
         span.start + 1 + inner
     } else {
         span.start
-    }
-}
-
-/// The error's message plus the table it arose in: a missing field's position is its
-/// table's header, which alone does not say which table was meant.
-fn toml_message(mut e: toml::de::Error) -> String {
-    let message = e.message().trim_end().to_owned();
-    // Without input, Display renders just the message and, if known, "in `KEYS`".
-    e.set_input(None);
-    let rendered = e.to_string();
-    let keys = rendered
-        .trim_end()
-        .rsplit_once("\nin `")
-        .and_then(|(_, rest)| rest.strip_suffix('`'));
-    match keys {
-        Some(keys) if !keys.is_empty() => format!("{message} in `{keys}`"),
-        _ => message,
     }
 }
 

@@ -8,6 +8,7 @@ mod error;
 mod load;
 mod model;
 pub mod names;
+mod raw;
 
 pub use brace::{BraceError, BraceErrorKind, MAX_EXPANSION, expand_braces};
 pub use bundled::BUNDLED_FIXTURES;

@@ -9,12 +9,18 @@ use bytes::Bytes;
 pub struct Scenario {
     /// The file it came from, as given.
     pub path: PathBuf,
+    /// `description` (required): what the scenario shows, printed under its name by
+    /// `run` and in `run --json`.
     pub description: String,
     /// The connection form; optional so that a world for `serve` needs none.
     pub connection: Option<ConnectionSpec>,
+    /// `[platform]`, with defaults for what it (or the whole table) leaves out.
     pub platform: PlatformSpec,
+    /// `[[buckets]]`, in file order; names are unique.
     pub buckets: Vec<BucketSpec>,
+    /// `[[identities]]`, in file order; names and access keys are unique.
     pub identities: Vec<IdentitySpec>,
+    /// `[faults]`; `None` when the table is absent, and then nothing is injected.
     pub faults: Option<FaultsSpec>,
 }
 
@@ -25,11 +31,16 @@ pub type ConnectionSpec = s3_connector::config::ConnectionForm;
 /// `[platform]`: the importing platform's reader role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformSpec {
+    /// `account`: the platform's 12-digit AWS account id, in the reader role's ARN.
     pub account: String,
+    /// `role`: the reader role's name (not its ARN); the connector signs as
+    /// `arn:aws:iam::ACCOUNT:role/ROLE`.
     pub role: String,
     /// The role's identity policy JSON; `None` = the default read policy.
     pub policy: Option<String>,
+    /// `access_key`: the SigV4 access key id the platform reader signs with.
     pub access_key: String,
+    /// `secret_key`: the SigV4 secret that goes with `access_key`.
     pub secret_key: String,
 }
 
@@ -46,9 +57,13 @@ impl Default for PlatformSpec {
 }
 
 impl PlatformSpec {
+    /// The platform's account id when `[platform]` sets no `account`.
     pub const DEFAULT_ACCOUNT: &str = "999988887777";
+    /// The reader role's name when `[platform]` sets no `role`.
     pub const DEFAULT_ROLE: &str = "platform-reader";
+    /// The platform reader's access key id when `[platform]` sets no `access_key`.
     pub const DEFAULT_ACCESS_KEY: &str = "AKIAPLATFORMREADER01";
+    /// The platform reader's secret when `[platform]` sets no `secret_key`.
     pub const DEFAULT_SECRET_KEY: &str = "platform-reader-secret";
     /// The identity policy a platform role has unless the scenario sets one.
     pub const DEFAULT_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket","s3:GetObject","s3:GetBucketLocation"],"Resource":"*"}]}"#;
@@ -57,19 +72,24 @@ impl PlatformSpec {
 /// `[[buckets]]`.
 #[derive(Debug, Clone)]
 pub struct BucketSpec {
+    /// `name`: the bucket name, checked against S3's bucket naming rules.
     pub name: String,
+    /// `region`: the AWS region code the bucket is in, like `eu-west-1`.
     pub region: String,
     /// The owning account id (12 digits).
     pub owner: String,
+    /// `policy`: the bucket policy the bucket starts with; no `policy` key means none.
     pub policy: BucketPolicySpec,
     /// Objects in file order after brace expansion; a later duplicate key overwrites.
     pub objects: Vec<ObjectSpec>,
 }
 
+/// A bucket's `policy` key: which bucket policy the bucket is created with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BucketPolicySpec {
     /// The policy the connector generates for this scenario's connection.
     Generated,
+    /// `"none"`, or no `policy` key: the bucket has no bucket policy.
     None,
     /// Policy JSON, inline or read from `{ file = ... }` (not validated here).
     Json(String),
@@ -78,8 +98,13 @@ pub enum BucketPolicySpec {
 /// One object to create.
 #[derive(Debug, Clone)]
 pub struct ObjectSpec {
+    /// One of the keys the entry's `key` pattern expands to.
     pub key: String,
+    /// Where its bytes come from: the entry's `fixture`, `body` or `size`, gzipped when
+    /// `gzip = true`.
     pub source: ObjectSource,
+    /// `content_type`: the Content-Type the object is served with; `None` leaves the
+    /// store's default, `binary/octet-stream`.
     pub content_type: Option<String>,
 }
 
@@ -98,18 +123,29 @@ pub enum ObjectSource {
 /// `[faults]`: simulator behaviour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultsSpec {
+    /// `latency_ms`: milliseconds of delay before every request is handled; 0 (the
+    /// default) adds none.
     pub latency_ms: u64,
     /// Share of requests answered with a retryable error (503 SlowDown / 500).
     pub error_rate: f64,
+    /// `seed` (default 1): picks which requests `error_rate` fails, so that runs with
+    /// the same seed fail the same requests.
     pub seed: u64,
 }
 
 /// `[[identities]]`: an extra principal that can sign requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentitySpec {
+    /// `name`: how clients (`Who::Identity`) and reports refer to it; also the session
+    /// name when `arn` is a role.
     pub name: String,
+    /// `arn`: the principal it signs as, like `arn:aws:iam::111122223333:user/name`.
     pub arn: String,
+    /// `access_key`: its SigV4 access key id, unique among all principals.
     pub access_key: String,
+    /// `secret_key`: the SigV4 secret that goes with `access_key`.
     pub secret_key: String,
+    /// `policy`: its identity policy JSON, inline or read from `{ file = ... }`;
+    /// `None` = no identity policy.
     pub policy: Option<String>,
 }

@@ -16,6 +16,8 @@ pub struct FaultConfig {
     pub latency: Duration,
     /// Share of requests answered with a retryable error instead of being handled.
     pub error_rate: f64,
+    /// Decides which requests fail: with the same seed and error rate, the n-th request
+    /// of every run gets the same fate, so a failing scenario replays exactly.
     pub seed: u64,
 }
 
@@ -33,11 +35,14 @@ impl From<&FaultsSpec> for FaultConfig {
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InjectedError {
+    /// 503 SlowDown: the caller should reduce its request rate.
     SlowDown,
+    /// 500 InternalError: a transient failure inside S3.
     InternalError,
 }
 
 impl InjectedError {
+    /// The HTTP status code of the answer.
     pub fn status(self) -> u16 {
         match self {
             Self::SlowDown => 503,
@@ -45,6 +50,7 @@ impl InjectedError {
         }
     }
 
+    /// The S3 error code in the answer's body and the request log.
     pub fn code(self) -> &'static str {
         match self {
             Self::SlowDown => "SlowDown",
@@ -52,6 +58,7 @@ impl InjectedError {
         }
     }
 
+    /// The error message in the answer's body, as S3 words it.
     pub fn message(self) -> &'static str {
         match self {
             Self::SlowDown => "Please reduce your request rate.",
@@ -63,11 +70,14 @@ impl InjectedError {
 /// The fault layer's state: the config and a request counter.
 #[derive(Debug)]
 pub struct Faults {
+    /// What to inject, fixed for the simulator's lifetime.
     pub config: FaultConfig,
     counter: AtomicU64,
 }
 
 impl Faults {
+    /// A fault layer that has seen no request yet: the next request is the first of
+    /// the seed's sequence.
     pub fn new(config: FaultConfig) -> Self {
         Self {
             config,

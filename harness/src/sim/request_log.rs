@@ -13,20 +13,28 @@ pub use s3_policy::Decision;
 pub struct RequestRecord {
     /// Order of arrival, from 1.
     pub seq: u64,
+    /// The HTTP method (`GET`, `PUT`, ...).
     pub method: String,
     /// The S3 operation (`ListObjectsV2`, `GetObject`, ...); `None` when the request
     /// failed before it was routed (a bad signature, an unknown access key).
     pub operation: Option<String>,
+    /// The bucket in the request's path-style URL; `None` for a request on the
+    /// service itself, such as ListBuckets.
     pub bucket: Option<String>,
+    /// The object key in the request's path-style URL; `None` for a bucket or service
+    /// request.
     pub key: Option<String>,
     /// The caller's ARN, `anonymous`, or the unverified access key it claimed.
     pub principal: Option<String>,
+    /// What authorization decided; `None` when the request was answered before it was
+    /// authorized (a bad signature, an unknown access key, an injected fault).
     pub decision: Option<Decision>,
     /// Why authorization decided as it did.
     pub reason: Option<String>,
     /// Each policy statement evaluated and its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<String>,
+    /// The HTTP status code answered.
     pub status: u16,
     /// The S3 error code of an error answer.
     pub error_code: Option<String>,

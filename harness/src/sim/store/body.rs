@@ -20,16 +20,29 @@ pub enum Body {
     Zeros,
 }
 
+/// Why a fixture-backed body cannot be served.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
+    /// The fixture file cannot be opened, measured or read.
     #[error("fixture {path} cannot be read: {source}")]
     Io {
+        /// The fixture file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The fixture file's size is not the one taken at load, so the object's size and
+    /// ETag no longer describe it.
     #[error("fixture {path} changed since the scenario was loaded: it was {expected} bytes and is now {actual}")]
-    Changed { path: PathBuf, expected: u64, actual: u64 },
+    Changed {
+        /// The fixture file.
+        path: PathBuf,
+        /// Its size in bytes when the scenario was loaded.
+        expected: u64,
+        /// Its size in bytes now.
+        actual: u64,
+    },
 }
 
 /// A body stream s3s can hold across threads.

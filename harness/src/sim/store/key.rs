@@ -28,6 +28,7 @@ impl ObjKey {
         Ok(Self(key.into()))
     }
 
+    /// The key as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -51,10 +52,13 @@ impl fmt::Display for ObjKey {
     }
 }
 
+/// Why a string cannot be an S3 object key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// The key is empty.
     #[error("an object key cannot be empty")]
     Empty,
+    /// The key is longer than [`MAX_KEY_BYTES`]; holds its length in bytes.
     #[error("an object key is at most 1024 bytes; this one has {0}")]
     TooLong(usize),
 }

@@ -19,6 +19,7 @@ use super::key::{ObjKey, prefix_successor};
 /// One listing request, already decoded.
 #[derive(Debug, Clone, Copy)]
 pub struct ListQuery<'a> {
+    /// Only keys that start with it are listed; empty lists the whole bucket.
     pub prefix: &'a str,
     /// `None` or empty: no grouping.
     pub delimiter: Option<&'a str>,
@@ -31,12 +32,17 @@ pub struct ListQuery<'a> {
 /// One entry of a page, in listing order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry<'a, V> {
+    /// A key and what the store holds under it.
     Object(&'a ObjKey, &'a V),
+    /// Keys rolled up by the delimiter: the prefix plus the rest of a key up to and
+    /// including the first delimiter after the prefix.
     CommonPrefix(String),
 }
 
+/// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<'a, V> {
+    /// Keys and common prefixes, in listing order: at most the query's max-keys.
     pub entries: Vec<Entry<'a, V>>,
     /// More entries follow this page.
     pub truncated: bool,

@@ -1,0 +1,117 @@
+//! The scenario file's TOML as serde reads it, before validation, with spans kept for errors.
+
+use std::path::Path;
+
+use s3_connector::config::{DataFormat, Partitioning};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::ScenarioError;
+
+/// The whole file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScenario {
+    pub(super) description: String,
+    pub(super) connection: Option<RawConnection>,
+    pub(super) platform: Option<RawPlatform>,
+    #[serde(default)]
+    pub(super) buckets: Vec<RawBucket>,
+    #[serde(default)]
+    pub(super) identities: Vec<RawIdentity>,
+    pub(super) faults: Option<RawFaults>,
+}
+
+/// `[connection]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConnection {
+    pub(super) name: String,
+    pub(super) region: String,
+    pub(super) bucket: String,
+    pub(super) schema_prefix: String,
+    pub(super) format: DataFormat,
+    pub(super) partitioning: Partitioning,
+}
+
+/// `[platform]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPlatform {
+    pub(super) account: Option<Spanned<String>>,
+    pub(super) role: Option<Spanned<String>>,
+    pub(super) policy: Option<Spanned<toml::Value>>,
+    pub(super) access_key: Option<Spanned<String>>,
+    pub(super) secret_key: Option<Spanned<String>>,
+}
+
+/// One `[[buckets]]` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBucket {
+    pub(super) name: Spanned<String>,
+    pub(super) region: Spanned<String>,
+    pub(super) owner: Spanned<String>,
+    pub(super) policy: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) objects: Vec<RawObject>,
+}
+
+/// One `[[buckets.objects]]` entry, before brace expansion.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawObject {
+    pub(super) key: Spanned<String>,
+    pub(super) fixture: Option<Spanned<String>>,
+    pub(super) body: Option<Spanned<String>>,
+    pub(super) size: Option<Spanned<u64>>,
+    pub(super) gzip: Option<Spanned<bool>>,
+    pub(super) content_type: Option<String>,
+}
+
+/// One `[[identities]]` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIdentity {
+    pub(super) name: Spanned<String>,
+    pub(super) arn: Spanned<String>,
+    pub(super) access_key: Spanned<String>,
+    pub(super) secret_key: Spanned<String>,
+    pub(super) policy: Option<Spanned<toml::Value>>,
+}
+
+/// `[faults]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFaults {
+    pub(super) latency_ms: Option<u64>,
+    pub(super) error_rate: Option<Spanned<f64>>,
+    pub(super) seed: Option<u64>,
+}
+
+impl RawScenario {
+    /// Parses `text`, turning a TOML or shape error into a positioned [`ScenarioError`].
+    pub(super) fn parse(path: &Path, text: &str) -> Result<Self, ScenarioError> {
+        toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            ScenarioError::at(path, text, offset, toml_message(e))
+        })
+    }
+}
+
+/// The error's message plus the table it arose in: a missing field's position is its
+/// table's header, which alone does not say which table was meant.
+fn toml_message(mut e: toml::de::Error) -> String {
+    let message = e.message().trim_end().to_owned();
+    // Without input, Display renders just the message and, if known, "in `KEYS`".
+    e.set_input(None);
+    let rendered = e.to_string();
+    let keys = rendered
+        .trim_end()
+        .rsplit_once("\nin `")
+        .and_then(|(_, rest)| rest.strip_suffix('`'));
+    match keys {
+        Some(keys) if !keys.is_empty() => format!("{message} in `{keys}`"),
+        _ => message,
+    }
+}
