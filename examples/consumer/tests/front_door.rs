@@ -149,7 +149,7 @@ async fn mistakes_in_a_built_world_are_errors_at_start() {
         )
         .start()
         .await;
-    assert!(matches!(malformed, Err(Error::MalformedPolicy { ref code, .. }) if *code == "MalformedPolicy"));
+    assert!(matches!(malformed, Err(Error::MalformedPolicy { code, .. }) if code == "MalformedPolicy"));
     let unknown = Simulator::builder().object("nope", "k", "v").start().await;
     assert!(matches!(unknown, Err(Error::UnknownBucket(ref b)) if b == "nope"));
     let badly_named = Simulator::builder()

@@ -166,7 +166,7 @@ pub enum WorldError {
         name: String,
         /// IAM's complaint.
         #[source]
-        source: s3_policy::PolicyError,
+        source: Box<s3_policy::PolicyError>,
     },
     /// A fixture file that cannot be read.
     #[error("fixture {path} cannot be read: {source}")]
@@ -222,7 +222,7 @@ impl World {
         if let Some(policy) = &identity.policy {
             let parsed = parse_policy(policy, PolicyKind::Identity).map_err(|source| WorldError::IdentityPolicy {
                 name: identity.name.clone(),
-                source,
+                source: Box::new(source),
             })?;
             identity.parsed = Some(Arc::new(parsed));
         }

@@ -80,7 +80,6 @@ pub(super) async fn create_bucket(
     sim.store().create_bucket(&name, &region, &account)?;
     Ok(S3Response::new(CreateBucketOutput {
         location: Some(format!("/{name}")),
-        ..Default::default()
     }))
 }
 

@@ -20,7 +20,7 @@ pub fn multipart_etag(part_digests: &[[u8; 16]]) -> String {
 
 /// Raw MD5 digest of `n` zero bytes, hashed in fixed-size chunks.
 fn zeros_digest(n: u64) -> [u8; 16] {
-    const CHUNK: [u8; 64 * 1024] = [0; 64 * 1024];
+    static CHUNK: [u8; 64 * 1024] = [0; 64 * 1024];
     let mut h = Md5::new();
     let mut left = n;
     while left > 0 {
