@@ -39,6 +39,39 @@ pub fn generated_policy(bucket: &str, account: &str, role: &str) -> Value {
     })
 }
 
+/// [`generated_policy`] narrowed to one schema prefix, for owners who grant no more
+/// than the connection reads: `s3:GetObject` on `arn:aws:s3:::BUCKET/PREFIX*`, and
+/// `s3:ListBucket` only for listings whose `s3:prefix` starts with `PREFIX`
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html#condition-key-bucket-ops-2>).
+/// A connection whose prefix is mistyped then cannot list the parent folder to
+/// suggest the right one.
+pub fn generated_policy_for_prefix(bucket: &str, account: &str, role: &str, prefix: &str) -> Value {
+    let principal = json!({ "AWS": format!("arn:aws:iam::{account}:root") });
+    let role_arn = platform_role_arn(account, role);
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:ListBucket",
+                "Resource": format!("arn:aws:s3:::{bucket}"),
+                "Condition": {
+                    "StringEquals": { "aws:PrincipalArn": role_arn },
+                    "StringLike": { "s3:prefix": format!("{prefix}*") }
+                },
+            },
+            {
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:GetObject",
+                "Resource": format!("arn:aws:s3:::{bucket}/{prefix}*"),
+                "Condition": { "StringEquals": { "aws:PrincipalArn": role_arn } },
+            }
+        ]
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

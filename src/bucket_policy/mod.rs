@@ -5,4 +5,4 @@
 pub mod check;
 mod generate;
 
-pub use generate::{generated_policy, platform_role_arn};
+pub use generate::{generated_policy, generated_policy_for_prefix, platform_role_arn};

@@ -1,14 +1,17 @@
 //! `s3-harness check`: load every scenario and summarise its world, without running it.
 
+use std::io::Write as _;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use s3_harness::World;
 use s3_harness::scenario::load_scenario;
 
 /// Loads every scenario and prints one line each: what its world holds, or why it
 /// cannot be loaded.
-pub(super) fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
-    let files = s3_harness::scenario::discover(paths)?;
+pub(super) fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let files = super::scenario_files(paths)?;
+    let mut out = std::io::stdout().lock();
     let mut failed = 0;
     for file in &files {
         match load_scenario(file).map_err(anyhow::Error::from).and_then(|s| {
@@ -25,29 +28,32 @@ pub(super) fn check(paths: &[PathBuf]) -> anyhow::Result<()> {
                     .iter()
                     .filter_map(|b| world.store.total_size(&b.name).ok())
                     .sum();
-                println!(
+                writeln!(
+                    out,
                     "ok    {}: {} bucket(s), {objects} object(s), {bytes} byte(s), {} identities: {}",
                     file.display(),
                     buckets.len(),
                     world.identities().len(),
                     s.description
-                );
+                )?;
                 for r in &rejected {
-                    println!(
+                    writeln!(
+                        out,
                         "      bucket {}: PutBucketPolicy refuses the policy: {}: {}",
                         r.bucket, r.code, r.message
-                    );
+                    )?;
                 }
             }
             Err(e) => {
                 failed += 1;
-                println!("error {e:#}");
+                writeln!(out, "error {e:#}")?;
             }
         }
     }
-    println!("{} scenario(s) checked, {failed} could not be loaded", files.len());
-    if failed > 0 {
-        anyhow::bail!("{failed} scenario file(s) could not be loaded");
-    }
-    Ok(())
+    writeln!(out, "{} scenario(s) checked, {failed} could not be loaded", files.len())?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

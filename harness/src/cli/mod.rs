@@ -5,7 +5,6 @@ mod policy;
 mod run;
 mod serve;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,7 +14,8 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "s3-harness",
     version,
-    about = "A local S3 simulator and scenario runner for S3 data connectors"
+    about = "A local S3 simulator and scenario runner for S3 data connectors",
+    after_help = "Scenario format, diagnostic codes, partition decisions and exit statuses: docs/ in the repository."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -24,27 +24,40 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// Decide one request the way AWS does (CONTRACTS 5); reads JSON from FILE or `-`.
+    /// Decide one request the way AWS does and print the decision, S3's answer and a
+    /// trace as JSON (input format: docs/cli.md).
     Eval {
-        #[arg(default_value = "-")]
-        file: String,
+        /// The request as JSON, from this file or `-` for standard input. Required when
+        /// standard input is a terminal.
+        file: Option<String>,
     },
-    /// Print the bucket policy the connection form shows (CONTRACTS 6).
+    /// Print the bucket policy the connection form shows for a bucket.
     Generate {
+        /// The customer's bucket.
         #[arg(long)]
         bucket: String,
+        /// The importing platform's AWS account id (12 digits).
         #[arg(long)]
         account: String,
+        /// The platform's reader role in that account.
         #[arg(long)]
         role: String,
+        /// Limit reading to this schema prefix (`data/audiences/`): GetObject on
+        /// `BUCKET/PREFIX*` and ListBucket only for prefixes under it. Without it, the
+        /// whole bucket, as the connection form shows.
+        #[arg(long)]
+        prefix: Option<String>,
     },
     /// Check a pasted bucket policy against what the connection needs; exits 1 when
     /// it falls short.
     Check {
+        /// The customer's bucket.
         #[arg(long)]
         bucket: String,
+        /// The importing platform's AWS account id (12 digits).
         #[arg(long)]
         account: String,
+        /// The platform's reader role in that account.
         #[arg(long)]
         role: String,
         /// The schema prefix the connection reads.
@@ -55,36 +68,58 @@ enum PolicyCommand {
     },
 }
 
+/// When to colour the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// The IAM policy engine: evaluate, generate and check bucket policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Run each scenario through the connector against the simulator and report
-    /// (CONTRACTS 2); exits 1 if a scenario file cannot be loaded.
+    /// Run each scenario through the connector against the simulator and report.
+    ///
+    /// Exit status: 0 when every scenario ran and met its [expect]; 1 when a scenario
+    /// file could not be loaded or PATH names no scenario file; 3 when a scenario's
+    /// [expect] was not met.
     Run {
         /// Print one JSON object per scenario, one per line.
         #[arg(long)]
         json: bool,
-        /// Colour the report: auto (on a terminal), always, never.
-        #[arg(long, default_value = "auto")]
-        color: String,
-        #[arg(required = true)]
+        /// With --json: add each table's and skipped table's file list (key, size,
+        /// decoded partition values).
+        #[arg(long, requires = "json")]
+        files: bool,
+        /// Colour the report.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Scenario files, or folders searched recursively for `*.toml`.
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
-    /// Load scenario files (or every `*.toml` under folders) and summarise each
-    /// world; exits 1 if any file cannot be loaded.
+    /// Load scenario files and summarise each world without running it; exits 1 if any
+    /// file cannot be loaded or PATH names no scenario file.
     Check {
-        #[arg(required = true)]
+        /// Scenario files, or folders searched recursively for `*.toml`.
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
-    /// Serve one scenario's world as an S3 endpoint until interrupted.
+    /// Serve one scenario's world as an S3 endpoint until interrupted; the first line
+    /// printed is `endpoint: http://HOST:PORT`.
     Serve {
         /// The scenario file.
         path: PathBuf,
-        /// Where to listen (loopback only is recommended).
+        /// Where to listen, as HOST:PORT (port 0 picks a free one); loopback is
+        /// recommended.
         #[arg(long, default_value = "127.0.0.1:0")]
-        addr: SocketAddr,
+        addr: String,
     },
 }
 
@@ -107,17 +142,46 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Policy(cmd) => policy::run(cmd),
-            Command::Serve { path, addr } => serve::serve(&path, addr).await,
-            Command::Run { json, color, paths } => run::run(&paths, json, &color).await,
+            Command::Policy(cmd) => policy::run(cmd).map(|()| ExitCode::SUCCESS),
+            Command::Serve { path, addr } => serve::serve(&path, &addr).await.map(|()| ExitCode::SUCCESS),
+            Command::Run {
+                json,
+                files,
+                color,
+                paths,
+            } => run::run(&paths, run::Format::new(json, files, color)).await,
             Command::Check { paths } => check::check(&paths),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
+        // `| head` closed the pipe: the reader has what it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The scenario files under `paths`; naming none is an error, never a silent success.
+fn scenario_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    for p in paths {
+        if !p.exists() {
+            anyhow::bail!("{}: no such file or folder", p.display());
+        }
+    }
+    let files = s3_harness::scenario::discover(paths)?;
+    if files.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        anyhow::bail!("no scenario file (*.toml) under {}", shown.join(", "));
+    }
+    Ok(files)
 }

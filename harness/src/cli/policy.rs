@@ -133,6 +133,13 @@ pub fn check(policy_text: &str, needs: &ConnectionNeeds<'_>) -> (String, bool) {
 pub(super) fn run(cmd: super::PolicyCommand) -> anyhow::Result<()> {
     match cmd {
         super::PolicyCommand::Eval { file } => {
+            let file = match file {
+                Some(f) => f,
+                None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => anyhow::bail!(
+                    "policy eval reads a request as JSON: give a FILE, or `-` and pipe it in (the format is in docs/cli.md)"
+                ),
+                None => "-".to_owned(),
+            };
             let input = read_input(&file)?;
             match eval(&input) {
                 Ok(v) => {
@@ -145,8 +152,18 @@ pub(super) fn run(cmd: super::PolicyCommand) -> anyhow::Result<()> {
                 }
             }
         }
-        super::PolicyCommand::Generate { bucket, account, role } => {
-            let p = s3_connector::bucket_policy::generated_policy(&bucket, &account, &role);
+        super::PolicyCommand::Generate {
+            bucket,
+            account,
+            role,
+            prefix,
+        } => {
+            let p = match prefix.as_deref() {
+                None | Some("") => s3_connector::bucket_policy::generated_policy(&bucket, &account, &role),
+                Some(prefix) => {
+                    s3_connector::bucket_policy::generated_policy_for_prefix(&bucket, &account, &role, prefix)
+                }
+            };
             println!("{}", serde_json::to_string_pretty(&p)?);
             Ok(())
         }

@@ -53,7 +53,14 @@ fn banner(sim: &Simulator) -> String {
     out
 }
 
-pub(super) async fn serve(path: &std::path::Path, addr: SocketAddr) -> anyhow::Result<()> {
+pub(super) async fn serve(path: &std::path::Path, addr: &str) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "{}: serve takes one scenario file, not a folder (run and check take folders)",
+            path.display()
+        );
+    }
+    let addr = resolve(addr).await?;
     let sim = Simulator::builder().scenario_file(path).addr(addr).start().await?;
     // CONTRACTS 4: the endpoint is the first line of standard output.
     println!("endpoint: {}", sim.endpoint());
@@ -62,4 +69,17 @@ pub(super) async fn serve(path: &std::path::Path, addr: SocketAddr) -> anyhow::R
     eprintln!("stopping: {} requests served", sim.requests().len());
     sim.shutdown().await;
     Ok(())
+}
+
+/// `HOST:PORT` with a name (`localhost:9555`) or an address; the first address the
+/// name resolves to.
+async fn resolve(addr: &str) -> anyhow::Result<SocketAddr> {
+    if let Ok(a) = addr.parse() {
+        return Ok(a);
+    }
+    tokio::net::lookup_host(addr)
+        .await
+        .with_context(|| format!("--addr {addr}: expected HOST:PORT, e.g. 127.0.0.1:9555 or localhost:9555"))?
+        .next()
+        .with_context(|| format!("--addr {addr}: the name resolves to no address"))
 }

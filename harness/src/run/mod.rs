@@ -1,6 +1,8 @@
 //! `s3-harness run` (CONTRACTS section 2): each scenario's world served in process, the
 //! connector run against it over real HTTP as the platform reader, and a report.
 
+mod expect;
+mod files;
 mod fold;
 pub mod render;
 
@@ -11,6 +13,9 @@ use s3_connector::config::ConnectionForm;
 use s3_connector::connector::{ConnectionReport, ConnectionStatus, Connector, ConnectorOptions};
 use serde::Serialize;
 use serde_json::Value;
+
+pub use expect::Expectations;
+pub use files::with_file_lists;
 
 use crate::scenario::{Scenario, load_scenario};
 use crate::sim::faults::FaultConfig;
@@ -53,6 +58,8 @@ pub struct ScenarioRun {
     pub denials: Vec<Denial>,
     /// Requests the fault layer answered with a retryable error.
     pub injected_faults: usize,
+    /// The scenario's `[expect]` checked against the outcome, when it has one.
+    pub expectations: Option<Expectations>,
 }
 
 impl ScenarioRun {
@@ -67,6 +74,17 @@ impl ScenarioRun {
             "description": self.description,
             "connection": { "status": status },
             "tables": self.report.tables,
+            "skipped": self
+                .report
+                .skipped_tables
+                .iter()
+                .map(|t| serde_json::json!({
+                    "name": t.name,
+                    "prefix": t.prefix,
+                    "reason": t.code,
+                    "files": t.files.len(),
+                }))
+                .collect::<Vec<_>>(),
             "ignored": self.report.ignored,
             "diagnostics": self.report.diagnostics,
             "requests": self.requests,
@@ -79,6 +97,9 @@ impl ScenarioRun {
         }
         if !self.rejected_policies.is_empty() {
             v["rejected_policies"] = serde_json::to_value(&self.rejected_policies).unwrap_or(Value::Null);
+        }
+        if let Some(e) = &self.expectations {
+            v["expect"] = serde_json::to_value(e).unwrap_or(Value::Null);
         }
         v
     }
@@ -150,6 +171,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
         }
     }
     sim.shutdown().await;
+    let expectations = scenario.expect.as_ref().map(|e| expect::check(e, &report));
     Ok(ScenarioRun {
         path: path.to_owned(),
         description: scenario.description.clone(),
@@ -159,6 +181,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
         rejected_policies,
         denials,
         injected_faults,
+        expectations,
     })
 }
 

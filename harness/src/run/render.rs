@@ -148,8 +148,15 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", style.bold("=="), style.bold(&run.path));
     let _ = writeln!(out, "   {}", run.description);
+    // A connection that imports nothing is not a success to a reader skimming the
+    // headline, so the headline counts tables.
+    let found = r.tables.len() + r.skipped_tables.len();
     let status = match r.status {
-        ConnectionStatus::Active => style.paint("32;1", "ACTIVE"),
+        ConnectionStatus::Active => {
+            let colour = if r.tables.is_empty() { "33;1" } else { "32;1" };
+            let counts = format!("{} of {} imported", r.tables.len(), plural(found, "table"));
+            format!("{}, {}", style.paint(colour, "ACTIVE"), style.paint(colour, &counts))
+        }
         ConnectionStatus::Failed => style.paint("31;1", "FAILED"),
     };
     let _ = writeln!(
@@ -313,7 +320,27 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
         0 => String::new(),
         n => format!("; {n} answered by injected faults and retried"),
     };
-    let _ = writeln!(out, "\nrequests: {total} ({list}){faults}");
+    if list.is_empty() {
+        let _ = writeln!(out, "\nrequests: {total}{faults}");
+    } else {
+        let _ = writeln!(out, "\nrequests: {total} ({list}){faults}");
+    }
+    if let Some(e) = &run.expectations {
+        if e.met() {
+            let _ = writeln!(out, "expect: {} met", plural(e.checked, "expectation"));
+        } else {
+            let _ = writeln!(
+                out,
+                "expect: {} of {} {}",
+                e.unmet.len(),
+                plural(e.checked, "expectation"),
+                style.paint("31;1", "UNMET")
+            );
+            for line in &e.unmet {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+    }
     printable(&out)
 }
 

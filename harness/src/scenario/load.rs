@@ -8,16 +8,20 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use s3_connector::connector::ConnectionStatus;
+use s3_connector::diagnostic::Code;
+use serde::Deserialize as _;
+use serde::de::IntoDeserializer as _;
 use toml::Spanned;
 
 use super::brace::expand_braces;
 use super::error::ScenarioError;
 use super::model::{
-    BucketPolicySpec, BucketSpec, ConnectionSpec, FaultsSpec, IdentitySpec, ObjectSource, ObjectSpec, PlatformSpec,
-    Scenario,
+    BucketPolicySpec, BucketSpec, ConnectionSpec, ExpectSpec, FaultsSpec, IdentitySpec, ObjectSource, ObjectSpec,
+    PlatformSpec, Scenario,
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name};
-use super::raw::{RawBucket, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario};
+use super::raw::{RawBucket, RawExpect, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario};
 
 pub use crate::sim::store::MAX_KEY_BYTES;
 
@@ -137,6 +141,10 @@ impl<'a> Loader<'a> {
         }
         let identities = self.identities(raw.identities, &platform)?;
         let faults = raw.faults.map(|f| self.faults(f)).transpose()?;
+        let expect = raw.expect.map(|e| self.expect(e)).transpose()?;
+        if expect.is_some() && connection.is_none() {
+            return Err(self.error(0, "`[expect]` needs a `[connection]` to run"));
+        }
         Ok(Scenario {
             path: self.path.to_path_buf(),
             description: raw.description,
@@ -145,6 +153,44 @@ impl<'a> Loader<'a> {
             buckets,
             identities,
             faults,
+            expect,
+        })
+    }
+
+    fn expect(&self, raw: RawExpect) -> Result<ExpectSpec, ScenarioError> {
+        let status = match raw.status {
+            None => None,
+            Some(s) => Some(match s.get_ref().as_str() {
+                "active" => ConnectionStatus::Active,
+                "failed" => ConnectionStatus::Failed,
+                other => {
+                    return Err(self.error(
+                        s.span().start,
+                        format!("`status` must be \"active\" or \"failed\", found {other:?}"),
+                    ));
+                }
+            }),
+        };
+        let codes = |list: Vec<Spanned<String>>| -> Result<Vec<Code>, ScenarioError> {
+            list.into_iter()
+                .map(|c| {
+                    Code::deserialize(c.get_ref().as_str().into_deserializer()).map_err(|_: serde::de::value::Error| {
+                        self.error(
+                            c.span().start,
+                            format!(
+                                "unknown diagnostic code {:?} (docs/diagnostics.md lists every code)",
+                                c.get_ref()
+                            ),
+                        )
+                    })
+                })
+                .collect()
+        };
+        Ok(ExpectSpec {
+            status,
+            tables: raw.tables,
+            diagnostics: codes(raw.diagnostics)?,
+            absent_diagnostics: codes(raw.absent_diagnostics)?,
         })
     }
 

@@ -22,6 +22,8 @@ pub struct Scenario {
     pub identities: Vec<IdentitySpec>,
     /// `[faults]`; `None` when the table is absent, and then nothing is injected.
     pub faults: Option<FaultsSpec>,
+    /// `[expect]`: what `run` must find, checked after the run.
+    pub expect: Option<ExpectSpec>,
 }
 
 /// `[connection]`: the values exactly as typed in the connection form; the connector
@@ -148,4 +150,18 @@ pub struct IdentitySpec {
     /// `policy`: its identity policy JSON, inline or read from `{ file = ... }`;
     /// `None` = no identity policy.
     pub policy: Option<String>,
+}
+
+/// `[expect]`: what running the scenario must show. `run` checks it and reports every
+/// unmet line (exit status 3), so a scenario file is a regression test on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectSpec {
+    /// `status`: the connection's status.
+    pub status: Option<s3_connector::connector::ConnectionStatus>,
+    /// `tables`: exactly the imported tables' names, in any order.
+    pub tables: Option<Vec<String>>,
+    /// `diagnostics`: codes that must appear (others may too).
+    pub diagnostics: Vec<s3_connector::diagnostic::Code>,
+    /// `absent_diagnostics`: codes that must not appear.
+    pub absent_diagnostics: Vec<s3_connector::diagnostic::Code>,
 }

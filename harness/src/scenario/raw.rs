@@ -20,6 +20,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) identities: Vec<RawIdentity>,
     pub(super) faults: Option<RawFaults>,
+    pub(super) expect: Option<RawExpect>,
 }
 
 /// `[connection]`.
@@ -87,6 +88,18 @@ pub(super) struct RawFaults {
     pub(super) latency_ms: Option<u64>,
     pub(super) error_rate: Option<Spanned<f64>>,
     pub(super) seed: Option<u64>,
+}
+
+/// `[expect]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExpect {
+    pub(super) status: Option<Spanned<String>>,
+    pub(super) tables: Option<Vec<String>>,
+    #[serde(default)]
+    pub(super) diagnostics: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) absent_diagnostics: Vec<Spanned<String>>,
 }
 
 impl RawScenario {

@@ -156,6 +156,7 @@ impl SimulatorBuilder {
                 buckets: Vec::new(),
                 identities: Vec::new(),
                 faults: None,
+                expect: None,
             },
         };
         if let Some((account, role)) = self.platform {
