@@ -2,7 +2,12 @@
 
 use std::net::IpAddr;
 
-use super::value::{Cidr, decode_base64, parse_date, parse_ip, parse_number};
+use ipnet::IpNet;
+
+use super::value::{
+    arn_pattern_segments, arn_segments, decode_base64, in_range, parse_bool, parse_cidr, parse_date, parse_ip,
+    parse_number,
+};
 use super::{BaseOperator, Category, Condition, SetQualifier};
 use crate::context::{Context, Version};
 use crate::pattern::{Pattern, str_eq};
@@ -127,15 +132,7 @@ pub fn evaluate(cond: &Condition, ctx: &Context, version: Version) -> ConditionO
 
 fn evaluate_null(cond: &Condition, present: bool, absent_words: &str) -> ConditionOutcome {
     // "true (the key doesn't exist — it is null) or false (the key exists and its value is not null)".
-    let matched = cond.values.iter().any(|v| {
-        if v.eq_ignore_ascii_case("true") {
-            !present
-        } else if v.eq_ignore_ascii_case("false") {
-            present
-        } else {
-            false
-        }
-    });
+    let matched = cond.values.iter().any(|v| parse_bool(v) == Some(!present));
     let state = if present { "is present" } else { absent_words };
     ConditionOutcome {
         matched,
@@ -166,7 +163,7 @@ enum Prepared {
     Number(f64),
     Instant(i128),
     Bytes(Vec<u8>),
-    Cidr(Cidr),
+    Cidr(IpNet),
     /// The six segment patterns of an ARN.
     Arn(Vec<Pattern>),
 }
@@ -199,12 +196,7 @@ fn prepare<'a>(cond: &'a Condition, ctx: &Context, version: Version) -> Vec<Poli
                         if base.category() == Category::Arn {
                             // ARN operators compare segment by segment; a value with fewer
                             // than six segments is not an ARN and matches nothing.
-                            let segments = p.splitn(6, ':');
-                            if segments.len() == 6 {
-                                Prepared::Arn(segments)
-                            } else {
-                                Prepared::Invalid("not an ARN")
-                            }
+                            arn_pattern_segments(&p).map_or(Prepared::Invalid("not an ARN"), Prepared::Arn)
                         } else {
                             Prepared::Like(p)
                         }
@@ -214,7 +206,7 @@ fn prepare<'a>(cond: &'a Condition, ctx: &Context, version: Version) -> Vec<Poli
                 Category::Numeric => parse_number(raw).map_or(Prepared::Invalid("not a number"), Prepared::Number),
                 Category::Date => parse_date(raw).map_or(Prepared::Invalid("not a date"), Prepared::Instant),
                 Category::Binary => decode_base64(raw).map_or(Prepared::Invalid("not base64"), Prepared::Bytes),
-                Category::IpAddress => Cidr::parse(raw).map_or(Prepared::Invalid("not a CIDR range"), Prepared::Cidr),
+                Category::IpAddress => parse_cidr(raw).map_or(Prepared::Invalid("not a CIDR range"), Prepared::Cidr),
                 Category::Boolean | Category::Null => Prepared::Invalid("not comparable"),
             };
             PolicyValue { raw, resolved, kind }
@@ -282,13 +274,7 @@ fn find_match(base: BaseOperator, policy: &[PolicyValue<'_>], value: &str) -> Re
         Category::Date => Req::Instant(parse_date(value).ok_or("not a date")?),
         Category::Binary => Req::Bytes(decode_base64(value).ok_or("not base64")?),
         Category::IpAddress => Req::Ip(parse_ip(value).ok_or("not an IP address")?),
-        Category::Arn => {
-            let segments: Vec<&str> = value.splitn(6, ':').collect();
-            if segments.len() != 6 || segments[0] != "arn" {
-                return Err("not an ARN");
-            }
-            Req::Arn(segments)
-        }
+        Category::Arn => Req::Arn(arn_segments(value).ok_or("not an ARN")?),
     };
     let ordering_ok = |ord: Option<Ordering>| {
         let Some(ord) = ord else { return false };
@@ -313,7 +299,7 @@ fn find_match(base: BaseOperator, policy: &[PolicyValue<'_>], value: &str) -> Re
         (Req::Number(v), Prepared::Number(n)) => ordering_ok(v.partial_cmp(n)),
         (Req::Instant(v), Prepared::Instant(t)) => ordering_ok(Some(v.cmp(t))),
         (Req::Bytes(v), Prepared::Bytes(b)) => v == b,
-        (Req::Ip(ip), Prepared::Cidr(c)) => c.contains(*ip),
+        (Req::Ip(ip), Prepared::Cidr(range)) => in_range(range, *ip),
         // Each of the six segments separately, wildcards within a segment only, case-sensitive;
         // ArnEquals and ArnLike "behave identically" (operators page, ARN section).
         (Req::Arn(segments), Prepared::Arn(patterns)) => patterns

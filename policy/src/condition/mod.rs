@@ -24,7 +24,7 @@ use thiserror::Error;
 pub use evaluate::{ConditionOutcome, evaluate, evaluate_all};
 pub use json::{conditions_to_json, parse_conditions};
 pub use operator::{BaseOperator, Category, Operator, SetQualifier};
-pub use value::{Cidr, decode_base64, parse_date, parse_number};
+use value::{decode_base64, parse_bool, parse_cidr, parse_date, parse_number};
 
 /// One condition: an operator, a key, and the policy values (at least one).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -64,8 +64,8 @@ impl Condition {
                 Category::Numeric => parse_number(v).is_some(),
                 Category::Date => parse_date(v).is_some(),
                 Category::Binary => decode_base64(v).is_some(),
-                Category::IpAddress => Cidr::parse(v).is_some(),
-                Category::Null => v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false"),
+                Category::IpAddress => parse_cidr(v).is_some(),
+                Category::Null => parse_bool(v).is_some(),
             };
             if !ok {
                 let expected = match self.operator.base.category() {

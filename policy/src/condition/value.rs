@@ -1,12 +1,24 @@
-//! Reading condition values as the operators' types: numbers, dates, base64, IP addresses
-//! and CIDR ranges.
+//! Reading condition values as their operators' types: numbers, dates, booleans, base64,
+//! IP addresses and CIDR ranges, ARNs.
 
-use std::fmt;
+use std::borrow::Cow;
 use std::net::IpAddr;
+use std::num::NonZero;
+
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use ipnet::IpNet;
+use time::UtcDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::parsing::Parsed;
+
+use crate::pattern::Pattern;
 
 /// A number as the Numeric operators read it: an integer or decimal, optionally signed,
 /// optionally with an exponent; `inf`, `NaN` and hex are refused.
-pub fn parse_number(s: &str) -> Option<f64> {
+pub(crate) fn parse_number(s: &str) -> Option<f64> {
     if s.is_empty()
         || !s
             .chars()
@@ -17,122 +29,92 @@ pub fn parse_number(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
+/// `YYYY-MM[-DD[Thh:mm[:ss[.s…]][Z|±hh[[:]mm]]]]`: the W3C profile of ISO 8601
+/// (<http://www.w3.org/TR/NOTE-datetime>), each part optional once the one before it is
+/// there, with `t` and `z` also in lower case and the zone also as `±hhmm` or `±hh`.
+const W3C_DATE_TIME: &[BorrowedFormatItem<'_>] = format_description!(
+    version = 2,
+    "[year]-[month][optional [-[day][optional [\
+        [first [T] [t]][hour]:[minute][optional [:[second][optional [.[subsecond]]]]]\
+        [optional [[first [Z] [z] [[offset_hour sign:mandatory][optional [[optional [:]][offset_minute]]]]]]]\
+    ]]]]"
+);
+
 /// A date as the Date operators read it, in nanoseconds since the Unix epoch.
 ///
 /// Accepted, per "one of the W3C implementations of the ISO 8601 date formats ... or in
-/// epoch (UNIX) time" (operators page, Date section; <http://www.w3.org/TR/NOTE-datetime>):
+/// epoch (UNIX) time" (operators page, Date section:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date>;
+/// <http://www.w3.org/TR/NOTE-datetime>):
 /// - epoch seconds: an optionally signed integer (`1735689600`); so a bare `2025` is read as
 ///   epoch seconds, not as a year;
 /// - `YYYY-MM`, `YYYY-MM-DD` (midnight UTC);
 /// - `YYYY-MM-DDThh:mm`, `...:ss`, `...:ss.s...` (any number of fractional digits, kept to
-///   the nanosecond) followed by `Z` or an offset `±hh:mm` (also `±hhmm`, `±hh`); without a
-///   zone the time is taken as UTC (decided; W3C requires the zone).
-pub fn parse_date(s: &str) -> Option<i128> {
+///   the nanosecond) followed by `Z` or an offset `±hh:mm` (also `±hhmm`, `±hh`; hours up to
+///   23); without a zone the time is taken as UTC (decided; W3C requires the zone).
+pub(crate) fn parse_date(s: &str) -> Option<i128> {
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        // Not through `time`, whose instants stop at year 9999: any i64 of seconds is a date here.
         let secs: i64 = s.parse().ok()?;
         return Some(i128::from(secs) * 1_000_000_000);
     }
-    let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let part = b.get(from..from + len)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(part).ok()?.parse().ok()
-    };
-    let year = num(0, 4)?;
-    if b.get(4) != Some(&b'-') {
+    // `time` reads a sign before the year (`-2025-01-01`); a W3C date starts with its digits.
+    if !s.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let month = num(5, 2)?;
-    let day = match b.get(7) {
-        None => 1,
-        Some(b'-') => num(8, 2)?,
-        Some(_) => return None,
-    };
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    let s = drop_sub_nanosecond_digits(s);
+    let mut parsed = Parsed::new();
+    if !parsed.parse_items(s.as_bytes(), W3C_DATE_TIME).ok()?.is_empty() {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    if b.len() == 7 || b.len() == 10 {
-        return Some(i128::from(days) * 86_400 * 1_000_000_000);
+    // `YYYY-MM` is the first of the month; a date alone is its midnight.
+    if parsed.day().is_none() {
+        parsed = parsed.with_day(NonZero::<u8>::MIN)?;
     }
-    if !matches!(b.get(10), Some(b'T' | b't')) {
+    if parsed.hour_24().is_none() {
+        parsed = parsed.with_hour_24(0)?;
+    }
+    // `time` allows zones up to ±25 hours, ISO 8601 up to ±23.
+    if parsed.offset_hour().is_some_and(|h| h.unsigned_abs() > 23) {
         return None;
     }
-    let hour = num(11, 2)?;
-    if b.get(13) != Some(&b':') {
-        return None;
-    }
-    let minute = num(14, 2)?;
-    let mut pos = 16;
-    let mut second = 0;
-    let mut nanos: i128 = 0;
-    if b.get(pos) == Some(&b':') {
-        second = num(pos + 1, 2)?;
-        pos += 3;
-        if b.get(pos) == Some(&b'.') {
-            pos += 1;
-            let start = pos;
-            while b.get(pos).is_some_and(u8::is_ascii_digit) {
-                pos += 1;
-            }
-            if pos == start {
-                return None;
-            }
-            // Keep nine digits (nanoseconds), padded; further digits are below our precision.
-            let frac: String = s[start..pos].chars().chain(std::iter::repeat('0')).take(9).collect();
-            nanos = frac.parse().ok()?;
-        }
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let offset_secs: i64 = match &b[pos..] {
-        [] | [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), ..] => {
-            let (oh, om) = match b.len() - pos {
-                3 => (num(pos + 1, 2)?, 0),
-                5 => (num(pos + 1, 2)?, num(pos + 3, 2)?),
-                6 if b[pos + 3] == b':' => (num(pos + 1, 2)?, num(pos + 4, 2)?),
-                _ => return None,
-            };
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let off = oh * 3600 + om * 60;
-            if *sign == b'+' { off } else { -off }
-        }
-        _ => return None,
-    };
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs;
-    Some(i128::from(secs) * 1_000_000_000 + nanos)
+    // No zone parsed means UTC for a `UtcDateTime`.
+    Some(UtcDateTime::try_from(parsed).ok()?.unix_timestamp_nanos())
 }
 
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+/// Keeps nine fractional-second digits: later ones are below the nanosecond, and `time`
+/// reads at most 32 of them while AWS's formats set no limit.
+fn drop_sub_nanosecond_digits(s: &str) -> Cow<'_, str> {
+    let Some(dot) = s.find('.') else {
+        return Cow::Borrowed(s);
+    };
+    let digits = s[dot + 1..].bytes().take_while(u8::is_ascii_digit).count();
+    if digits <= 9 {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(format!("{}{}", &s[..dot + 10], &s[dot + 1 + digits..]))
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 31,
+/// `true` or `false` in any case, as the `Null` operator's values are written.
+pub(super) fn parse_bool(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+/// The standard alphabet, with or without `=` padding; bits past the last whole byte are
+/// ignored rather than refused (`QR==` is `A`, as `QQ==`).
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Standard base64 (`A-Z a-z 0-9 + /`), with or without `=` padding.
 ///
@@ -141,94 +123,59 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// section). Request context values are strings here, so a request value is taken to be
 /// base64 too and both sides are decoded and compared as bytes (decided): `QQ==` and `QQ`
 /// are then the same bytes. A request value that is not base64 matches nothing.
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let body = s.trim_end_matches('=');
-    let padding = s.len() - body.len();
-    if padding > 2 || (padding > 0 && !s.len().is_multiple_of(4)) || body.len() % 4 == 1 {
+pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    // Padding, when there is some, must complete the last group of four: `Indifferent`
+    // alone would also take a partial one (`QQ=`).
+    if s.ends_with('=') && !s.len().is_multiple_of(4) {
         return None;
     }
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in body.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    BASE64.decode(s).ok()
 }
 
-/// An IP range. "If you specify an IP address without the associated routing prefix, IAM
-/// uses the default prefix value of /32" (operators page, IP section); for IPv6 the full
-/// length, /128. Host bits below the prefix are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    pub network: IpAddr,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    pub fn parse(s: &str) -> Option<Self> {
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let network: IpAddr = addr.parse().ok()?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok()?,
-            Some(_) => return None,
-        };
-        (prefix <= max).then_some(Self { network, prefix })
+/// An IP range as a policy value gives it: `address/prefix`, or a bare address, for which
+/// "IAM uses the default prefix value of /32" (operators page, IP section), /128 for IPv6.
+/// Host bits below the prefix are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
+///
+/// The address is read by std, as request addresses are ([`parse_ip`]), rather than by
+/// `IpNet`'s `FromStr`, whose own reader takes octets with leading zeros (`010.0.0.1`) that
+/// std refuses; `IpNet` checks the prefix length against the address family.
+pub(crate) fn parse_cidr(s: &str) -> Option<IpNet> {
+    let Some((addr, prefix)) = s.split_once('/') else {
+        return s.parse::<IpAddr>().ok().map(IpNet::from);
+    };
+    // Plain digits only: `u8::from_str` would also take `+8`.
+    if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-
-    /// Whether `ip` is in the range. An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) counts
-    /// as its IPv4 address; otherwise IPv4 and IPv6 never match each other.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical_ip(ip);
-        match (self.network, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
-    }
-}
-
-fn canonical_ip(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
+    IpNet::new(addr.parse().ok()?, prefix.parse().ok()?).ok()
 }
 
 /// A request value for the IP operators: a bare address (IPv4, or IPv6 as in
 /// `2001:DB8::1`, any case).
 pub(super) fn parse_ip(s: &str) -> Option<IpAddr> {
     s.parse().ok()
+}
+
+/// Whether `ip` is in `range`. An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) counts as
+/// its IPv4 address; otherwise IPv4 and IPv6 never match each other.
+pub(super) fn in_range(range: &IpNet, ip: IpAddr) -> bool {
+    range.contains(&ip.to_canonical())
+}
+
+/// The six segments of a request ARN (`arn:partition:service:region:account:resource`), the
+/// last one keeping any further `:`; `None` when the value is not an ARN.
+pub(super) fn arn_segments(value: &str) -> Option<Vec<&str>> {
+    let segments: Vec<&str> = value.splitn(6, ':').collect();
+    (segments.len() == 6 && segments[0] == "arn").then_some(segments)
+}
+
+/// The six segment patterns of a policy ARN, split on literal `:` only so that a wildcard
+/// never runs into the next segment (operators page, ARN section:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN>);
+/// `None` with fewer than six segments. The first segment may be a wildcard.
+pub(super) fn arn_pattern_segments(pattern: &Pattern) -> Option<Vec<Pattern>> {
+    let segments = pattern.splitn(6, ':');
+    (segments.len() == 6).then_some(segments)
 }
 
 #[cfg(test)]
@@ -295,15 +242,15 @@ mod tests {
 
     #[test]
     fn cidr_parsing() {
-        assert!(Cidr::parse("10.0.0.0/8").is_some());
-        assert!(Cidr::parse("10.0.0.0/0").is_some());
-        assert!(Cidr::parse("10.0.0.0/33").is_none());
-        assert!(Cidr::parse("::/128").is_some());
-        assert!(Cidr::parse("::/129").is_none());
-        assert!(Cidr::parse("10.0.0.0/").is_none());
-        assert!(Cidr::parse("10.0.0.0/+8").is_none());
-        assert!(Cidr::parse("10.0.0/8").is_none());
-        assert!(Cidr::parse("example.com").is_none());
-        assert_eq!(Cidr::parse("10.1.2.3").unwrap().to_string(), "10.1.2.3/32");
+        assert!(parse_cidr("10.0.0.0/8").is_some());
+        assert!(parse_cidr("10.0.0.0/0").is_some());
+        assert!(parse_cidr("10.0.0.0/33").is_none());
+        assert!(parse_cidr("::/128").is_some());
+        assert!(parse_cidr("::/129").is_none());
+        assert!(parse_cidr("10.0.0.0/").is_none());
+        assert!(parse_cidr("10.0.0.0/+8").is_none());
+        assert!(parse_cidr("10.0.0/8").is_none());
+        assert!(parse_cidr("example.com").is_none());
+        assert_eq!(parse_cidr("10.1.2.3").unwrap().to_string(), "10.1.2.3/32");
     }
 }
