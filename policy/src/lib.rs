@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod condition;
 pub mod context;
+mod error;
 pub mod eval;
 pub mod iam;
 pub mod model;
@@ -17,7 +18,8 @@ pub mod principal;
 pub mod variables;
 
 pub use context::{Context, Version};
+pub use error::PolicyError;
 pub use eval::{Decision, EvalRequest, Evaluation, HttpAnswer, ObjectFacts, ObjectOwnership, PolicySet, evaluate};
 pub use iam::{ArnError, Caller};
 pub use model::Policy;
-pub use parse::{PolicyError, PolicyKind, parse_policy, parse_policy_value, to_json};
+pub use parse::{PolicyKind, parse_policy, parse_policy_value, to_json};

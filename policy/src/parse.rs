@@ -5,13 +5,15 @@
 //! it back as JSON.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
 
 use serde_json::{Map, Value};
 
 use super::actions::{self, ResourceType};
 use super::condition::{conditions_to_json, parse_conditions};
 use super::context::Version;
+use super::error::{
+    BAD_ACTION, BAD_PRINCIPAL, BAD_RESOURCE, BAD_VERSION, NO_APPLICABLE_RESOURCE, NOT_JSON, PolicyError, err,
+};
 use super::model::{
     ActionElement, Effect, Policy, PrincipalElement, PrincipalType, Principals, ResourceElement, Statement,
 };
@@ -26,71 +28,6 @@ pub enum PolicyKind<'a> {
     /// An IAM identity policy: no Principal; any service's actions and resources.
     Identity,
 }
-
-/// A policy S3 refuses to save.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct PolicyError {
-    /// `MalformedPolicy` (S3's error code for every refusal here).
-    pub code: &'static str,
-    /// S3's message, verbatim where S3 has one.
-    pub message: String,
-    /// The statement, by Sid or position (`#2`).
-    pub statement: Option<String>,
-    /// The element at fault (`Principal`, `Resource`, ...).
-    pub field: Option<&'static str>,
-    /// What exactly is wrong, for a person.
-    pub detail: Option<String>,
-}
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        let mut parts = Vec::new();
-        if let Some(s) = &self.statement {
-            parts.push(format!("statement {s}"));
-        }
-        if let Some(field) = self.field {
-            parts.push(format!("field {field}"));
-        }
-        if let Some(d) = &self.detail {
-            parts.push(d.clone());
-        }
-        if !parts.is_empty() {
-            write!(f, " ({})", parts.join(", "))?;
-        }
-        Ok(())
-    }
-}
-
-fn err(message: &str) -> PolicyError {
-    PolicyError {
-        code: "MalformedPolicy",
-        message: message.to_owned(),
-        statement: None,
-        field: None,
-        detail: None,
-    }
-}
-
-impl PolicyError {
-    fn at(mut self, statement: &str, field: &'static str) -> Self {
-        self.statement = Some(statement.to_owned());
-        self.field = Some(field);
-        self
-    }
-
-    fn because(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
-}
-
-const NOT_JSON: &str = "Policies must be valid JSON and the first byte must be '{'";
-const BAD_VERSION: &str = "The policy must contain a valid version string";
-const BAD_PRINCIPAL: &str = "Invalid principal in policy";
-const BAD_RESOURCE: &str = "Policy has invalid resource";
-const BAD_ACTION: &str = "Policy has invalid action";
-const NO_APPLICABLE_RESOURCE: &str = "Action does not apply to any resource(s) in statement";
 
 /// Parses and validates a policy document.
 pub fn parse_policy(text: &str, kind: PolicyKind<'_>) -> Result<Policy, PolicyError> {
