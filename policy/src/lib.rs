@@ -5,21 +5,25 @@
 //! The crate does no I/O and depends on no runtime: the simulator enforces with it,
 //! and the connector checks the policies users paste with it.
 
-pub mod actions;
+#![warn(missing_docs)]
+
+mod actions;
 pub mod condition;
-pub mod context;
+mod context;
 mod error;
-pub mod eval;
+mod eval;
 pub mod iam;
 pub mod model;
-pub mod parse;
+mod parse;
 pub mod pattern;
-pub mod principal;
-pub mod variables;
+mod principal;
+mod variables;
 
 pub use context::{Context, Version};
 pub use error::PolicyError;
-pub use eval::{Decision, EvalRequest, Evaluation, HttpAnswer, ObjectFacts, ObjectOwnership, PolicySet, evaluate};
+pub use eval::{
+    Decision, EvalRequest, Evaluation, HttpAnswer, ObjectFacts, ObjectOwnership, PolicySet, StatementTrace, evaluate,
+};
 pub use iam::{ArnError, Caller};
 pub use model::Policy;
 pub use parse::{PolicyKind, parse_policy, parse_policy_value, to_json};

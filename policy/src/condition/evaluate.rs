@@ -17,7 +17,9 @@ use crate::variables::{resolve_literal, resolve_pattern};
 /// the key, the request values, the operator and the policy values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionOutcome {
+    /// Whether the condition holds.
     pub matched: bool,
+    /// Why, for a person.
     pub explanation: String,
 }
 
@@ -175,6 +177,14 @@ fn prepare<'a>(cond: &'a Condition, ctx: &Context, version: Version) -> Vec<Poli
         .map(|raw| {
             let raw = raw.as_str();
             let mut resolved = None;
+            // Variables are substituted for the String, ARN and Boolean operators only: the
+            // operators page allows them there and forbids them with Numeric, Date, Binary, IP
+            // address and Null
+            // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>).
+            // The variables page lists Boolean among the forbidden ones
+            // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>);
+            // we follow the operators page, the more specific one. A `Bool` value without `${`
+            // is unaffected either way.
             let kind = match base.category() {
                 Category::String | Category::Boolean if base != BaseOperator::StringLike => {
                     match resolve_literal(raw, ctx, version) {

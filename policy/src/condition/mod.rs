@@ -1,5 +1,7 @@
-//! The `Condition` element: operators, parsing, canonical JSON, and evaluation against a
-//! request [`Context`](crate::Context), with an explanation of every decision.
+//! The `Condition` element: the [`Condition`] type, its operators, JSON form and evaluation.
+//!
+//! Conditions are evaluated against a request [`Context`](crate::Context), with an
+//! explanation of every decision.
 //!
 //! Sources, cited again where each rule is applied:
 //! - operators: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>
@@ -12,7 +14,7 @@
 //! of them (NOR). Without a set qualifier the condition holds when some request value
 //! satisfies it; `ForAnyValue` likewise; `ForAllValues` when every request value does. A key
 //! that is absent, or present with no values, is handled before any comparison (see
-//! [`evaluate`]).
+//! [`evaluate()`]).
 
 mod evaluate;
 mod json;
@@ -29,12 +31,16 @@ use value::{decode_base64, parse_bool, parse_cidr, parse_date, parse_number};
 /// One condition: an operator, a key, and the policy values (at least one).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Condition {
+    /// How the request's values are compared with `values`.
     pub operator: Operator,
+    /// The condition key as the policy spells it; looked up without regard to case.
     pub key: String,
+    /// The policy values as text (`10`, `true` and `"10"` alike), possibly with variables.
     pub values: Vec<String>,
 }
 
 impl Condition {
+    /// A condition as given, unchecked: see [`Condition::validate`].
     pub fn new(operator: Operator, key: impl Into<String>, values: Vec<String>) -> Self {
         Self {
             operator,
@@ -86,11 +92,12 @@ impl Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{message}")]
 pub struct ConditionError {
+    /// What is wrong, naming the operator and key.
     pub message: String,
 }
 
 impl ConditionError {
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
         }

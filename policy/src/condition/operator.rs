@@ -1,5 +1,4 @@
-//! Condition operator names: the base operators, their `IfExists` suffix and the
-//! `ForAnyValue:` / `ForAllValues:` set qualifiers.
+//! Condition operators: the base operators, the `IfExists` suffix and the `ForAnyValue:`/`ForAllValues:` qualifiers.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,12 +8,15 @@ use super::ConditionError;
 /// `ForAnyValue:` / `ForAllValues:`, the set operators for multivalued keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SetQualifier {
+    /// At least one request value must satisfy the operator.
     ForAnyValue,
+    /// Every request value must satisfy the operator; true when there are none.
     ForAllValues,
 }
 
 impl SetQualifier {
-    pub fn name(self) -> &'static str {
+    /// The prefix as AWS spells it, without the colon.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::ForAnyValue => "ForAnyValue",
             Self::ForAllValues => "ForAllValues",
@@ -25,49 +27,85 @@ impl SetQualifier {
 /// What kind of values an operator compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
+    /// Text (`String...` operators).
     String,
+    /// Decimal numbers (`Numeric...`).
     Numeric,
+    /// Instants, as ISO 8601 dates or epoch seconds (`Date...`).
     Date,
+    /// `true` or `false` (`Bool`).
     Boolean,
+    /// Bytes written as base64 (`BinaryEquals`).
     Binary,
+    /// IP addresses and CIDR ranges (`IpAddress`, `NotIpAddress`).
     IpAddress,
+    /// ARNs, compared segment by segment (`Arn...`).
     Arn,
+    /// The key's presence rather than its values (`Null`).
     Null,
 }
 
 /// A condition operator without its `ForAnyValue:`/`ForAllValues:` prefix and `IfExists` suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BaseOperator {
+    /// Exact, case-sensitive match.
     StringEquals,
+    /// Negated [`StringEquals`](Self::StringEquals).
     StringNotEquals,
+    /// Exact match, ignoring case.
     StringEqualsIgnoreCase,
+    /// Negated [`StringEqualsIgnoreCase`](Self::StringEqualsIgnoreCase).
     StringNotEqualsIgnoreCase,
+    /// Case-sensitive match against a `*`/`?` wildcard pattern.
     StringLike,
+    /// Negated [`StringLike`](Self::StringLike).
     StringNotLike,
+    /// The request number equals the policy number.
     NumericEquals,
+    /// Negated [`NumericEquals`](Self::NumericEquals).
     NumericNotEquals,
+    /// The request number is below the policy number.
     NumericLessThan,
+    /// The request number is at most the policy number.
     NumericLessThanEquals,
+    /// The request number is above the policy number.
     NumericGreaterThan,
+    /// The request number is at least the policy number.
     NumericGreaterThanEquals,
+    /// The request date is the same instant as the policy date.
     DateEquals,
+    /// Negated [`DateEquals`](Self::DateEquals).
     DateNotEquals,
+    /// The request date is before the policy date.
     DateLessThan,
+    /// The request date is at or before the policy date.
     DateLessThanEquals,
+    /// The request date is after the policy date.
     DateGreaterThan,
+    /// The request date is at or after the policy date.
     DateGreaterThanEquals,
+    /// `true` or `false`, compared without regard to case.
     Bool,
+    /// The same bytes, both sides read as base64.
     BinaryEquals,
+    /// The request address is in one of the policy's CIDR ranges.
     IpAddress,
+    /// Negated [`IpAddress`](Self::IpAddress).
     NotIpAddress,
+    /// Behaves exactly as [`ArnLike`](Self::ArnLike), as AWS documents.
     ArnEquals,
+    /// ARN match segment by segment, with `*`/`?` wildcards inside a segment.
     ArnLike,
+    /// Negated [`ArnEquals`](Self::ArnEquals).
     ArnNotEquals,
+    /// Negated [`ArnLike`](Self::ArnLike).
     ArnNotLike,
+    /// Whether the key is absent (value `true`) or present (value `false`).
     Null,
 }
 
 impl BaseOperator {
+    /// Every operator, in the order of the operators page.
     pub const ALL: [BaseOperator; 27] = [
         Self::StringEquals,
         Self::StringNotEquals,
@@ -99,7 +137,7 @@ impl BaseOperator {
     ];
 
     /// The name as AWS spells it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::StringEquals => "StringEquals",
             Self::StringNotEquals => "StringNotEquals",
@@ -132,19 +170,19 @@ impl BaseOperator {
     }
 
     /// The operator with exactly this name (names are case-sensitive, see [`Operator`]'s `FromStr`).
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|op| op.name() == name)
     }
 
     /// The "negated matching" operators, true when the request value matches none of the
     /// policy values and when the key is absent
     /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html>).
-    pub fn is_negated(self) -> bool {
+    pub(crate) fn is_negated(self) -> bool {
         self.negation_of().is_some()
     }
 
     /// For a negated operator, the positive one it negates.
-    pub fn negation_of(self) -> Option<Self> {
+    pub(crate) fn negation_of(self) -> Option<Self> {
         Some(match self {
             Self::StringNotEquals => Self::StringEquals,
             Self::StringNotEqualsIgnoreCase => Self::StringEqualsIgnoreCase,
@@ -164,10 +202,11 @@ impl BaseOperator {
     }
 
     /// The operator whose match a value is tested against: itself, or what it negates.
-    pub fn positive(self) -> Self {
+    pub(crate) fn positive(self) -> Self {
         self.negation_of().unwrap_or(self)
     }
 
+    /// The kind of values the operator compares, which decides how they are read.
     pub fn category(self) -> Category {
         use BaseOperator::*;
         match self {
@@ -196,19 +235,6 @@ impl BaseOperator {
             Null => Category::Null,
         }
     }
-
-    /// Whether policy variables in this operator's values are substituted.
-    ///
-    /// The operators page allows variables with the String, ARN and Boolean operators and
-    /// forbids them with Numeric, Date, Binary, IP address and Null
-    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>).
-    /// The variables page lists Boolean among the forbidden ones
-    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>);
-    /// we follow the operators page, the more specific one. A `Bool` value without `${` is
-    /// unaffected either way.
-    pub fn supports_variables(self) -> bool {
-        matches!(self.category(), Category::String | Category::Arn | Category::Boolean)
-    }
 }
 
 impl fmt::Display for BaseOperator {
@@ -220,14 +246,18 @@ impl fmt::Display for BaseOperator {
 /// A full condition operator such as `ForAnyValue:StringLikeIfExists`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Operator {
+    /// The `ForAnyValue:`/`ForAllValues:` prefix, for keys with several values.
     pub qualifier: Option<SetQualifier>,
+    /// The comparison itself.
     pub base: BaseOperator,
+    /// The `IfExists` suffix: the condition also holds when the key is absent.
     pub if_exists: bool,
 }
 
 impl Operator {
     /// The bare operator: no qualifier, no `IfExists`.
-    pub fn new(base: BaseOperator) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(base: BaseOperator) -> Self {
         Self {
             qualifier: None,
             base,
@@ -235,7 +265,8 @@ impl Operator {
         }
     }
 
-    pub fn is_negated(&self) -> bool {
+    /// Whether the base operator is a negated one (`StringNotEquals`, `NotIpAddress`, ...).
+    pub(crate) fn is_negated(&self) -> bool {
         self.base.is_negated()
     }
 }

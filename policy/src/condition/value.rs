@@ -1,5 +1,4 @@
-//! Reading condition values as their operators' types: numbers, dates, booleans, base64,
-//! IP addresses and CIDR ranges, ARNs.
+//! Reading condition values as their operators' types: numbers, dates, booleans, base64, IP ranges, ARNs.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
