@@ -1,4 +1,9 @@
 //! Evaluating conditions against a request [`Context`], with an explanation of each outcome.
+//!
+//! "Operators page" below is
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>,
+//! "multi-value page"
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html>.
 
 use std::net::IpAddr;
 

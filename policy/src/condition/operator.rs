@@ -105,7 +105,7 @@ pub enum BaseOperator {
 }
 
 impl BaseOperator {
-    /// Every operator, in the order of the operators page.
+    /// Every base operator, grouped by category.
     pub const ALL: [BaseOperator; 27] = [
         Self::StringEquals,
         Self::StringNotEquals,

@@ -54,7 +54,7 @@ const W3C_DATE_TIME: &[BorrowedFormatItem<'_>] = format_description!(
 pub(crate) fn parse_date(s: &str) -> Option<i128> {
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        // Not through `time`, whose instants stop at year 9999: any i64 of seconds is a date here.
+        // Not through `time`, whose years are bounded: any i64 of seconds is a date here.
         let secs: i64 = s.parse().ok()?;
         return Some(i128::from(secs) * 1_000_000_000);
     }
@@ -74,7 +74,7 @@ pub(crate) fn parse_date(s: &str) -> Option<i128> {
     if parsed.hour_24().is_none() {
         parsed = parsed.with_hour_24(0)?;
     }
-    // `time` allows zones up to ±25 hours, ISO 8601 up to ±23.
+    // `time` takes zone hours up to 25; W3C's `hh` is 00 to 23.
     if parsed.offset_hour().is_some_and(|h| h.unsigned_abs() > 23) {
         return None;
     }
@@ -119,7 +119,9 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 ///
 /// BinaryEquals "compares the value of the specified key byte for byte against a base-64
 /// encoded representation of the binary value in the policy" (operators page, Binary
-/// section). Request context values are strings here, so a request value is taken to be
+/// section:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_BinaryEquals>).
+/// Request context values are strings here, so a request value is taken to be
 /// base64 too and both sides are decoded and compared as bytes (decided): `QQ==` and `QQ`
 /// are then the same bytes. A request value that is not base64 matches nothing.
 pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
@@ -132,8 +134,9 @@ pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
 }
 
 /// An IP range as a policy value gives it: `address/prefix`, or a bare address, for which
-/// "IAM uses the default prefix value of /32" (operators page, IP section), /128 for IPv6.
-/// Host bits below the prefix are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
+/// "IAM uses the default prefix value of /32" (operators page, IP section:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress>),
+/// /128 for IPv6. Host bits below the prefix are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
 ///
 /// The address is read by std, as request addresses are ([`parse_ip`]), rather than by
 /// `IpNet`'s `FromStr`, whose own reader takes octets with leading zeros (`010.0.0.1`) that
