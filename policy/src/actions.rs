@@ -1,6 +1,6 @@
-//! The S3 actions IAM knows and the resource types each applies to
-//! (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>).
+//! The S3 actions IAM knows and the resource type each applies to.
 //!
+//! The list follows <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>.
 //! PutBucketPolicy uses this to refuse a statement whose actions apply to none of its
 //! resources ("Action does not apply to any resource(s) in statement") and to refuse
 //! names that are not actions ("Policy has invalid action").
@@ -9,7 +9,7 @@ use super::pattern::wildcard_match;
 
 /// What an action's permission is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ResourceType {
+pub(crate) enum ResourceType {
     /// `arn:aws:s3:::bucket`.
     Bucket,
     /// `arn:aws:s3:::bucket/key`.
@@ -21,7 +21,7 @@ pub enum ResourceType {
 use ResourceType::{Account, Bucket, Object};
 
 /// S3 actions (without the `s3:` prefix) and their resource type.
-pub const S3_ACTIONS: &[(&str, ResourceType)] = &[
+const S3_ACTIONS: &[(&str, ResourceType)] = &[
     ("AbortMultipartUpload", Object),
     ("BypassGovernanceRetention", Object),
     ("CreateAccessPoint", Account),
@@ -112,7 +112,7 @@ pub const S3_ACTIONS: &[(&str, ResourceType)] = &[
 
 /// The known actions an action pattern (`s3:Get*`, `s3:ListBucket`, `*`) names, as
 /// `(name, resource type)`. Service prefixes are case-insensitive, as are names.
-pub fn expand(pattern: &str) -> Vec<(&'static str, ResourceType)> {
+pub(crate) fn expand(pattern: &str) -> Vec<(&'static str, ResourceType)> {
     if pattern == "*" {
         return S3_ACTIONS.to_vec();
     }
@@ -129,8 +129,10 @@ pub fn expand(pattern: &str) -> Vec<(&'static str, ResourceType)> {
         .collect()
 }
 
-/// The resource type of one action (`s3:GetObject`), if it is a known S3 action.
-pub fn resource_type(action: &str) -> Option<ResourceType> {
+/// The resource type of one action (`s3:GetObject`), if it is a known S3 action; only the
+/// tests look actions up one by one.
+#[cfg(test)]
+fn resource_type(action: &str) -> Option<ResourceType> {
     let name = action.strip_prefix("s3:").or_else(|| action.strip_prefix("S3:"))?;
     S3_ACTIONS
         .iter()

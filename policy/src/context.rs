@@ -1,5 +1,7 @@
-//! The request context: condition keys and their values, looked up case-insensitively
-//! as IAM does (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html>:
+//! The request context (condition keys and their values) and the policy language version.
+//!
+//! Keys are looked up case-insensitively as IAM does
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html>:
 //! "Condition key names are not case-sensitive").
 
 use std::collections::BTreeMap;
@@ -15,6 +17,7 @@ pub struct Context {
 }
 
 impl Context {
+    /// A request with no condition keys yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -36,26 +39,31 @@ impl Context {
         self
     }
 
+    /// Drops `key`, whatever its case.
     pub fn remove(&mut self, key: &str) {
         self.entries.remove(&key.to_ascii_lowercase());
     }
 
     /// The values of `key`, whatever its case; `None` when the request lacks it.
-    pub fn get(&self, key: &str) -> Option<&[String]> {
+    pub(crate) fn get(&self, key: &str) -> Option<&[String]> {
         self.entries.get(&key.to_ascii_lowercase()).map(|(_, v)| v.as_slice())
     }
 
     /// The single value of `key` (the first, for a multivalued key).
-    pub fn first(&self, key: &str) -> Option<&str> {
+    #[cfg(test)]
+    fn first(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(|v| v.first()).map(String::as_str)
     }
 
-    pub fn contains(&self, key: &str) -> bool {
+    /// Whether the request has `key`, whatever its case.
+    #[cfg(test)]
+    fn contains(&self, key: &str) -> bool {
         self.entries.contains_key(&key.to_ascii_lowercase())
     }
 
     /// Keys (as first given) and values, in lower-cased key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
         self.entries.values().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
 }
@@ -71,7 +79,8 @@ pub enum Version {
 }
 
 impl Version {
-    pub fn variables_enabled(self) -> bool {
+    /// Whether `${...}` in policy text is a policy variable rather than literal text.
+    pub(crate) fn variables_enabled(self) -> bool {
         self == Self::V2012_10_17
     }
 }

@@ -19,14 +19,13 @@
 
 use serde::Serialize;
 
+use crate::condition::evaluate_all;
+use crate::context::Context;
 use crate::iam::Caller;
-
-use super::condition::evaluate_all;
-use super::context::Context;
-use super::model::{ActionElement, Effect, Policy, PrincipalElement, ResourceElement, Statement};
-use super::pattern::wildcard_match;
-use super::principal::{self, PrincipalMatch};
-use super::variables::resolve_pattern;
+use crate::model::{ActionElement, Effect, Policy, PrincipalElement, ResourceElement, Statement};
+use crate::pattern::wildcard_match;
+use crate::principal::{self, PrincipalMatch};
+use crate::variables::resolve_pattern;
 
 /// How a bucket decides object ownership
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html>).
@@ -51,13 +50,16 @@ pub struct ObjectFacts {
     /// The account that owns the object (defaults to the bucket owner).
     #[serde(default)]
     pub owner_account: Option<String>,
+    /// The bucket's ownership setting, which decides whether the owner above matters.
     #[serde(default)]
     pub object_ownership: ObjectOwnership,
     /// `aws:kms` for SSE-KMS objects.
     #[serde(default)]
     pub sse: Option<String>,
+    /// The KMS key of an SSE-KMS object, named in the denial.
     #[serde(default)]
     pub kms_key_arn: Option<String>,
+    /// Whether the caller may `kms:Decrypt` with that key: reading an SSE-KMS object needs it.
     #[serde(default)]
     pub caller_has_kms_decrypt: bool,
 }
@@ -69,64 +71,80 @@ fn yes() -> bool {
 /// One authorization question.
 #[derive(Debug, Clone)]
 pub struct EvalRequest<'a> {
+    /// Who signed the request.
     pub caller: &'a Caller,
-    /// `s3:GetObject`.
+    /// The IAM action asked for, such as `s3:GetObject`.
     pub action: &'a str,
     /// The API operation (`GetObject`, `HeadObject`), which shapes S3's answer.
     pub api: Option<&'a str>,
-    /// `arn:aws:s3:::bucket/key`.
+    /// The ARN the action is checked against, such as `arn:aws:s3:::bucket/key`.
     pub resource: &'a str,
     /// The request's own keys; the principal keys are derived here from `caller`.
     pub context: &'a Context,
+    /// The account that owns the bucket, which decides same- or cross-account rules.
     pub bucket_owner: &'a str,
+    /// What S3 knows about the object named, for object requests.
     pub object: Option<&'a ObjectFacts>,
 }
 
 /// The policies that apply.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PolicySet<'a> {
+    /// The bucket's policy; `None` when it has none.
     pub bucket: Option<&'a Policy>,
     /// The caller's identity policies; `None` when it has none.
     pub identity: Option<&'a [Policy]>,
 }
 
+/// The authorization decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
+    /// Some policy allows and none denies.
     Allow,
+    /// An explicit Deny, or no Allow that counts (implicit deny).
     Deny,
 }
 
 /// The HTTP answer S3 gives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HttpAnswer {
+    /// `200`, `403`, `404` or `405`.
     pub status: u16,
+    /// S3's error code (`AccessDenied`, `NoSuchKey`, ...); `None` on success.
     pub code: Option<&'static str>,
 }
 
 /// One statement's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatementTrace {
-    /// `bucket policy` or `identity policy N`.
+    /// The policy the statement is in: `bucket policy` or `identity policy N`.
     pub policy: String,
     /// The statement's Sid in backquotes, or `#N`.
     pub statement: String,
+    /// `Allow` or `Deny`.
     pub effect: &'static str,
+    /// Whether the statement applies to the request.
     pub matched: bool,
     /// Why it matched, or the first thing that did not.
     pub reason: String,
 }
 
+/// The outcome of [`evaluate`]: the decision, S3's answer, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation {
+    /// Allow or deny.
     pub decision: Decision,
+    /// What S3 answers, which can differ from the decision (a 404 for a missing key).
     pub http: HttpAnswer,
     /// The rule that decided, in words.
     pub rule: String,
+    /// Every statement of every applicable policy, bucket policy first.
     pub trace: Vec<StatementTrace>,
 }
 
 impl Evaluation {
+    /// Whether the decision is [`Decision::Allow`].
     pub fn allowed(&self) -> bool {
         self.decision == Decision::Allow
     }
@@ -135,7 +153,7 @@ impl Evaluation {
 /// The principal condition keys IAM sets from the caller
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable>).
-pub fn principal_context(caller: &Caller, request: &Context) -> Context {
+pub(crate) fn principal_context(caller: &Caller, request: &Context) -> Context {
     let mut ctx = request.clone();
     for key in [
         "aws:PrincipalArn",
@@ -191,6 +209,8 @@ struct Hit {
     via: Option<PrincipalMatch>,
 }
 
+/// Whether one statement applies to the request: `Ok` with how its principal matched, or
+/// `Err` with the first element that did not.
 fn check_statement(
     s: &Statement,
     policy: &Policy,
@@ -242,6 +262,7 @@ fn check_statement(
     Ok(via)
 }
 
+/// Patterns as messages quote them: one in backquotes, several in brackets.
 fn list(items: &[String]) -> String {
     match items {
         [one] => format!("`{one}`"),
@@ -419,6 +440,7 @@ fn authorize(req: &EvalRequest<'_>, policies: PolicySet<'_>, ignore_bucket_allow
     answer(decision, rule, trace)
 }
 
+/// The actions PutBucketPolicy's ownership rules cover.
 const BUCKET_POLICY_ACTIONS: [&str; 3] = ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"];
 
 /// Decides a request and the HTTP answer S3 would give.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub enum Caller {
     /// A session of an IAM role (`arn:aws:sts::A:assumed-role/R/S`).
     AssumedRole {
+        /// The 12-digit account the role belongs to.
         account: String,
         /// The role ARN: `arn:aws:iam::A:role/R` (with its path, if any).
         principal_arn: String,
@@ -22,18 +23,27 @@ pub enum Caller {
         session_arn: String,
         /// The role's unique id (`AROA...`).
         role_id: String,
+        /// The name given when the role was assumed (`aws:userid` ends with it).
         session_name: String,
     },
     /// An IAM user (`arn:aws:iam::A:user/U`).
     User {
+        /// The 12-digit account the user belongs to.
         account: String,
+        /// `arn:aws:iam::A:user/U`, with its path if any.
         principal_arn: String,
+        /// The last segment of the ARN, which `aws:username` holds.
         user_name: String,
         /// The user's unique id (`AIDA...`).
         user_id: String,
     },
     /// The account's root user (`arn:aws:iam::A:root`).
-    Account { account: String, principal_arn: String },
+    Account {
+        /// The 12-digit account.
+        account: String,
+        /// `arn:aws:iam::A:root`.
+        principal_arn: String,
+    },
     /// An unsigned request.
     Anonymous,
 }
@@ -42,7 +52,9 @@ pub enum Caller {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{arn}` is not a principal ARN: {reason}")]
 pub struct ArnError {
+    /// The ARN as given.
     pub arn: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }
 

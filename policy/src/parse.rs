@@ -1,21 +1,23 @@
-//! Reading a policy document and validating it as S3's PutBucketPolicy does, with S3's
-//! `MalformedPolicy` messages
-//! (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html>,
-//! <https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>); and writing
-//! it back as JSON.
+//! Reading a policy document and validating it as PutBucketPolicy or IAM does; writing it back as JSON.
+//!
+//! The checks and their messages follow S3's
+//! (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html>); the
+//! messages themselves are in [`crate::error`].
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::actions::{self, ResourceType};
-use super::condition::{conditions_to_json, parse_conditions};
-use super::context::Version;
-use super::model::{
+use crate::actions::{self, ResourceType};
+use crate::condition::{conditions_to_json, parse_conditions};
+use crate::context::Version;
+use crate::error::{
+    BAD_ACTION, BAD_PRINCIPAL, BAD_RESOURCE, BAD_VERSION, NO_APPLICABLE_RESOURCE, NOT_JSON, PolicyError, err,
+};
+use crate::model::{
     ActionElement, Effect, Policy, PrincipalElement, PrincipalType, Principals, ResourceElement, Statement,
 };
-use super::principal;
+use crate::principal;
 
 /// Which kind of policy a document is, and so which rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,72 +29,8 @@ pub enum PolicyKind<'a> {
     Identity,
 }
 
-/// A policy S3 refuses to save.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct PolicyError {
-    /// `MalformedPolicy` (S3's error code for every refusal here).
-    pub code: &'static str,
-    /// S3's message, verbatim where S3 has one.
-    pub message: String,
-    /// The statement, by Sid or position (`#2`).
-    pub statement: Option<String>,
-    /// The element at fault (`Principal`, `Resource`, ...).
-    pub field: Option<&'static str>,
-    /// What exactly is wrong, for a person.
-    pub detail: Option<String>,
-}
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        let mut parts = Vec::new();
-        if let Some(s) = &self.statement {
-            parts.push(format!("statement {s}"));
-        }
-        if let Some(field) = self.field {
-            parts.push(format!("field {field}"));
-        }
-        if let Some(d) = &self.detail {
-            parts.push(d.clone());
-        }
-        if !parts.is_empty() {
-            write!(f, " ({})", parts.join(", "))?;
-        }
-        Ok(())
-    }
-}
-
-fn err(message: &str) -> PolicyError {
-    PolicyError {
-        code: "MalformedPolicy",
-        message: message.to_owned(),
-        statement: None,
-        field: None,
-        detail: None,
-    }
-}
-
-impl PolicyError {
-    fn at(mut self, statement: &str, field: &'static str) -> Self {
-        self.statement = Some(statement.to_owned());
-        self.field = Some(field);
-        self
-    }
-
-    fn because(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
-}
-
-const NOT_JSON: &str = "Policies must be valid JSON and the first byte must be '{'";
-const BAD_VERSION: &str = "The policy must contain a valid version string";
-const BAD_PRINCIPAL: &str = "Invalid principal in policy";
-const BAD_RESOURCE: &str = "Policy has invalid resource";
-const BAD_ACTION: &str = "Policy has invalid action";
-const NO_APPLICABLE_RESOURCE: &str = "Action does not apply to any resource(s) in statement";
-
-/// Parses and validates a policy document.
+/// Parses and validates a policy document given as text, refusing what S3 (for a bucket
+/// policy) or IAM (for an identity policy) refuses, with S3's message.
 pub fn parse_policy(text: &str, kind: PolicyKind<'_>) -> Result<Policy, PolicyError> {
     if !text.trim_start().starts_with('{') {
         return Err(err(NOT_JSON));
@@ -101,7 +39,7 @@ pub fn parse_policy(text: &str, kind: PolicyKind<'_>) -> Result<Policy, PolicyEr
     parse_policy_value(&value, kind)
 }
 
-/// Validates an already-parsed JSON document.
+/// [`parse_policy`] for a document already read as JSON.
 pub fn parse_policy_value(value: &Value, kind: PolicyKind<'_>) -> Result<Policy, PolicyError> {
     let Value::Object(doc) = value else {
         return Err(err(NOT_JSON));
@@ -313,7 +251,7 @@ fn parse_principal_element(
 fn resource_types(pattern: &str, bucket: &str) -> Vec<ResourceType> {
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
     let mut types = Vec::new();
-    if super::pattern::wildcard_match(pattern, &bucket_arn, false) {
+    if crate::pattern::wildcard_match(pattern, &bucket_arn, false) {
         types.push(ResourceType::Bucket);
     }
     if prefix_can_match(pattern, &format!("{bucket_arn}/")) {

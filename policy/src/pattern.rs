@@ -1,18 +1,19 @@
-//! Wildcard patterns as IAM uses them in `Resource`/`NotResource`, `Action`/`NotAction`
-//! and the `StringLike`/`ArnLike` condition operators: `*` matches any run of characters
-//! (including none, and including `/` and `:`), `?` matches exactly one character
+//! IAM's wildcard patterns, where `*` matches any run of characters and `?` exactly one.
+//!
+//! IAM uses them in `Resource`/`NotResource`, `Action`/`NotAction` and the
+//! `StringLike`/`ArnLike` condition operators; `*` runs over `/` and `:` too
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String>).
 //!
-//! A pattern is a list of [`Token`]s rather than a string so that a literal `*` or `?`
-//! (written `${*}` / `${?}` in a policy, or coming from a policy variable's value) can be
-//! told apart from a wildcard: see [`crate::variables`].
+//! Inside the crate a pattern is a list of tokens rather than a string so that a literal `*`
+//! or `?` (written `${*}` / `${?}` in a policy, or coming from a policy variable's value) can
+//! be told apart from a wildcard.
 
 use std::fmt;
 
 /// One element of a [`Pattern`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Token {
+pub(crate) enum Token {
     /// A character that must be present as is (or, case-insensitively, in another case).
     Literal(char),
     /// `*`: any run of characters, possibly empty.
@@ -25,12 +26,13 @@ pub enum Token {
 /// the pattern is built, since `**` matches exactly what `*` matches; this keeps
 /// equality closer to "matches the same strings".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     tokens: Vec<Token>,
 }
 
 impl Pattern {
     /// A pattern without wildcards: every character of `s`, `*` and `?` included, is literal.
+    #[cfg(test)]
     pub fn literal(s: &str) -> Self {
         Self::from_tokens(s.chars().map(Token::Literal))
     }
@@ -73,22 +75,21 @@ impl Pattern {
         }
     }
 
-    pub fn tokens(&self) -> &[Token] {
+    #[cfg(test)]
+    fn tokens(&self) -> &[Token] {
         &self.tokens
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
     }
 
     /// True when the pattern has neither `*` nor `?`, i.e. it matches one string only
     /// (case-sensitively).
+    #[cfg(test)]
     pub fn is_literal(&self) -> bool {
         self.tokens.iter().all(|t| matches!(t, Token::Literal(_)))
     }
 
     /// The string this pattern matches, if it has no wildcards.
-    pub fn as_literal(&self) -> Option<String> {
+    #[cfg(test)]
+    fn as_literal(&self) -> Option<String> {
         self.tokens
             .iter()
             .map(|t| match t {
@@ -185,13 +186,13 @@ impl fmt::Display for Pattern {
 /// Character equality, optionally ignoring case. Case folding compares the full Unicode
 /// lowercase mappings of the two characters (what `char::to_lowercase` yields); for ASCII,
 /// which is what matters for action names and most keys, this is plain ASCII folding.
-pub fn chars_eq(a: char, b: char, case_insensitive: bool) -> bool {
+fn chars_eq(a: char, b: char, case_insensitive: bool) -> bool {
     a == b || (case_insensitive && a.to_lowercase().eq(b.to_lowercase()))
 }
 
 /// Whole-string equality with the same notion of case folding as [`Pattern::matches`]
 /// (character by character, so `ß` never equals `ss`).
-pub fn str_eq(a: &str, b: &str, case_insensitive: bool) -> bool {
+pub(crate) fn str_eq(a: &str, b: &str, case_insensitive: bool) -> bool {
     if !case_insensitive {
         return a == b;
     }
@@ -205,7 +206,8 @@ pub fn str_eq(a: &str, b: &str, case_insensitive: bool) -> bool {
     }
 }
 
-/// `Pattern::wildcard(pattern).matches(text, case_insensitive)`.
+/// Whether `text` matches the wildcard pattern `pattern` (`*` any run of characters, `?`
+/// exactly one), optionally ignoring case as action names do.
 pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
     Pattern::wildcard(pattern).matches(text, case_insensitive)
 }

@@ -1,16 +1,16 @@
-//! The `Principal` and `NotPrincipal` elements: which values PutBucketPolicy accepts,
-//! and whether a caller is named
-//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>,
-//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>).
+//! The `Principal` and `NotPrincipal` elements: which values are valid, and whether they name a caller.
+//!
+//! The rules are those of PutBucketPolicy and of
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html> and
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>.
 
 use crate::iam::Caller;
-
-use super::model::{PrincipalType, Principals};
+use crate::model::{PrincipalType, Principals};
 
 /// How a caller matched a `Principal` element; it decides whether a same-account
 /// bucket policy grants on its own or delegates to the caller's IAM policies.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrincipalMatch {
+pub(crate) enum PrincipalMatch {
     /// `"*"` or `{"AWS": "*"}`.
     Everyone,
     /// The caller's account, as `arn:aws:iam::A:root` or `"A"`: in the bucket owner's
@@ -22,7 +22,7 @@ pub enum PrincipalMatch {
 }
 
 /// Why a principal value is refused ("Invalid principal in policy").
-pub fn validate_value(kind: PrincipalType, value: &str) -> Result<(), &'static str> {
+pub(crate) fn validate_value(kind: PrincipalType, value: &str) -> Result<(), &'static str> {
     match kind {
         PrincipalType::Aws => validate_aws(value),
         PrincipalType::Service => {
@@ -122,7 +122,7 @@ fn match_aws(value: &str, caller: &Caller) -> Option<PrincipalMatch> {
 
 /// How `principals` names the caller, or `None`. The most specific match wins, so a
 /// statement naming both the account and the role grants as the role.
-pub fn matches(principals: &Principals, caller: &Caller) -> Option<PrincipalMatch> {
+pub(crate) fn matches(principals: &Principals, caller: &Caller) -> Option<PrincipalMatch> {
     match principals {
         Principals::Everyone => Some(PrincipalMatch::Everyone),
         Principals::Typed(map) => {
@@ -164,7 +164,7 @@ fn chain(caller: &Caller) -> Vec<String> {
 /// Whether a `NotPrincipal` statement applies to the caller: it does unless the list
 /// names `*` or every identity in the caller's chain. Returns the first identity of
 /// the chain that is not listed (the reason it applies).
-pub fn not_principal_applies(principals: &Principals, caller: &Caller) -> Option<String> {
+pub(crate) fn not_principal_applies(principals: &Principals, caller: &Caller) -> Option<String> {
     let values: Vec<&str> = match principals {
         Principals::Everyone => return None,
         Principals::Typed(map) => map

@@ -1,5 +1,6 @@
-//! Policy variables: `${key}` placeholders in `Resource` and in condition values, replaced
-//! by the request's value for that condition key
+//! Policy variables: `${key}` in `Resource` and condition values, replaced by the request's value.
+//!
+//! The value is that of the condition key of the same name
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>).
 //!
 //! Rules, as that page states them or as decided here where it is silent:
@@ -29,23 +30,28 @@
 //!   well-formed variable later in the text is still substituted. The variable ends at the
 //!   first `}`, so a default value cannot contain `}`.
 
-use super::context::{Context, Version};
-use super::pattern::{Pattern, Token};
+use crate::context::{Context, Version};
+use crate::pattern::{Pattern, Token};
 
 /// A piece of a template, as [`parse_template`] reads it (version 2012-10-17 syntax).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+enum Part {
     /// Text outside any variable; in the pattern form its `*` and `?` are wildcards.
     Text(String),
     /// `${*}`, `${?}` or `${$}`: that character, always literal.
     Char(char),
     /// `${key}` or `${key, 'default'}`.
-    Variable { key: String, default: Option<String> },
+    Variable {
+        /// The condition key whose value replaces the variable.
+        key: String,
+        /// The text in quotes after the comma, used when the key has no value.
+        default: Option<String>,
+    },
 }
 
 /// Splits a template into text, special characters and variables. Malformed `${...}` is
 /// kept as text (see the module documentation).
-pub fn parse_template(template: &str) -> Vec<Part> {
+fn parse_template(template: &str) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut text = String::new();
     let mut rest = template;
@@ -123,7 +129,7 @@ fn variable_value(key: &str, default: Option<&str>, ctx: &Context) -> Option<Str
 ///
 /// Under [`Version::V2008_10_17`] the template is taken as written: `${aws:username}` is
 /// literal text, while `*` and `?` are still wildcards.
-pub fn resolve_pattern(template: &str, ctx: &Context, version: Version) -> Option<Pattern> {
+pub(crate) fn resolve_pattern(template: &str, ctx: &Context, version: Version) -> Option<Pattern> {
     if !version.variables_enabled() {
         return Some(Pattern::wildcard(template));
     }
@@ -143,7 +149,7 @@ pub fn resolve_pattern(template: &str, ctx: &Context, version: Version) -> Optio
 /// The same substitution for operators without wildcards (`StringEquals`, `ArnEquals`...
 /// as the caller decides): returns the literal string, with `${*}` as `*` and so on.
 /// `None` when a variable has no value. Under [`Version::V2008_10_17`] the template itself.
-pub fn resolve_literal(template: &str, ctx: &Context, version: Version) -> Option<String> {
+pub(crate) fn resolve_literal(template: &str, ctx: &Context, version: Version) -> Option<String> {
     if !version.variables_enabled() {
         return Some(template.to_string());
     }
@@ -159,7 +165,8 @@ pub fn resolve_literal(template: &str, ctx: &Context, version: Version) -> Optio
 }
 
 /// Whether the template has anything [`resolve_literal`] would replace (under 2012-10-17).
-pub fn has_variables(template: &str) -> bool {
+#[cfg(test)]
+fn has_variables(template: &str) -> bool {
     parse_template(template).iter().any(|p| !matches!(p, Part::Text(_)))
 }
 
