@@ -9,9 +9,10 @@ use serde::Serialize;
 
 use crate::config::{ConnectionConfig, ConnectionForm, DataFormat};
 use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::layout::ListedObject;
 use crate::layout::classify::FileFormat;
 use crate::layout::tables::{IgnoredKey, Layout, SkippedTable, TableLayout, discover_tables};
-use crate::s3::{ListedObject, S3Client, S3Failure};
+use crate::s3::{S3Client, S3Failure};
 use crate::schema::Column;
 use crate::schema::{csv as csv_schema, parquet as parquet_schema};
 

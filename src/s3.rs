@@ -7,12 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use bytes::Bytes;
 
-/// One listed object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedObject {
-    pub key: String,
-    pub size: u64,
-}
+use crate::layout::ListedObject;
 
 /// One page of ListObjectsV2.
 #[derive(Debug, Clone, Default)]

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::config::{ConnectionConfig, DataFormat, Partitioning};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::s3::ListedObject;
 use crate::schema::Column;
 
+use super::ListedObject;
 use super::classify::{FileFormat, KeyClass, classify};
 use super::partition::{SegmentParse, TablePartitioning, infer_partition_type, parse_segment, table_partitions};
 
