@@ -13,7 +13,7 @@ use crate::layout::ListedObject;
 use crate::layout::classify::FileFormat;
 use crate::layout::tables::{IgnoredKey, Layout, SkippedTable, TableLayout, discover_tables};
 use crate::s3::{S3Client, S3Failure};
-use crate::schema::Column;
+use crate::schema::{Column, DataType};
 use crate::schema::{csv as csv_schema, parquet as parquet_schema};
 
 /// How the connector behaves.
@@ -412,7 +412,7 @@ impl Connector {
                 let data_type = if file_col.data_type == p.data_type {
                     p.data_type.clone()
                 } else {
-                    "string".to_owned()
+                    DataType::String
                 };
                 diags.push(
                     Diagnostic::warning(

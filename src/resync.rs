@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::DataFormat;
 use crate::connector::Table;
-use crate::schema::Column;
+use crate::schema::{Column, DataType};
 
 /// What the platform keeps of a table between syncs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +51,7 @@ pub enum Change {
     ColumnAdded {
         table: String,
         column: String,
-        data_type: String,
+        data_type: DataType,
     },
     ColumnRemoved {
         table: String,
@@ -60,8 +60,8 @@ pub enum Change {
     ColumnRetyped {
         table: String,
         column: String,
-        from: String,
-        to: String,
+        from: DataType,
+        to: DataType,
     },
     PartitionColumnsChanged {
         table: String,

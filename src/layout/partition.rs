@@ -16,6 +16,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::schema::DataType;
+
 /// The directory name Hive, Spark and most writers use for a null partition value.
 pub const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 
@@ -324,35 +326,6 @@ pub fn partition_path(segments: &[&str]) -> PathPartitions {
     out
 }
 
-/// The type of a partition column, in the connector's type vocabulary (see
-/// `schema::Column::data_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PartitionType {
-    /// `int64`
-    Int64,
-    /// `date`
-    Date,
-    /// `string`
-    String,
-}
-
-impl PartitionType {
-    /// The type name: `int64`, `date` or `string`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartitionType::Int64 => "int64",
-            PartitionType::Date => "date",
-            PartitionType::String => "string",
-        }
-    }
-}
-
-impl fmt::Display for PartitionType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Infers one partition column's type from **all** its values in the table (not a sample).
 ///
 /// The rule behind every case: a type is chosen only if each value is the exact text that
@@ -368,22 +341,22 @@ impl fmt::Display for PartitionType {
 /// Nulls are ignored, and so are empty values (`k=`), which become null once typed.
 /// Raw values (not UTF-8) are strings. Booleans and floats are not inferred: `PARTITIONS.md`
 /// names neither, and float text rarely survives a round trip (`1.10`).
-pub fn infer_partition_type<'a>(values: impl IntoIterator<Item = &'a PartitionValue>) -> PartitionType {
-    let mut seen: Option<PartitionType> = None;
+pub fn infer_partition_type<'a>(values: impl IntoIterator<Item = &'a PartitionValue>) -> DataType {
+    let mut seen: Option<DataType> = None;
     for value in values {
         let ty = match value {
             PartitionValue::Null => continue,
             PartitionValue::Value(s) if s.is_empty() => continue,
-            PartitionValue::Value(s) if is_canonical_i64(s) => PartitionType::Int64,
-            PartitionValue::Value(s) if is_iso_date(s) => PartitionType::Date,
-            PartitionValue::Value(_) | PartitionValue::Raw(_) => return PartitionType::String,
+            PartitionValue::Value(s) if is_canonical_i64(s) => DataType::Int64,
+            PartitionValue::Value(s) if is_iso_date(s) => DataType::Date,
+            PartitionValue::Value(_) | PartitionValue::Raw(_) => return DataType::String,
         };
-        match seen {
-            Some(prev) if prev != ty => return PartitionType::String,
+        match &seen {
+            Some(prev) if *prev != ty => return DataType::String,
             _ => seen = Some(ty),
         }
     }
-    seen.unwrap_or(PartitionType::String)
+    seen.unwrap_or(DataType::String)
 }
 
 fn is_canonical_i64(s: &str) -> bool {
@@ -687,9 +660,9 @@ mod tests {
         }
     }
 
-    fn types(values: &[Option<&str>]) -> &'static str {
+    fn types(values: &[Option<&str>]) -> String {
         let values: Vec<PartitionValue> = values.iter().map(|v| v.map_or(PartitionValue::Null, value)).collect();
-        infer_partition_type(&values).as_str()
+        infer_partition_type(&values).to_string()
     }
 
     // ---- Parsing one segment ----
@@ -1037,6 +1010,6 @@ mod tests {
         assert_eq!(types(&[Some("true"), Some("false")]), "string");
         assert_eq!(types(&[Some("1.5")]), "string");
         let raw = [PartitionValue::Value("1".into()), PartitionValue::Raw("%FF".into())];
-        assert_eq!(infer_partition_type(&raw), PartitionType::String);
+        assert_eq!(infer_partition_type(&raw), DataType::String);
     }
 }

@@ -414,7 +414,7 @@ fn type_partitions(columns: &[String], files: &[DataFile]) -> Vec<Column> {
                     _ => None,
                 })
                 .collect();
-            Column::new(name.clone(), infer_partition_type(values.iter()).as_str())
+            Column::new(name.clone(), infer_partition_type(values.iter()))
         })
         .collect()
 }

@@ -54,7 +54,7 @@ use std::io::{ErrorKind, Read};
 use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
-use super::{Column, is_gzip_magic, is_parquet_magic};
+use super::{Column, DataType, is_gzip_magic, is_parquet_magic};
 
 /// Decompressed bytes used at most, so that a small gzip sample cannot expand without bound
 /// (a deflate stream can reach ~1000:1).
@@ -231,7 +231,7 @@ pub fn infer_csv(sample: CsvSample<'_>) -> Result<(CsvSchema, Vec<String>), CsvE
                     data.len()
                 ));
             }
-            Column::new(name, kind.unwrap_or(Kind::String).name())
+            Column::new(name, kind.unwrap_or(Kind::String).data_type())
         })
         .collect();
 
@@ -426,14 +426,14 @@ enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    fn data_type(self) -> DataType {
         match self {
-            Kind::Int => "int64",
-            Kind::Float => "float64",
-            Kind::Bool => "boolean",
-            Kind::Date => "date",
-            Kind::Timestamp => "timestamp",
-            Kind::String => "string",
+            Kind::Int => DataType::Int64,
+            Kind::Float => DataType::Float64,
+            Kind::Bool => DataType::Boolean,
+            Kind::Date => DataType::Date,
+            Kind::Timestamp => DataType::Timestamp,
+            Kind::String => DataType::String,
         }
     }
 

@@ -7,15 +7,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
-    /// A type name in the connector's vocabulary: `int64`, `float64`, `boolean`,
-    /// `date`, `timestamp`, `string` for what CSV inference can tell; Arrow's own
-    /// names, lower-cased, for other Parquet types (`int32`, `decimal128(10, 2)`, ...).
+    /// The column's type; serialized as `type`, by name (`"int64"`).
     #[serde(rename = "type")]
-    pub data_type: String,
+    pub data_type: DataType,
 }
 
 impl Column {
-    pub fn new(name: impl Into<String>, data_type: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<String>, data_type: impl Into<DataType>) -> Self {
         Self {
             name: name.into(),
             data_type: data_type.into(),
@@ -24,9 +22,11 @@ impl Column {
 }
 
 pub mod csv;
+mod data_type;
 pub mod parquet;
 
 pub use self::csv::{CsvError, CsvSample, CsvSchema, LineEnding, infer_csv};
+pub use self::data_type::DataType;
 pub use self::parquet::{ParquetError, ParquetSchema, footer_len, parse_footer};
 
 /// The 4-byte magic that opens and closes every Parquet file

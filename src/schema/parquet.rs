@@ -27,10 +27,10 @@
 
 use ::parquet::arrow::parquet_to_arrow_schema;
 use ::parquet::file::metadata::ParquetMetaDataReader;
-use arrow_schema::DataType;
+use arrow_schema::DataType as ArrowType;
 use serde::{Deserialize, Serialize};
 
-use super::{Column, PARQUET_MAGIC};
+use super::{Column, DataType, PARQUET_MAGIC};
 
 /// Length of the fixed tail: metadata length (4 bytes) + magic (4 bytes).
 pub const FOOTER_TAIL_LEN: usize = 8;
@@ -151,7 +151,7 @@ pub fn parse_footer(tail: &[u8], file_size: u64) -> Result<ParquetSchema, Parque
     let columns = arrow
         .fields()
         .iter()
-        .map(|f| Column::new(f.name().clone(), type_name(f.data_type())))
+        .map(|f| Column::new(f.name().clone(), from_arrow(f.data_type())))
         .collect();
     Ok(ParquetSchema {
         columns,
@@ -160,18 +160,18 @@ pub fn parse_footer(tail: &[u8], file_size: u64) -> Result<ParquetSchema, Parque
     })
 }
 
-/// An Arrow type in the connector's vocabulary (see [`Column::data_type`]).
-pub fn type_name(data_type: &DataType) -> String {
-    match data_type {
-        DataType::Int64 => "int64".to_string(),
-        DataType::Float64 => "float64".to_string(),
-        DataType::Boolean => "boolean".to_string(),
+/// An Arrow type in the connector's vocabulary.
+pub fn from_arrow(arrow: &ArrowType) -> DataType {
+    match arrow {
+        ArrowType::Int64 => DataType::Int64,
+        ArrowType::Float64 => DataType::Float64,
+        ArrowType::Boolean => DataType::Boolean,
         // Date64 is milliseconds since the epoch but still a calendar date.
-        DataType::Date32 | DataType::Date64 => "date".to_string(),
+        ArrowType::Date32 | ArrowType::Date64 => DataType::Date,
         // Unit and time zone are lost here on purpose: the vocabulary has one timestamp type.
-        DataType::Timestamp(..) => "timestamp".to_string(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".to_string(),
-        other => other.to_string().to_lowercase(),
+        ArrowType::Timestamp(..) => DataType::Timestamp,
+        ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => DataType::String,
+        other => DataType::from(other.to_string().to_lowercase()),
     }
 }
 
@@ -217,17 +217,17 @@ mod tests {
     }
 
     #[test]
-    fn type_names() {
-        assert_eq!(type_name(&DataType::Int64), "int64");
-        assert_eq!(type_name(&DataType::Date64), "date");
+    fn arrow_types() {
+        assert_eq!(from_arrow(&ArrowType::Int64), DataType::Int64);
+        assert_eq!(from_arrow(&ArrowType::Date64), DataType::Date);
         assert_eq!(
-            type_name(&DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))),
-            "timestamp"
+            from_arrow(&ArrowType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))),
+            DataType::Timestamp
         );
-        assert_eq!(type_name(&DataType::LargeUtf8), "string");
-        assert_eq!(type_name(&DataType::Int32), "int32");
-        assert_eq!(type_name(&DataType::Decimal128(10, 2)), "decimal128(10, 2)");
-        let list = DataType::List(Arc::new(Field::new("item", DataType::Int64, true)));
-        assert!(type_name(&list).starts_with("list("), "{}", type_name(&list));
+        assert_eq!(from_arrow(&ArrowType::LargeUtf8), DataType::String);
+        assert_eq!(from_arrow(&ArrowType::Int32), DataType::Other("int32".into()));
+        assert_eq!(from_arrow(&ArrowType::Decimal128(10, 2)).as_str(), "decimal128(10, 2)");
+        let list = ArrowType::List(Arc::new(Field::new("item", ArrowType::Int64, true)));
+        assert!(from_arrow(&list).as_str().starts_with("list("), "{}", from_arrow(&list));
     }
 }

@@ -1,0 +1,142 @@
+//! `DataType`: the connector's column types, written as the names reports have always shown.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The type of a column, in the connector's vocabulary.
+///
+/// CSV inference and partition typing produce only the named variants. A Parquet column of
+/// any other Arrow type keeps Arrow's own name, lower-cased, as [`DataType::Other`]
+/// (`int32`, `decimal128(10, 2)`, `list(...)`), so nothing the footer says is lost.
+///
+/// The serde form and `Display` are the name alone (`"int64"`), the strings reports, JSON
+/// output and saved catalogs carry; converting a name back (`From<&str>`, `FromStr`) never
+/// fails, since an unknown name is an [`DataType::Other`].
+///
+/// ```
+/// use s3_connector::schema::DataType;
+///
+/// assert_eq!(DataType::Int64.to_string(), "int64");
+/// assert_eq!(DataType::from("date"), DataType::Date);
+/// assert_eq!(DataType::from("decimal128(10, 2)"), DataType::Other("decimal128(10, 2)".into()));
+/// assert_eq!(serde_json::to_string(&DataType::Timestamp).unwrap(), r#""timestamp""#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum DataType {
+    /// `int64`: whole numbers that fit in 64 signed bits.
+    Int64,
+    /// `float64`: decimal or exponent notation, double precision.
+    Float64,
+    /// `boolean`: `true` / `false`.
+    Boolean,
+    /// `date`: a calendar day, no time of day.
+    Date,
+    /// `timestamp`: a date and a time of day; unit and time zone are not kept.
+    Timestamp,
+    /// `string`: text, and the type of any column no other type fits.
+    String,
+    /// Another Arrow type of a Parquet column, by Arrow's lower-cased name. Never one of the
+    /// names above: the conversions from a name map those to their own variant.
+    Other(String),
+}
+
+impl DataType {
+    /// The type's name, as reports and JSON show it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Int64 => "int64",
+            Self::Float64 => "float64",
+            Self::Boolean => "boolean",
+            Self::Date => "date",
+            Self::Timestamp => "timestamp",
+            Self::String => "string",
+            Self::Other(name) => name,
+        }
+    }
+
+    /// The named variant spelled `name`, if there is one.
+    fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "int64" => Self::Int64,
+            "float64" => Self::Float64,
+            "boolean" => Self::Boolean,
+            "date" => Self::Date,
+            "timestamp" => Self::Timestamp,
+            "string" => Self::String,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for DataType {
+    fn from(name: &str) -> Self {
+        Self::named(name).unwrap_or_else(|| Self::Other(name.to_owned()))
+    }
+}
+
+impl From<String> for DataType {
+    fn from(name: String) -> Self {
+        Self::named(&name).unwrap_or(Self::Other(name))
+    }
+}
+
+impl From<DataType> for String {
+    fn from(data_type: DataType) -> Self {
+        match data_type {
+            DataType::Other(name) => name,
+            named => named.as_str().to_owned(),
+        }
+    }
+}
+
+impl FromStr for DataType {
+    type Err = Infallible;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for ty in [
+            DataType::Int64,
+            DataType::Float64,
+            DataType::Boolean,
+            DataType::Date,
+            DataType::Timestamp,
+            DataType::String,
+            DataType::Other("int32".to_owned()),
+        ] {
+            let name = ty.to_string();
+            assert_eq!(DataType::from(name.as_str()), ty);
+            assert_eq!(DataType::from(name.clone()), ty);
+            assert_eq!(String::from(ty.clone()), name);
+            let json = serde_json::to_string(&ty).unwrap();
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<DataType>(&json).unwrap(), ty);
+        }
+    }
+
+    #[test]
+    fn known_names_never_become_other() {
+        assert_eq!(DataType::from("string".to_owned()), DataType::String);
+        assert_eq!("float64".parse::<DataType>(), Ok(DataType::Float64));
+        assert_eq!(DataType::from("Int64"), DataType::Other("Int64".to_owned()));
+    }
+}
