@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::schema::DataType;
+use crate::schema::data_type::parse_iso_date;
 
 /// The directory name Hive, Spark and most writers use for a null partition value.
 pub const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
@@ -348,7 +349,7 @@ pub fn infer_partition_type<'a>(values: impl IntoIterator<Item = &'a PartitionVa
             PartitionValue::Null => continue,
             PartitionValue::Value(s) if s.is_empty() => continue,
             PartitionValue::Value(s) if is_canonical_i64(s) => DataType::Int64,
-            PartitionValue::Value(s) if is_iso_date(s) => DataType::Date,
+            PartitionValue::Value(s) if parse_iso_date(s).is_some() => DataType::Date,
             PartitionValue::Value(_) | PartitionValue::Raw(_) => return DataType::String,
         };
         match &seen {
@@ -362,30 +363,6 @@ pub fn infer_partition_type<'a>(values: impl IntoIterator<Item = &'a PartitionVa
 fn is_canonical_i64(s: &str) -> bool {
     // `i64::from_str` accepts `+5` and `-0`; printing back rejects them and leading zeros.
     s.parse::<i64>().is_ok_and(|n| n.to_string() == s)
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let number = |range: std::ops::Range<usize>| {
-        b[range]
-            .iter()
-            .try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
-    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
-        return false;
-    };
-    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    year >= 1 && (1..=days).contains(&day)
 }
 
 /// What kind of disagreement made a table's partitioning a mismatch.

@@ -54,6 +54,11 @@ use std::io::{ErrorKind, Read};
 use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Time, UtcOffset};
+
+use super::data_type::parse_iso_date;
 use super::{Column, DataType, is_gzip_magic, is_parquet_magic};
 
 /// Decompressed bytes used at most, so that a small gzip sample cannot expand without bound
@@ -75,6 +80,12 @@ const TEXT_PROBE: usize = 8 * 1024;
 const SENTINEL: &[u8] = b"\x01";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The time of day of a timestamp: `HH:MM:SS`, 24-hour clock.
+const CLOCK: &[BorrowedFormatItem<'static>] = format_description!("[hour]:[minute]:[second]");
+
+/// A timestamp's UTC offset: `+HH:MM` or `-HH:MM`.
+const OFFSET: &[BorrowedFormatItem<'static>] = format_description!("[offset_hour sign:mandatory]:[offset_minute]");
 
 /// The first bytes of an object, as fetched by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -456,9 +467,9 @@ fn classify(value: &str) -> Option<Kind> {
         Kind::Float
     } else if value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false") {
         Kind::Bool
-    } else if is_date(value.as_bytes()) {
+    } else if parse_iso_date(value).is_some() {
         Kind::Date
-    } else if is_timestamp(value.as_bytes()) {
+    } else if is_timestamp(value) {
         Kind::Timestamp
     } else {
         Kind::String
@@ -521,69 +532,30 @@ fn is_float(s: &str) -> bool {
     i == b.len() && (dot || exp) && s.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
-/// Parses exactly `n` ASCII digits at `at`.
-fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
-    let d = b.get(at..at + n)?;
-    d.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
-}
-
-/// Strict `YYYY-MM-DD` naming a real day (proleptic Gregorian, year 0001-9999).
-fn is_date(b: &[u8]) -> bool {
-    b.len() == 10 && date_prefix(b)
-}
-
-fn date_prefix(b: &[u8]) -> bool {
-    let (Some(y), Some(m), Some(d)) = (num(b, 0, 4), num(b, 5, 2), num(b, 8, 2)) else {
-        return false;
-    };
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || y == 0 {
-        return false;
-    }
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
-}
-
 /// `YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|±HH:MM]` (ISO 8601 extended format; RFC 3339 section 5.6
-/// plus the space separator and the optional offset that SQL exports use).
-fn is_timestamp(b: &[u8]) -> bool {
-    if b.len() < 19 || !date_prefix(b) || !matches!(b[10], b'T' | b' ') || !is_hms(&b[11..19]) {
+/// plus the space separator and the optional offset that SQL exports use): the date as
+/// [`parse_iso_date`] reads it, a 24-hour clock time with seconds (no leap second), one to
+/// nine fraction digits, and an offset of at most 23:59.
+fn is_timestamp(s: &str) -> bool {
+    let (Some(date), Some(clock), Some(rest)) = (s.get(..10), s.get(11..19), s.get(19..)) else {
+        return false;
+    };
+    if parse_iso_date(date).is_none() || !matches!(s.as_bytes()[10], b'T' | b' ') || Time::parse(clock, CLOCK).is_err()
+    {
         return false;
     }
-    let mut rest = &b[19..];
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=9).contains(&n) {
-            return false;
+    let rest = match rest.strip_prefix('.') {
+        Some(fraction) => {
+            let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if !(1..=9).contains(&digits) {
+                return false;
+            }
+            &fraction[digits..]
         }
-        rest = &frac[n..];
-    }
-    match rest {
-        [] | [b'Z'] => true,
-        [b'+' | b'-', offset @ ..] => {
-            offset.len() == 5
-                && offset[2] == b':'
-                && num(offset, 0, 2).is_some_and(|h| h <= 23)
-                && num(offset, 3, 2).is_some_and(|m| m <= 59)
-        }
-        _ => false,
-    }
-}
-
-fn is_hms(b: &[u8]) -> bool {
-    b[2] == b':'
-        && b[5] == b':'
-        && num(b, 0, 2).is_some_and(|h| h <= 23)
-        && num(b, 3, 2).is_some_and(|m| m <= 59)
-        && num(b, 6, 2).is_some_and(|s| s <= 59)
+        None => rest,
+    };
+    // `time` accepts offsets up to ±25:59 (what UTC offsets can be); ISO 8601's hour stops at 23.
+    rest.is_empty() || rest == "Z" || UtcOffset::parse(rest, OFFSET).is_ok_and(|o| o.whole_hours().unsigned_abs() <= 23)
 }
 
 /// Identifier-like header cell (module docs, header rule 2).
@@ -732,6 +704,13 @@ mod tests {
             ("2024-01-01T10:00:00+0530", Some(Kind::String)),
             ("2024-01-01T10:00:00z", Some(Kind::String)),
             ("2024-01-01X10:00:00", Some(Kind::String)),
+            ("2024-01-01T10:00:60", Some(Kind::String)),
+            ("2024-01-01T10:00:00+23:59", Some(Kind::Timestamp)),
+            ("2024-01-01T10:00:00+24:00", Some(Kind::String)),
+            ("2024-01-01T10:00:00-05:60", Some(Kind::String)),
+            ("2024-02-30 10:00:00", Some(Kind::String)),
+            ("0000-01-01T10:00:00", Some(Kind::String)),
+            ("+2024-01-01", Some(Kind::String)),
             ("hello", Some(Kind::String)),
         ];
         for (value, kind) in cases {

@@ -5,6 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 /// The type of a column, in the connector's vocabulary.
 ///
@@ -108,6 +110,24 @@ impl FromStr for DataType {
     }
 }
 
+/// The text of a [`DataType::Date`] value: ISO 8601's calendar date, `YYYY-MM-DD`.
+const ISO_DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// Reads `text` as a strict ISO 8601 calendar date, `YYYY-MM-DD`: a real day of the
+/// proleptic Gregorian calendar (`2024-02-29` yes, `2023-02-29` no), year 0001 to 9999,
+/// exactly two digits of month and day, nothing before or after.
+///
+/// This is what both CSV inference and partition typing call a `date`, so that a value
+/// typed `date` is the exact text a date prints as.
+pub(crate) fn parse_iso_date(text: &str) -> Option<time::Date> {
+    // `[year]` also reads a signed year (`+2024`, `-0001`) and year 0, which a plain ISO date
+    // has neither of; unsigned, it takes exactly four ASCII digits.
+    if !text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    time::Date::parse(text, ISO_DATE).ok().filter(|d| d.year() >= 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +150,37 @@ mod tests {
             let json = serde_json::to_string(&ty).unwrap();
             assert_eq!(json, format!("\"{name}\""));
             assert_eq!(serde_json::from_str::<DataType>(&json).unwrap(), ty);
+        }
+    }
+
+    #[test]
+    fn iso_dates_are_strict() {
+        for ok in ["2024-02-29", "2000-02-29", "0001-01-01", "9999-12-31", "0024-07-04"] {
+            assert!(parse_iso_date(ok).is_some(), "{ok}");
+        }
+        for no in [
+            "2023-02-29",
+            "1900-02-29",
+            "2024-04-31",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-01-00",
+            "0000-01-01",
+            "+2024-01-05",
+            "-2024-01-05",
+            "+024-01-05",
+            "2024-1-05",
+            "2024-01-5",
+            "24-01-05",
+            "2024/01/05",
+            "20240105",
+            "2024-01-05T00:00",
+            "2024-01-05 ",
+            " 2024-01-05",
+            "２０２４-01-05",
+            "",
+        ] {
+            assert!(parse_iso_date(no).is_none(), "{no}");
         }
     }
 

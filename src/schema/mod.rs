@@ -22,7 +22,7 @@ impl Column {
 }
 
 pub mod csv;
-mod data_type;
+pub(crate) mod data_type;
 pub mod parquet;
 
 pub use self::csv::{CsvError, CsvSample, CsvSchema, LineEnding, infer_csv};
