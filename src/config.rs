@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::error::Error;
 use crate::names::validate_bucket_name;
 
 /// The data format every table under one schema prefix must use.
@@ -29,22 +30,13 @@ pub enum Partitioning {
     None,
 }
 
-/// A value that is not one of an enum's spellings.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not a valid {what}; expected one of: {expected}")]
-pub struct ParseEnumError {
-    pub what: &'static str,
-    pub value: String,
-    pub expected: &'static str,
-}
-
 impl FromStr for DataFormat {
-    type Err = ParseEnumError;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "parquet" => Ok(Self::Parquet),
             "csv" => Ok(Self::Csv),
-            _ => Err(ParseEnumError {
+            _ => Err(Error::UnknownValue {
                 what: "data format",
                 value: s.to_owned(),
                 expected: "parquet, csv",
@@ -54,12 +46,12 @@ impl FromStr for DataFormat {
 }
 
 impl FromStr for Partitioning {
-    type Err = ParseEnumError;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "all" => Ok(Self::All),
             "none" => Ok(Self::None),
-            _ => Err(ParseEnumError {
+            _ => Err(Error::UnknownValue {
                 what: "partitioning",
                 value: s.to_owned(),
                 expected: "all, none",
@@ -177,9 +169,15 @@ pub fn normalize_prefix(input: &str, bucket: &str) -> String {
 }
 
 impl ConnectionForm {
-    /// Validates every field; on any problem, the diagnostics say what is wrong and show
-    /// the corrected value, and no config is returned.
-    pub fn validate(&self) -> Result<ConnectionConfig, Vec<Diagnostic>> {
+    /// Validates every field; on any problem, [`Error::InvalidConfig`] holds one diagnostic
+    /// per problem, saying what is wrong and showing the corrected value.
+    pub fn validate(&self) -> Result<ConnectionConfig, Error> {
+        self.problems_or_config()
+            .map_err(|diagnostics| Error::InvalidConfig { diagnostics })
+    }
+
+    /// [`ConnectionForm::validate`], with the problems as they go into a connection report.
+    pub(crate) fn problems_or_config(&self) -> Result<ConnectionConfig, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
             problems.push(
@@ -225,7 +223,7 @@ impl ConnectionForm {
                 "copy the name from the S3 console: bucket names are lowercase letters, digits, dots and hyphens"
                     .to_owned()
             };
-            problems.push(Diagnostic::error(Code::InvalidConfig, "bucket", why).hint(hint));
+            problems.push(Diagnostic::error(Code::InvalidConfig, "bucket", why.to_string()).hint(hint));
         }
         let prefix = normalize_prefix(&self.schema_prefix, &bucket);
         if prefix != self.schema_prefix {
@@ -303,7 +301,7 @@ mod tests {
             "my-bucket/",
             "https://my-bucket.s3.eu-west-1.amazonaws.com/x",
         ] {
-            let e = form(pasted, "data/", "eu-west-1").validate().unwrap_err();
+            let e = form(pasted, "data/", "eu-west-1").problems_or_config().unwrap_err();
             assert_eq!(e[0].code, Code::InvalidConfig);
             assert_eq!(e[0].hint, "enter `my-bucket`", "{pasted}");
         }
@@ -312,29 +310,37 @@ mod tests {
     #[test]
     fn prefixes_are_normalized_in_the_hint() {
         let e = form("my-bucket", "/data/audiences", "eu-west-1")
-            .validate()
+            .problems_or_config()
             .unwrap_err();
         assert_eq!(e[0].hint, "enter `data/audiences/`");
         assert!(e[0].message.contains("must not start with `/`"));
-        let e = form("my-bucket", "data/audiences", "eu-west-1").validate().unwrap_err();
+        let e = form("my-bucket", "data/audiences", "eu-west-1")
+            .problems_or_config()
+            .unwrap_err();
         assert_eq!(e[0].hint, "enter `data/audiences/`");
         let e = form("my-bucket", "s3://my-bucket/data/", "eu-west-1")
-            .validate()
+            .problems_or_config()
             .unwrap_err();
         assert_eq!(e[0].hint, "enter `data/`");
     }
 
     #[test]
     fn bad_names_and_regions() {
-        let e = form("My_Bucket", "data/", "eu-west-1").validate().unwrap_err();
+        let e = form("My_Bucket", "data/", "eu-west-1")
+            .problems_or_config()
+            .unwrap_err();
         assert!(
             e.iter()
                 .any(|d| d.subject == "bucket" && d.hint.contains("did you mean `my-bucket`?")),
             "{e:?}"
         );
-        let e = form("my-bucket", "data/", "EU_WEST_1").validate().unwrap_err();
+        let e = form("my-bucket", "data/", "EU_WEST_1")
+            .problems_or_config()
+            .unwrap_err();
         assert_eq!(e[0].hint, "use `eu-west-1`");
-        let e = form("my-bucket", "data/", "mars-north-1").validate().unwrap_err();
+        let e = form("my-bucket", "data/", "mars-north-1")
+            .problems_or_config()
+            .unwrap_err();
         assert!(e[0].hint.starts_with("choose one of"));
     }
 }

@@ -9,8 +9,11 @@ pub mod bucket_policy;
 pub mod config;
 pub mod connector;
 pub mod diagnostic;
+mod error;
 pub mod layout;
 pub mod names;
 pub mod resync;
 pub mod s3;
 pub mod schema;
+
+pub use error::Error;

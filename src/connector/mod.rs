@@ -138,7 +138,7 @@ impl Connector {
 
     /// Validates the form, then discovers tables as the connection would.
     pub async fn connect(&self, form: &ConnectionForm) -> ConnectionReport {
-        let config = match form.validate() {
+        let config = match form.problems_or_config() {
             Ok(c) => c,
             Err(problems) => return self.report(None, problems),
         };

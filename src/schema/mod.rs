@@ -25,9 +25,9 @@ pub mod csv;
 pub(crate) mod data_type;
 pub mod parquet;
 
-pub use self::csv::{CsvError, CsvSample, CsvSchema, LineEnding, infer_csv};
+pub use self::csv::{CsvSample, CsvSchema, LineEnding, infer_csv};
 pub use self::data_type::DataType;
-pub use self::parquet::{ParquetError, ParquetSchema, footer_len, parse_footer};
+pub use self::parquet::{ParquetSchema, footer_len, parse_footer};
 
 /// The 4-byte magic that opens and closes every Parquet file
 /// (<https://parquet.apache.org/docs/file-format/>).

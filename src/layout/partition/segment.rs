@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::error::Error;
+
 /// The directory name Hive, Spark and most writers use for a null partition value.
 pub const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 
@@ -214,8 +216,8 @@ pub fn escape(s: &str) -> String {
 /// - `+` stays `+` (this is not form encoding).
 /// - It decodes once: `%252F` is `%2F`, not `/`.
 ///
-/// Returns `Err` with the decoded bytes when they are not UTF-8.
-pub fn unescape(s: &str) -> Result<String, Vec<u8>> {
+/// Fails with [`Error::NotUtf8`], holding the decoded bytes, when they are not UTF-8.
+pub fn unescape(s: &str) -> Result<String, Error> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -234,7 +236,7 @@ pub fn unescape(s: &str) -> Result<String, Vec<u8>> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|e| e.into_bytes())
+    String::from_utf8(out).map_err(|e| Error::NotUtf8 { bytes: e.into_bytes() })
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
@@ -347,7 +349,12 @@ mod tests {
     // Arrow/DuckDB error, Polars turns hive off.
     #[test]
     fn invalid_utf8_after_decoding() {
-        assert_eq!(unescape("a%FF"), Err(vec![b'a', 0xFF]));
+        assert_eq!(
+            unescape("a%FF"),
+            Err(Error::NotUtf8 {
+                bytes: vec![b'a', 0xFF]
+            })
+        );
         let p = part("k=a%FF");
         assert_eq!(p.value, PartitionValue::Raw("a%FF".to_owned()));
         let w = p.warning().expect("a warning");

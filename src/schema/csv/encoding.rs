@@ -1,7 +1,7 @@
 //! What the sample's bytes are before any CSV parsing: a UTF-8 byte order mark, text or
 //! binary, valid UTF-8 or not.
 
-use super::CsvError;
+use crate::error::Error;
 use crate::schema::{is_gzip_magic, is_parquet_magic};
 
 /// The UTF-8 byte order mark some Windows tools write first.
@@ -19,7 +19,7 @@ pub(super) fn strip_bom(text: &[u8]) -> (bool, &[u8]) {
 }
 
 /// Rejects content that is not text (the `csv` module docs, "Encoding").
-pub(super) fn check_text(body: &[u8], gzipped: bool) -> Result<(), CsvError> {
+pub(super) fn check_text(body: &[u8], gzipped: bool) -> Result<(), Error> {
     let magic = if is_parquet_magic(body) {
         Some("Parquet data (PAR1 magic)")
     } else if is_gzip_magic(body) {
@@ -38,10 +38,12 @@ pub(super) fn check_text(body: &[u8], gzipped: bool) -> Result<(), CsvError> {
         None
     };
     if let Some(what) = magic {
-        return Err(CsvError::NotText(what.to_string()));
+        return Err(Error::NotText { what: what.to_owned() });
     }
     if let Some(at) = body.iter().position(|&b| b == 0) {
-        return Err(CsvError::NotText(format!("binary data (NUL byte at offset {at})")));
+        return Err(Error::NotText {
+            what: format!("binary data (NUL byte at offset {at})"),
+        });
     }
     let probe = &body[..body.len().min(TEXT_PROBE)];
     // Tab, LF, FF and CR are legitimate in text; other C0 controls and DEL are not.
@@ -50,10 +52,12 @@ pub(super) fn check_text(body: &[u8], gzipped: bool) -> Result<(), CsvError> {
         .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r')) || b == 0x7F)
         .count();
     if controls * 100 > probe.len() {
-        return Err(CsvError::NotText(format!(
-            "binary data ({controls} control bytes in the first {} bytes)",
-            probe.len()
-        )));
+        return Err(Error::NotText {
+            what: format!(
+                "binary data ({controls} control bytes in the first {} bytes)",
+                probe.len()
+            ),
+        });
     }
     Ok(())
 }

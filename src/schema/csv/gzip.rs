@@ -4,17 +4,18 @@ use std::io::{ErrorKind, Read};
 
 use flate2::read::MultiGzDecoder;
 
-use super::{CsvError, MAX_DECOMPRESSED};
+use super::MAX_DECOMPRESSED;
+use crate::error::Error;
 use crate::schema::is_gzip_magic;
 
 /// Decompresses as much of `bytes` as decodes, up to [`MAX_DECOMPRESSED`].
 ///
 /// Returns the text and whether it is the whole of the object's content. A stream that stops
 /// mid-way after producing output is what a ranged GET of a `.gz` object looks like, so it is
-/// not an error; only a stream that yields nothing is ([`CsvError::CorruptGzip`]).
-pub(super) fn gunzip(bytes: &[u8], complete: bool, warnings: &mut Vec<String>) -> Result<(Vec<u8>, bool), CsvError> {
+/// not an error; only a stream that yields nothing is ([`Error::CorruptGzip`]).
+pub(super) fn gunzip(bytes: &[u8], complete: bool, warnings: &mut Vec<String>) -> Result<(Vec<u8>, bool), Error> {
     if !is_gzip_magic(bytes) {
-        return Err(CsvError::NotGzip);
+        return Err(Error::NotGzip);
     }
     let mut out = Vec::new();
     // Multi-member: concatenated gzip members (e.g. from `cat a.gz b.gz`) are one valid
@@ -28,7 +29,7 @@ pub(super) fn gunzip(bytes: &[u8], complete: bool, warnings: &mut Vec<String>) -
         // A clean end is the end of the content only if the compressed bytes were the whole
         // object: a prefix may end exactly at a member boundary.
         Ok(_) => Ok((out, complete && !capped)),
-        Err(e) if out.is_empty() => Err(CsvError::CorruptGzip(e.to_string())),
+        Err(e) if out.is_empty() => Err(Error::CorruptGzip { message: e.to_string() }),
         Err(e) => {
             // `UnexpectedEof` is the stream running out of input: expected for a prefix.
             // Anything else (corrupt deflate data, bad CRC, garbage after a member) or running

@@ -43,7 +43,7 @@
 //!   mix is `string`; a column with no non-null value is `string` (with a warning).
 //! * **Encoding.** A UTF-8 BOM is stripped and reported. Invalid UTF-8 (e.g. Latin-1) is not
 //!   an error: it is decoded lossily, with a warning. Binary content is rejected as
-//!   [`CsvError::NotText`]: known magics (Parquet `PAR1`, gzip without the gzip flag, ZIP —
+//!   [`Error::NotText`]: known magics (Parquet `PAR1`, gzip without the gzip flag, ZIP —
 //!   an `.xlsx` named `.csv` —, zstd, UTF-16 BOMs), any NUL byte, or more than 1% control
 //!   bytes in the first 8 KiB.
 
@@ -57,6 +57,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use super::{Column, DataType};
+use crate::error::Error;
 
 /// Decompressed bytes used at most, so that a small gzip sample cannot expand without bound
 /// (a deflate stream can reach ~1000:1).
@@ -128,25 +129,11 @@ pub struct CsvSchema {
     pub rows_sampled: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CsvError {
-    #[error("object is flagged as gzip but does not start with the gzip magic 1f 8b")]
-    NotGzip,
-    #[error("gzip data is corrupt: {0}")]
-    CorruptGzip(String),
-    #[error("object is empty")]
-    Empty,
-    #[error("object is not CSV text: {0}")]
-    NotText(String),
-    #[error("the sample ({0} bytes) ends before the first record does")]
-    NoCompleteRow(usize),
-}
-
 /// Infers the schema of a CSV object from its first bytes.
 ///
 /// Returns the schema and human-readable warnings (duplicate or empty header names, ragged
 /// rows, all-null columns, invalid UTF-8, a gzip stream that ends early in a whole object...).
-pub fn infer_csv(sample: CsvSample<'_>) -> Result<(CsvSchema, Vec<String>), CsvError> {
+pub fn infer_csv(sample: CsvSample<'_>) -> Result<(CsvSchema, Vec<String>), Error> {
     let mut warnings = Vec::new();
 
     let (text, complete): (Cow<'_, [u8]>, bool) = if sample.gzipped {
@@ -158,16 +145,16 @@ pub fn infer_csv(sample: CsvSample<'_>) -> Result<(CsvSchema, Vec<String>), CsvE
 
     let (bom, body) = encoding::strip_bom(&text);
     if body.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
-        return Err(CsvError::Empty);
+        return Err(Error::EmptyObject);
     }
     encoding::check_text(body, sample.gzipped)?;
     encoding::check_utf8(body, complete, &mut warnings);
 
     let Some((split, records)) = dialect::best_split(body, complete) else {
-        return Err(CsvError::Empty);
+        return Err(Error::EmptyObject);
     };
     if records.is_empty() {
-        return Err(CsvError::NoCompleteRow(body.len()));
+        return Err(Error::NoCompleteRow { sample_len: body.len() });
     }
     // A file that no candidate splits is a single column; report the conventional `,`.
     let delimiter = if split.fields > 1 { split.delimiter } else { b',' };
