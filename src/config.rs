@@ -1,5 +1,6 @@
-//! The connection form (the guide's Step 3) and its validation: what is wrong with a
-//! field, and the corrected value.
+//! The connection form (the guide's Step 3) and its validation into a connection config.
+//!
+//! Validation says what is wrong with each field and shows the corrected value.
 
 use std::fmt;
 use std::str::FromStr;
@@ -78,8 +79,8 @@ impl fmt::Display for Partitioning {
     }
 }
 
-/// The regions the connection form offers (AWS's commercial regions).
-pub const SUPPORTED_REGIONS: &[&str] = &[
+/// The regions the connection form offers (AWS's commercial regions); the hint lists them.
+const SUPPORTED_REGIONS: &[&str] = &[
     "af-south-1",
     "ap-east-1",
     "ap-northeast-1",
@@ -111,32 +112,43 @@ pub const SUPPORTED_REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
-/// The form exactly as typed.
+/// The connection form exactly as typed, before any validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionForm {
+    /// The connection's display name.
     pub name: String,
+    /// "AWS Bucket Region": must be one of the regions the form offers.
     pub region: String,
+    /// "AWS Bucket Name": the name alone, although users paste URLs and ARNs.
     pub bucket: String,
+    /// The directory holding one directory per table.
     pub schema_prefix: String,
+    /// The format every table is read in.
     pub format: DataFormat,
+    /// Whether tables are Hive-partitioned.
     pub partitioning: Partitioning,
 }
 
-/// A validated connection.
+/// A connection whose every field passed validation; what discovery runs against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionConfig {
+    /// The connection's display name (not empty).
     pub name: String,
+    /// A supported AWS region code.
     pub region: String,
+    /// A bucket name S3 accepts.
     pub bucket: String,
     /// Empty (the bucket root) or ending in `/`, with no leading `/`.
     pub schema_prefix: String,
+    /// The format every table is read in.
     pub format: DataFormat,
+    /// Whether tables are Hive-partitioned.
     pub partitioning: Partitioning,
 }
 
 /// What a user pasted in the bucket field, reduced to the bucket name: `s3://b/*`,
 /// `s3://b/data/`, `arn:aws:s3:::b`, `https://b.s3.eu-west-1.amazonaws.com/` -> `b`.
-pub fn bucket_from_input(input: &str) -> String {
+fn bucket_from_input(input: &str) -> String {
     let s = input.trim();
     let s = s.strip_prefix("arn:aws:s3:::").unwrap_or(s);
     let s = s
@@ -154,7 +166,7 @@ pub fn bucket_from_input(input: &str) -> String {
 }
 
 /// A prefix as S3 needs it: no leading `/`, no `s3://bucket/`, ending in `/` unless empty.
-pub fn normalize_prefix(input: &str, bucket: &str) -> String {
+fn normalize_prefix(input: &str, bucket: &str) -> String {
     let mut s = input.trim();
     if let Some(rest) = s.strip_prefix("s3://") {
         s = rest.strip_prefix(bucket).unwrap_or(rest);
@@ -171,6 +183,23 @@ pub fn normalize_prefix(input: &str, bucket: &str) -> String {
 impl ConnectionForm {
     /// Validates every field; on any problem, [`Error::InvalidConfig`] holds one diagnostic
     /// per problem, saying what is wrong and showing the corrected value.
+    ///
+    /// ```
+    /// use s3_connector::Error;
+    /// use s3_connector::config::{ConnectionForm, DataFormat, Partitioning};
+    ///
+    /// let form = ConnectionForm {
+    ///     name: "audiences".into(),
+    ///     region: "eu-west-1".into(),
+    ///     bucket: "s3://acme-data/".into(),
+    ///     schema_prefix: "/data/audiences".into(),
+    ///     format: DataFormat::Csv,
+    ///     partitioning: Partitioning::All,
+    /// };
+    /// let Err(Error::InvalidConfig { diagnostics }) = form.validate() else { panic!("invalid") };
+    /// let hints: Vec<&str> = diagnostics.iter().map(|d| d.hint.as_str()).collect();
+    /// assert_eq!(hints, ["enter `acme-data`", "enter `data/audiences/`"]);
+    /// ```
     pub fn validate(&self) -> Result<ConnectionConfig, Error> {
         self.problems_or_config()
             .map_err(|diagnostics| Error::InvalidConfig { diagnostics })

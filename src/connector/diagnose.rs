@@ -1,6 +1,7 @@
-//! What the probes' outcomes mean for the connection: listing and access failures as the
-//! diagnostics the guide's troubleshooting calls for, and the connection's status. Pure: no
-//! I/O, so every outcome is unit-tested on plain values.
+//! What the probes' outcomes mean: listing and access diagnostics, and the connection's status.
+//!
+//! Listing and access failures become the diagnostics the guide's troubleshooting calls
+//! for. Pure: no I/O, so every outcome is unit-tested on plain values.
 
 use crate::config::ConnectionConfig;
 use crate::diagnostic::{Code, Diagnostic, Severity};

@@ -1,6 +1,8 @@
-//! The connector end to end: validate the form, list the schema prefix, discover tables,
-//! check that data can be read, infer schemas. What the platform runs when a user saves
-//! a connection ("Processing" -> "Active" or failed) and on every resync.
+//! The connector end to end: from a connection form to a report of tables and diagnostics.
+//!
+//! Validate the form, list the schema prefix, discover tables, check that data can be
+//! read, infer schemas. What the platform runs when a user saves a connection
+//! ("Processing" -> "Active" or failed) and on every resync.
 //!
 //! The I/O is in `probe` (listings, the one-byte read check, ranged schema reads); what
 //! its outcomes mean is decided without I/O, in `diagnose` (access, listing, status) and

@@ -1,6 +1,8 @@
-//! The connector's probing I/O: listing the schema prefix and its tables, the one-byte read
-//! check, and the ranged reads schemas are inferred from. What the outcomes mean is decided
-//! elsewhere (`diagnose`, `sample`), without I/O.
+//! The connector's probing I/O: listings, the one-byte read check, ranged schema reads.
+//!
+//! Listing the schema prefix and its tables, reading one byte of one data file, and the
+//! ranged reads schemas are inferred from. What the outcomes mean is decided elsewhere
+//! (`diagnose`, `sample`), without I/O.
 //!
 //! The calls are made in a fixed order (and, with a concurrency of one, one at a time), so a
 //! simulator injecting faults by request number sees the same requests on every run.

@@ -1,6 +1,8 @@
-//! Table schemas from sampled files: which files to read, what the bytes read say (columns,
-//! or why the file is unreadable), whether the sampled files agree, and the partition
-//! columns appended. Pure: the reads themselves are `probe`'s.
+//! Table schemas from sampled files: which to read, what their bytes say, whether they agree.
+//!
+//! Which files to read, their columns (or why a file is unreadable), whether the sampled
+//! files agree, and the partition columns appended. Pure: the reads themselves are
+//! `probe`'s.
 
 use crate::config::ConnectionConfig;
 use crate::diagnostic::{Code, Diagnostic};

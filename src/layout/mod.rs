@@ -1,6 +1,8 @@
-//! The pure discovery core: what the keys under a schema prefix are (`classify`), Hive
-//! partition directories (`partition`), and a listing grouped into tables (`tables`). No
-//! I/O: everything here works on listings already fetched, so it is property-tested.
+//! The pure discovery core: from a listing of the schema prefix to tables.
+//!
+//! What each key is (`classify`), Hive partition directories (`partition`), and a listing
+//! grouped into tables (`tables`). No I/O: everything here works on listings already
+//! fetched, so it is property-tested.
 
 pub mod classify;
 pub mod partition;

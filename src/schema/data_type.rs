@@ -1,4 +1,4 @@
-//! `DataType`: the connector's column types, written as the names reports have always shown.
+//! `DataType`: the connector's column types, named as reports show them.
 
 use std::convert::Infallible;
 use std::fmt;

@@ -34,7 +34,7 @@ use super::{Column, DataType, PARQUET_MAGIC};
 use crate::error::Error;
 
 /// Length of the fixed tail: metadata length (4 bytes) + magic (4 bytes).
-pub const FOOTER_TAIL_LEN: usize = 8;
+const FOOTER_TAIL_LEN: usize = 8;
 
 /// Magic of a file whose footer is encrypted (Parquet modular encryption).
 const ENCRYPTED_MAGIC: &[u8; 4] = b"PARE";
@@ -42,7 +42,7 @@ const ENCRYPTED_MAGIC: &[u8; 4] = b"PARE";
 /// The largest metadata we agree to fetch and decode. Footers grow with columns × row
 /// groups; 16 MiB covers thousands of columns over thousands of row groups, and anything
 /// larger is more likely a damaged length than a real footer.
-pub const MAX_FOOTER_LEN: u32 = 16 * 1024 * 1024;
+pub(crate) const MAX_FOOTER_LEN: u32 = 16 * 1024 * 1024;
 
 /// A tail size that holds the whole footer of most files in one GET.
 pub const SPECULATIVE_TAIL_LEN: u64 = 64 * 1024;
@@ -52,7 +52,9 @@ pub const SPECULATIVE_TAIL_LEN: u64 = 64 * 1024;
 pub struct ParquetSchema {
     /// Top-level columns; nested types keep Arrow's lower-cased name (`struct<...>`, `list<...>`).
     pub columns: Vec<Column>,
+    /// Rows in the file, as the footer counts them.
     pub num_rows: i64,
+    /// Row groups in the file.
     pub row_groups: usize,
 }
 
@@ -151,7 +153,7 @@ pub fn parse_footer(tail: &[u8], file_size: u64) -> Result<ParquetSchema, Error>
 }
 
 /// An Arrow type in the connector's vocabulary.
-pub fn from_arrow(arrow: &ArrowType) -> DataType {
+fn from_arrow(arrow: &ArrowType) -> DataType {
     match arrow {
         ArrowType::Int64 => DataType::Int64,
         ArrowType::Float64 => DataType::Float64,

@@ -1,5 +1,7 @@
-//! One table's partition directories: each path's partition levels, then whether all the
-//! table's paths agree on one list of partition columns.
+//! One table's partition directories: each path's levels, and whether all paths agree.
+//!
+//! A table is partitioned when every data file sits under the same partition columns in
+//! the same order; anything else is a mismatch, named with example files.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,13 +16,13 @@ pub struct PathPartitions {
     pub plain: Vec<(usize, String)>,
     /// Every segment that deserves an `invalid_partition` diagnostic, with its position:
     /// errors (not partitions, so absent from `columns`) and warnings (also in `columns`);
-    /// [`InvalidReason::is_warning`] tells them apart.
+    /// the reason tells them apart ([`InvalidUtf8`](super::InvalidReason::InvalidUtf8) is the warning).
     pub invalid: Vec<(usize, InvalidSegment)>,
 }
 
 impl PathPartitions {
     /// The column names, in path order.
-    pub fn column_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn column_names(&self) -> impl Iterator<Item = &str> {
         self.columns.iter().map(|c| c.key.as_str())
     }
 

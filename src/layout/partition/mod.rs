@@ -1,5 +1,8 @@
-//! Hive partition directories: parsing `key=value` segments, Hive's escaping, partition
-//! typing, and whether one table's partition directories agree. Pure: no I/O.
+//! Hive partition directories: `key=value` segments, their types, and a table's consistency.
+//!
+//! Parsing one segment and Hive's escaping (`segment`), typing a partition column over all
+//! its values (`typing`), and whether one table's partition directories agree
+//! (`consistency`). Pure: no I/O.
 //!
 //! Every edge case follows `PARTITIONS.md` ("Parsing one segment", "One table's partition
 //! directories"); where it is silent, the decision is documented on the item that takes it.

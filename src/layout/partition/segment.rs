@@ -20,16 +20,6 @@ pub enum PartitionValue {
     Raw(String),
 }
 
-impl PartitionValue {
-    /// The text of a non-null value (decoded, or raw for [`PartitionValue::Raw`]).
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            PartitionValue::Null => None,
-            PartitionValue::Value(s) | PartitionValue::Raw(s) => Some(s),
-        }
-    }
-}
-
 /// A parsed `key=value` directory segment.
 ///
 /// Invariants: `raw` is the segment as listed; `raw` contains `=`; the text before its first
@@ -50,7 +40,7 @@ pub struct PartitionSegment {
 impl PartitionSegment {
     /// The `invalid_partition` warning this segment deserves, if any. The segment stays a
     /// partition either way; a warning only says part of it was kept as raw text.
-    pub fn warning(&self) -> Option<InvalidSegment> {
+    pub(crate) fn warning(&self) -> Option<InvalidSegment> {
         let in_value = matches!(self.value, PartitionValue::Raw(_));
         (self.key_is_raw || in_value).then(|| InvalidSegment {
             raw: self.raw.clone(),
@@ -80,7 +70,7 @@ pub enum InvalidReason {
 
 impl InvalidReason {
     /// Whether the segment is still read as a partition (the diagnostic is a warning).
-    pub fn is_warning(self) -> bool {
+    pub(crate) fn is_warning(self) -> bool {
         matches!(self, InvalidReason::InvalidUtf8 { .. })
     }
 }
@@ -122,7 +112,7 @@ impl fmt::Display for InvalidSegment {
 /// What one directory segment is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SegmentParse {
-    /// A `key=value` partition segment (possibly with a warning: [`PartitionSegment::warning`]).
+    /// A `key=value` partition segment (possibly with a warning: a key or value kept raw).
     Partition(PartitionSegment),
     /// No `=`: a plain directory.
     NotPartition,

@@ -1,5 +1,6 @@
-//! The dialect of a CSV sample: how records split (delimiter, quotes, line endings, the cut
-//! last record) and whether the first record is a header.
+//! The dialect of a CSV sample: delimiter, quotes, line endings, and whether it has a header.
+//!
+//! Also how a sample cut mid-record is read (its last record dropped).
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -1,5 +1,4 @@
-//! What the sample's bytes are before any CSV parsing: a UTF-8 byte order mark, text or
-//! binary, valid UTF-8 or not.
+//! The sample's bytes before CSV parsing: byte order mark, text or binary, UTF-8 or not.
 
 use crate::error::Error;
 use crate::schema::{is_gzip_magic, is_parquet_magic};

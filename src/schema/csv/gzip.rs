@@ -1,4 +1,4 @@
-//! The gzip side of a CSV sample: as much text as a (possibly cut) gzip prefix decodes to.
+//! Gzip samples: as much text as a (possibly cut) gzip prefix decodes to.
 
 use std::io::{ErrorKind, Read};
 

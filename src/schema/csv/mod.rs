@@ -69,6 +69,7 @@ pub const MAX_ROWS: usize = 10_000;
 /// The first bytes of an object, as fetched by the caller.
 #[derive(Debug, Clone, Copy)]
 pub struct CsvSample<'a> {
+    /// The bytes fetched, from the start of the object.
     pub bytes: &'a [u8],
     /// `bytes` is the whole object (its size was at most what was fetched). When false, the
     /// last record is assumed to be cut and is dropped.
@@ -107,7 +108,9 @@ impl<'a> CsvSample<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LineEnding {
+    /// `\n` (Unix).
     Lf,
+    /// `\r\n` (Windows, RFC 4180).
     CrLf,
     /// A lone `\r` (classic Mac OS).
     Cr,
@@ -116,14 +119,17 @@ pub enum LineEnding {
 /// What inference found: enough to configure a loader for the object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsvSchema {
+    /// The columns in file order, named from the header (or `column_N`) and typed.
     pub columns: Vec<Column>,
-    /// One of [`DELIMITERS`].
+    /// One of `,`, tab, `;`, `|`.
     pub delimiter: u8,
     /// `Some(b'"')` when at least one field in the sample is quoted.
     pub quote: Option<u8>,
+    /// The first record is a header (the module docs say how that is decided).
     pub has_header: bool,
     /// The sample started with a UTF-8 byte order mark (stripped before inference).
     pub bom: bool,
+    /// How the first record ends.
     pub line_ending: LineEnding,
     /// Data records (header excluded) the types were inferred from.
     pub rows_sampled: usize,
