@@ -138,7 +138,10 @@ impl Connector {
         }
     }
 
-    /// Validates the form, then discovers tables as the connection would.
+    /// Validates the form, then lists, checks read access, discovers tables and infers their
+    /// schemas as saving the connection would. Never fails: every problem, from a bad field
+    /// to S3 being unavailable, is a diagnostic of the report, and fatal ones make it
+    /// [`ConnectionStatus::Failed`].
     pub async fn connect(&self, form: &ConnectionForm) -> ConnectionReport {
         let config = match form.problems_or_config() {
             Ok(c) => c,

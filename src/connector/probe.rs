@@ -140,7 +140,8 @@ impl Connector {
             }
             FileFormat::Csv | FileFormat::CsvGzip => {
                 let len = sample::csv_sample_len(size, self.options.csv_sample_bytes);
-                let bytes = read(format!("bytes=0-{}", len - 1)).await?;
+                // `check_size` let no empty file through, so `len` is at least 1.
+                let bytes = read(format!("bytes=0-{}", len.saturating_sub(1))).await?;
                 sample::csv_columns(key, file.format, &bytes, len == size)
             }
         }

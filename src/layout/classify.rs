@@ -44,7 +44,7 @@ impl FileFormat {
     }
 }
 
-/// The classification of one key.
+/// What one key is to discovery: a table's data file, a file outside any table, or not data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyClass {
     /// A data file inside table `table`, below directories `dirs`.

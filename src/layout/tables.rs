@@ -16,7 +16,7 @@ use super::ListedObject;
 use super::classify::{FileFormat, KeyClass, classify};
 use super::partition::{SegmentParse, TablePartitioning, infer_partition_type, parse_segment, table_partitions};
 
-/// A data file of a table.
+/// One data file of a table, with the directories it sits in below the table directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataFile {
     /// The object key.
