@@ -208,34 +208,10 @@ pub fn escape(s: &str) -> String {
 ///
 /// Fails with [`Error::NotUtf8`], holding the decoded bytes, when they are not UTF-8.
 pub fn unescape(s: &str) -> Result<String, Error> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).copied().and_then(hex_digit),
-                bytes.get(i + 2).copied().and_then(hex_digit),
-            )
-        {
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|e| Error::NotUtf8 { bytes: e.into_bytes() })
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    // percent-encoding's decoder has exactly these rules: two hex digits of either case make
+    // a byte, any other `%` stays, nothing else changes, and it runs once.
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(s).collect();
+    String::from_utf8(bytes).map_err(|e| Error::NotUtf8 { bytes: e.into_bytes() })
 }
 
 /// Formats one partition segment: `escape(key)=escape(value)`, or
