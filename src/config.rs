@@ -1,5 +1,6 @@
-//! The connection form (the guide's Step 3) and its validation: what is wrong with a
-//! field, and the corrected value.
+//! The connection form (the guide's Step 3) and its validation into a connection config.
+//!
+//! Validation says what is wrong with each field and shows the corrected value.
 
 use std::fmt;
 use std::str::FromStr;
@@ -7,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::error::Error;
 use crate::names::validate_bucket_name;
 
 /// The data format every table under one schema prefix must use.
@@ -29,22 +31,13 @@ pub enum Partitioning {
     None,
 }
 
-/// A value that is not one of an enum's spellings.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not a valid {what}; expected one of: {expected}")]
-pub struct ParseEnumError {
-    pub what: &'static str,
-    pub value: String,
-    pub expected: &'static str,
-}
-
 impl FromStr for DataFormat {
-    type Err = ParseEnumError;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "parquet" => Ok(Self::Parquet),
             "csv" => Ok(Self::Csv),
-            _ => Err(ParseEnumError {
+            _ => Err(Error::UnknownValue {
                 what: "data format",
                 value: s.to_owned(),
                 expected: "parquet, csv",
@@ -54,12 +47,12 @@ impl FromStr for DataFormat {
 }
 
 impl FromStr for Partitioning {
-    type Err = ParseEnumError;
+    type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "all" => Ok(Self::All),
             "none" => Ok(Self::None),
-            _ => Err(ParseEnumError {
+            _ => Err(Error::UnknownValue {
                 what: "partitioning",
                 value: s.to_owned(),
                 expected: "all, none",
@@ -86,8 +79,8 @@ impl fmt::Display for Partitioning {
     }
 }
 
-/// The regions the connection form offers (AWS's commercial regions).
-pub const SUPPORTED_REGIONS: &[&str] = &[
+/// The regions the connection form offers (AWS's commercial regions); the hint lists them.
+const SUPPORTED_REGIONS: &[&str] = &[
     "af-south-1",
     "ap-east-1",
     "ap-northeast-1",
@@ -119,32 +112,43 @@ pub const SUPPORTED_REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
-/// The form exactly as typed.
+/// The connection form exactly as typed, before any validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionForm {
+    /// The connection's display name.
     pub name: String,
+    /// "AWS Bucket Region": must be one of the regions the form offers.
     pub region: String,
+    /// "AWS Bucket Name": the name alone, although users paste URLs and ARNs.
     pub bucket: String,
+    /// The directory holding one directory per table.
     pub schema_prefix: String,
+    /// The format every table is read in.
     pub format: DataFormat,
+    /// Whether tables are Hive-partitioned.
     pub partitioning: Partitioning,
 }
 
-/// A validated connection.
+/// A connection whose every field passed validation; what discovery runs against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionConfig {
+    /// The connection's display name (not empty).
     pub name: String,
+    /// A supported AWS region code.
     pub region: String,
+    /// A bucket name S3 accepts.
     pub bucket: String,
     /// Empty (the bucket root) or ending in `/`, with no leading `/`.
     pub schema_prefix: String,
+    /// The format every table is read in.
     pub format: DataFormat,
+    /// Whether tables are Hive-partitioned.
     pub partitioning: Partitioning,
 }
 
 /// What a user pasted in the bucket field, reduced to the bucket name: `s3://b/*`,
 /// `s3://b/data/`, `arn:aws:s3:::b`, `https://b.s3.eu-west-1.amazonaws.com/` -> `b`.
-pub fn bucket_from_input(input: &str) -> String {
+fn bucket_from_input(input: &str) -> String {
     let s = input.trim();
     let s = s.strip_prefix("arn:aws:s3:::").unwrap_or(s);
     let s = s
@@ -162,7 +166,7 @@ pub fn bucket_from_input(input: &str) -> String {
 }
 
 /// A prefix as S3 needs it: no leading `/`, no `s3://bucket/`, ending in `/` unless empty.
-pub fn normalize_prefix(input: &str, bucket: &str) -> String {
+fn normalize_prefix(input: &str, bucket: &str) -> String {
     let mut s = input.trim();
     if let Some(rest) = s.strip_prefix("s3://") {
         s = rest.strip_prefix(bucket).unwrap_or(rest);
@@ -177,9 +181,32 @@ pub fn normalize_prefix(input: &str, bucket: &str) -> String {
 }
 
 impl ConnectionForm {
-    /// Validates every field; on any problem, the diagnostics say what is wrong and show
-    /// the corrected value, and no config is returned.
-    pub fn validate(&self) -> Result<ConnectionConfig, Vec<Diagnostic>> {
+    /// Validates every field; on any problem, [`Error::InvalidConfig`] holds one diagnostic
+    /// per problem, saying what is wrong and showing the corrected value.
+    ///
+    /// ```
+    /// use s3_connector::Error;
+    /// use s3_connector::config::{ConnectionForm, DataFormat, Partitioning};
+    ///
+    /// let form = ConnectionForm {
+    ///     name: "audiences".into(),
+    ///     region: "eu-west-1".into(),
+    ///     bucket: "s3://acme-data/".into(),
+    ///     schema_prefix: "/data/audiences".into(),
+    ///     format: DataFormat::Csv,
+    ///     partitioning: Partitioning::All,
+    /// };
+    /// let Err(Error::InvalidConfig { diagnostics }) = form.validate() else { panic!("invalid") };
+    /// let hints: Vec<&str> = diagnostics.iter().map(|d| d.hint.as_str()).collect();
+    /// assert_eq!(hints, ["enter `acme-data`", "enter `data/audiences/`"]);
+    /// ```
+    pub fn validate(&self) -> Result<ConnectionConfig, Error> {
+        self.problems_or_config()
+            .map_err(|diagnostics| Error::InvalidConfig { diagnostics })
+    }
+
+    /// [`ConnectionForm::validate`], with the problems as they go into a connection report.
+    pub(crate) fn problems_or_config(&self) -> Result<ConnectionConfig, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         if self.name.trim().is_empty() {
             problems.push(
@@ -225,7 +252,7 @@ impl ConnectionForm {
                 "copy the name from the S3 console: bucket names are lowercase letters, digits, dots and hyphens"
                     .to_owned()
             };
-            problems.push(Diagnostic::error(Code::InvalidConfig, "bucket", why).hint(hint));
+            problems.push(Diagnostic::error(Code::InvalidConfig, "bucket", why.to_string()).hint(hint));
         }
         let prefix = normalize_prefix(&self.schema_prefix, &bucket);
         if prefix != self.schema_prefix {
@@ -303,7 +330,7 @@ mod tests {
             "my-bucket/",
             "https://my-bucket.s3.eu-west-1.amazonaws.com/x",
         ] {
-            let e = form(pasted, "data/", "eu-west-1").validate().unwrap_err();
+            let e = form(pasted, "data/", "eu-west-1").problems_or_config().unwrap_err();
             assert_eq!(e[0].code, Code::InvalidConfig);
             assert_eq!(e[0].hint, "enter `my-bucket`", "{pasted}");
         }
@@ -312,29 +339,37 @@ mod tests {
     #[test]
     fn prefixes_are_normalized_in_the_hint() {
         let e = form("my-bucket", "/data/audiences", "eu-west-1")
-            .validate()
+            .problems_or_config()
             .unwrap_err();
         assert_eq!(e[0].hint, "enter `data/audiences/`");
         assert!(e[0].message.contains("must not start with `/`"));
-        let e = form("my-bucket", "data/audiences", "eu-west-1").validate().unwrap_err();
+        let e = form("my-bucket", "data/audiences", "eu-west-1")
+            .problems_or_config()
+            .unwrap_err();
         assert_eq!(e[0].hint, "enter `data/audiences/`");
         let e = form("my-bucket", "s3://my-bucket/data/", "eu-west-1")
-            .validate()
+            .problems_or_config()
             .unwrap_err();
         assert_eq!(e[0].hint, "enter `data/`");
     }
 
     #[test]
     fn bad_names_and_regions() {
-        let e = form("My_Bucket", "data/", "eu-west-1").validate().unwrap_err();
+        let e = form("My_Bucket", "data/", "eu-west-1")
+            .problems_or_config()
+            .unwrap_err();
         assert!(
             e.iter()
                 .any(|d| d.subject == "bucket" && d.hint.contains("did you mean `my-bucket`?")),
             "{e:?}"
         );
-        let e = form("my-bucket", "data/", "EU_WEST_1").validate().unwrap_err();
+        let e = form("my-bucket", "data/", "EU_WEST_1")
+            .problems_or_config()
+            .unwrap_err();
         assert_eq!(e[0].hint, "use `eu-west-1`");
-        let e = form("my-bucket", "data/", "mars-north-1").validate().unwrap_err();
+        let e = form("my-bucket", "data/", "mars-north-1")
+            .problems_or_config()
+            .unwrap_err();
         assert!(e[0].hint.starts_with("choose one of"));
     }
 }

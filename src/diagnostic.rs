@@ -1,33 +1,55 @@
-//! Diagnostics: what is wrong (or worth knowing) about a connection or a layout, with
-//! a stable code, a subject, a message and a hint that says what to change
-//! (CONTRACTS section 3).
+//! Diagnostics: what the connector found wrong, or worth knowing, about a connection.
+//!
+//! Each has a stable code, a severity, a subject, a message and a hint that says what to
+//! change (CONTRACTS section 3).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Stable snake_case codes.
+/// What a diagnostic is about, as a stable code: its snake_case form (serde and
+/// `Display`) is part of the contract with the platform and never changes meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
+    /// A field of the connection form is wrong; the hint shows the corrected value.
     InvalidConfig,
+    /// S3 says the bucket does not exist.
     BucketNotFound,
+    /// The bucket is in another region than the connection says.
     RegionMismatch,
+    /// Listing the schema prefix fails: denied to the platform's role (s3:ListBucket), or
+    /// another S3 error no other code covers.
     ListAccessDenied,
+    /// Listing works but reading objects is denied (s3:GetObject).
     ReadAccessDenied,
+    /// Nothing exists under the schema prefix.
     PrefixNotFound,
+    /// The schema prefix holds files but no table directory.
     NoTables,
+    /// A data file directly under the schema prefix, outside any table directory.
     FileOutsideTable,
+    /// A table directory with no data file.
     EmptyTable,
+    /// Hidden or bookkeeping keys (`_SUCCESS`, `.crc`, `_temporary/`, folder markers), ignored.
     HiddenFile,
+    /// Files that are not CSV, gzipped CSV or Parquet, ignored.
     UnsupportedFile,
+    /// A table's files are not in the connection's data format.
     FormatMismatch,
+    /// CSV and Parquet side by side, in one table or across the schema.
     MixedFormats,
+    /// A table without partition directories while the connection says all are partitioned.
     TableNotPartitioned,
+    /// Hive-style directories read as plain ones, since the connection says none are partitioned.
     PartitionsIgnored,
+    /// A table's partition directories disagree (columns, order, depth, files beside them).
     PartitionMismatch,
+    /// A `k=v` directory that cannot be a partition, or whose escapes are not UTF-8.
     InvalidPartition,
+    /// Sampled files of one table have different columns or types.
     SchemaMismatch,
+    /// A file whose schema cannot be read (empty, corrupt, misnamed), or a table with none.
     UnreadableFile,
     /// A key with `//`, `.` or `..` segments or control characters: skipped on its own.
     InvalidKey,
@@ -40,6 +62,7 @@ pub enum Code {
 }
 
 impl Code {
+    /// The code as the contract spells it (`list_access_denied`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidConfig => "invalid_config",
@@ -75,6 +98,8 @@ impl fmt::Display for Code {
     }
 }
 
+/// How much a diagnostic matters, most severe first (reports list errors first); serialized
+/// as `error`, `warning`, `info`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -86,20 +111,24 @@ pub enum Severity {
     Info,
 }
 
-/// One finding.
+/// One finding about a connection, for the person setting it up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
+    /// What kind of finding, stable across releases.
     pub code: Code,
+    /// Whether it fails the connection, skips something, or is only worth knowing.
     pub severity: Severity,
     /// What it is about: a field, a key, a table prefix.
     pub subject: String,
+    /// What was found, in a sentence naming the objects involved.
     pub message: String,
-    /// What to change.
+    /// What to change; empty when there is nothing to do.
     pub hint: String,
 }
 
 impl Diagnostic {
-    pub fn new(code: Code, severity: Severity, subject: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A diagnostic without a hint yet.
+    pub(crate) fn new(code: Code, severity: Severity, subject: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             code,
             severity,
@@ -109,19 +138,23 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An [`Severity::Error`] diagnostic.
+    pub(crate) fn error(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Error, subject, message)
     }
 
-    pub fn warning(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A [`Severity::Warning`] diagnostic.
+    pub(crate) fn warning(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Warning, subject, message)
     }
 
-    pub fn info(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A [`Severity::Info`] diagnostic.
+    pub(crate) fn info(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Info, subject, message)
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    /// The same diagnostic with `hint` as what to change.
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = hint.into();
         self
     }

@@ -1,50 +1,50 @@
 //! Validation of AWS names: bucket names, region codes, account ids.
 
+use crate::error::Error;
+
 /// Checks a general-purpose bucket name against S3's naming rules, returning why not.
 ///
 /// Rules from <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
 /// (general purpose buckets): 3-63 characters; lowercase letters, digits, dots and
 /// hyphens; begins and ends with a letter or digit; no two adjacent dots; not formatted
 /// as an IP address; none of the prefixes or suffixes S3 reserves for other features.
-pub fn validate_bucket_name(name: &str) -> Result<(), String> {
+pub fn validate_bucket_name(name: &str) -> Result<(), Error> {
     const RESERVED_PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
     const RESERVED_SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
 
+    let invalid = |reason: String| {
+        Err(Error::InvalidBucketName {
+            name: name.to_owned(),
+            reason,
+        })
+    };
     let len = name.len();
     if !(3..=63).contains(&len) {
-        return Err(format!(
-            "bucket name `{name}` is {len} characters long; it must be 3 to 63"
-        ));
+        return invalid(format!("is {len} characters long; it must be 3 to 63"));
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
     {
-        return Err(format!(
-            "bucket name `{name}` contains `{c}`; only lowercase letters, digits, dots and hyphens are allowed"
+        return invalid(format!(
+            "contains `{c}`; only lowercase letters, digits, dots and hyphens are allowed"
         ));
     }
     let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
-        return Err(format!(
-            "bucket name `{name}` must begin and end with a letter or digit"
-        ));
+        return invalid("must begin and end with a letter or digit".to_owned());
     }
     if name.contains("..") {
-        return Err(format!("bucket name `{name}` must not contain two adjacent dots"));
+        return invalid("must not contain two adjacent dots".to_owned());
     }
     if looks_like_ipv4(name) {
-        return Err(format!("bucket name `{name}` must not be formatted as an IP address"));
+        return invalid("must not be formatted as an IP address".to_owned());
     }
     if let Some(p) = RESERVED_PREFIXES.iter().find(|p| name.starts_with(**p)) {
-        return Err(format!(
-            "bucket name `{name}` must not start with the reserved prefix `{p}`"
-        ));
+        return invalid(format!("must not start with the reserved prefix `{p}`"));
     }
     if let Some(s) = RESERVED_SUFFIXES.iter().find(|s| name.ends_with(**s)) {
-        return Err(format!(
-            "bucket name `{name}` must not end with the reserved suffix `{s}`"
-        ));
+        return invalid(format!("must not end with the reserved suffix `{s}`"));
     }
     Ok(())
 }
@@ -85,13 +85,13 @@ pub fn is_region_like(region: &str) -> bool {
 }
 
 /// Checks an AWS account id: exactly 12 ASCII digits.
-pub fn validate_account_id(account: &str) -> Result<(), String> {
+pub fn validate_account_id(account: &str) -> Result<(), Error> {
     if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(format!(
-            "`{account}` is not an AWS account id; expected exactly 12 digits, like \"111122223333\""
-        ))
+        Err(Error::InvalidAccountId {
+            account: account.to_owned(),
+        })
     }
 }
 
@@ -139,7 +139,7 @@ mod tests {
         ] {
             match validate_bucket_name(n) {
                 Ok(()) => panic!("{n} accepted"),
-                Err(e) => assert!(e.contains(why), "{n}: {e}"),
+                Err(e) => assert!(e.to_string().contains(why), "{n}: {e}"),
             }
         }
     }

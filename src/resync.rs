@@ -1,28 +1,36 @@
-//! Resync: discovery run again, compared with the last catalog: tables added or removed,
-//! columns added, removed or retyped, partition columns or format changed.
+//! Resync: what changed between the catalog of the last sync and discovery run again.
+//!
+//! Tables added or removed, columns added, removed or retyped, partition columns or format
+//! changed.
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::DataFormat;
 use crate::connector::Table;
-use crate::schema::Column;
+use crate::schema::{Column, DataType};
 
 /// What the platform keeps of a table between syncs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogTable {
+    /// The table directory's name, which identifies the table across syncs.
     pub name: String,
+    /// Its data format.
     pub format: DataFormat,
+    /// Partition column names, outermost first.
     pub partition_columns: Vec<String>,
+    /// File columns, then partition columns, with their types.
     pub columns: Vec<Column>,
 }
 
 /// The tables of one sync, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Catalog {
+    /// Sorted by name.
     pub tables: Vec<CatalogTable>,
 }
 
 impl Catalog {
+    /// The catalog a connection report's tables make.
     pub fn from_tables(tables: &[Table]) -> Self {
         let mut tables: Vec<CatalogTable> = tables
             .iter()
@@ -42,35 +50,59 @@ impl Catalog {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
+    /// A table directory that now holds an importable table.
     TableAdded {
+        /// The table's name.
         table: String,
     },
+    /// A table that is gone, or no longer importable.
     TableRemoved {
+        /// The table's name.
         table: String,
     },
+    /// A column the table's files now have.
     ColumnAdded {
+        /// The table's name.
         table: String,
+        /// The new column.
         column: String,
-        data_type: String,
+        /// Its type.
+        data_type: DataType,
     },
+    /// A column the table's files no longer have.
     ColumnRemoved {
+        /// The table's name.
         table: String,
+        /// The column that is gone.
         column: String,
     },
+    /// A column whose type changed.
     ColumnRetyped {
+        /// The table's name.
         table: String,
+        /// The column.
         column: String,
-        from: String,
-        to: String,
+        /// Its type at the last sync.
+        from: DataType,
+        /// Its type now.
+        to: DataType,
     },
+    /// The table's partition columns (names or order) changed.
     PartitionColumnsChanged {
+        /// The table's name.
         table: String,
+        /// The partition columns at the last sync.
         from: Vec<String>,
+        /// The partition columns now.
         to: Vec<String>,
     },
+    /// The table's data format changed.
     FormatChanged {
+        /// The table's name.
         table: String,
+        /// The format at the last sync.
         from: DataFormat,
+        /// The format now.
         to: DataFormat,
     },
 }

@@ -1,5 +1,7 @@
-//! The connector's S3 calls through aws-sdk-s3: listing pages and ranged reads, with
-//! S3's errors reduced to what the connector acts on, and a count of calls made.
+//! The connector's only I/O: S3 listings and ranged reads through aws-sdk-s3.
+//!
+//! Listing pages are decoded into the discovery core's `ListedObject`s, S3's errors are
+//! reduced to what the connector acts on (`S3Failure`), and every call is counted.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -7,24 +9,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use bytes::Bytes;
 
-/// One listed object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedObject {
-    pub key: String,
-    pub size: u64,
-}
+use crate::layout::ListedObject;
 
 /// One page of ListObjectsV2.
 #[derive(Debug, Clone, Default)]
-pub struct ListPage {
-    pub objects: Vec<ListedObject>,
-    pub common_prefixes: Vec<String>,
-    pub next_token: Option<String>,
+pub(crate) struct ListPage {
+    pub(crate) objects: Vec<ListedObject>,
+    pub(crate) common_prefixes: Vec<String>,
+    pub(crate) next_token: Option<String>,
 }
 
 /// An S3 call that failed, as the connector needs to tell it apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum S3Failure {
+pub(crate) enum S3Failure {
     #[error("AccessDenied: {message}")]
     AccessDenied { message: String },
     #[error("NoSuchBucket: the bucket does not exist")]
@@ -106,7 +103,7 @@ where
 
 /// A key from a listing with `encoding-type=url`: `+` is a space, `%XX` a byte. This is
 /// the S3 decoding only; a Hive partition value is decoded again, separately.
-pub fn url_decode(s: &str) -> String {
+fn url_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(&s.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned()
@@ -120,7 +117,7 @@ fn region_in_message(message: &str) -> Option<String> {
 
 /// The connector's S3 client: every call it makes is counted by operation.
 #[derive(Debug, Clone)]
-pub struct S3Client {
+pub(crate) struct S3Client {
     client: aws_sdk_s3::Client,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
     /// Bounds the calls in flight, however many listings and reads run at once.
@@ -129,7 +126,7 @@ pub struct S3Client {
 
 impl S3Client {
     /// A client making at most `concurrency` calls at once.
-    pub fn new(client: aws_sdk_s3::Client, concurrency: usize) -> Self {
+    pub(crate) fn new(client: aws_sdk_s3::Client, concurrency: usize) -> Self {
         Self {
             client,
             counts: Arc::default(),
@@ -147,12 +144,12 @@ impl S3Client {
     }
 
     /// Calls made so far, by operation.
-    pub fn counts(&self) -> BTreeMap<String, u64> {
+    pub(crate) fn counts(&self) -> BTreeMap<String, u64> {
         self.counts.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// One ListObjectsV2 page (up to 1,000 entries).
-    pub async fn list_page(
+    pub(crate) async fn list_page(
         &self,
         bucket: &str,
         prefix: &str,
@@ -198,7 +195,12 @@ impl S3Client {
     }
 
     /// Every page of a listing.
-    pub async fn list_all(&self, bucket: &str, prefix: &str, delimiter: Option<&str>) -> Result<ListPage, S3Failure> {
+    pub(crate) async fn list_all(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+    ) -> Result<ListPage, S3Failure> {
         self.list_rest(bucket, prefix, delimiter, ListPage::default(), None)
             .await
     }
@@ -230,7 +232,7 @@ impl S3Client {
     /// them and each is listed the same way, concurrently (a few extra requests, far less
     /// waiting than page after sequential page). Otherwise directories are many and
     /// small, and the flat listing goes on page by page, which is the fewest requests.
-    pub fn list_tree<'a>(
+    pub(crate) fn list_tree<'a>(
         &'a self,
         bucket: &'a str,
         prefix: &'a str,
@@ -279,7 +281,7 @@ impl S3Client {
     }
 
     /// A ranged GetObject (`bytes=0-65535`, `bytes=-8`).
-    pub async fn get_range(&self, bucket: &str, key: &str, range: &str) -> Result<Bytes, S3Failure> {
+    pub(crate) async fn get_range(&self, bucket: &str, key: &str, range: &str) -> Result<Bytes, S3Failure> {
         self.count("GetObject");
         let _permit = self.in_flight.acquire().await.ok();
         let out = self

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use s3_connector::config::{ConnectionConfig, DataFormat, Partitioning};
+use s3_connector::layout::ListedObject;
 use s3_connector::layout::classify::{KeyClass, classify};
 use s3_connector::layout::partition::{SegmentParse, parse_segment};
 use s3_connector::layout::tables::discover_tables;
-use s3_connector::s3::ListedObject;
 
 const PREFIX: &str = "data/";
 

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use proptest::prelude::*;
+use s3_connector::Error;
 use s3_connector::schema::csv::{MAX_DECOMPRESSED, MAX_ROWS};
 use s3_connector::schema::parquet::{SPECULATIVE_TAIL_LEN, tail_fetch_len};
 use s3_connector::schema::{
-    Column, CsvError, CsvSample, CsvSchema, LineEnding, ParquetError, ParquetSchema, footer_len, infer_csv,
-    is_gzip_magic, is_parquet_magic, parse_footer,
+    Column, CsvSample, CsvSchema, LineEnding, ParquetSchema, footer_len, infer_csv, is_gzip_magic, is_parquet_magic,
+    parse_footer,
 };
 
 /// The bytes of a fixture file.
@@ -47,7 +48,7 @@ fn gzip(data: &[u8], level: Compression) -> Vec<u8> {
 }
 
 /// The caller's two-step fetch: the last 8 bytes, then the last `footer_len + 8`.
-fn two_step(file: &[u8]) -> Result<ParquetSchema, ParquetError> {
+fn two_step(file: &[u8]) -> Result<ParquetSchema, Error> {
     let size = file.len() as u64;
     let tail8 = &file[file.len().saturating_sub(8)..];
     let len = footer_len(tail8)?;
@@ -344,21 +345,25 @@ fn whole_file_keeps_an_unterminated_last_row() {
 fn prefix_without_a_complete_row() {
     assert_eq!(
         infer_csv(CsvSample::prefix(b"id,name,very_long")),
-        Err(CsvError::NoCompleteRow(17))
+        Err(Error::NoCompleteRow { sample_len: 17 })
     );
 }
 
 #[test]
 fn empty_samples() {
     for sample in [&b""[..], b"\n\r\n", b"\xEF\xBB\xBF", b"  \n"] {
-        assert_eq!(infer_csv(CsvSample::whole(sample)), Err(CsvError::Empty), "{sample:?}");
+        assert_eq!(
+            infer_csv(CsvSample::whole(sample)),
+            Err(Error::EmptyObject),
+            "{sample:?}"
+        );
     }
 }
 
 #[test]
 fn binary_content_is_not_text() {
     let users_parquet = fixture!("users.parquet");
-    let not_text = |bytes: &[u8]| matches!(infer_csv(CsvSample::prefix(bytes)), Err(CsvError::NotText(_)));
+    let not_text = |bytes: &[u8]| matches!(infer_csv(CsvSample::prefix(bytes)), Err(Error::NotText { .. }));
     assert!(not_text(&users_parquet), "Parquet bytes named .csv");
     assert!(not_text(b"id,name\n1,a\0b\n"), "NUL byte");
     assert!(not_text(&fixture!("clicks.csv.gz")), "gzip without the gzip flag");
@@ -393,14 +398,11 @@ fn gzipped_csv_fixture() {
 #[test]
 fn gzip_flag_without_gzip_magic() {
     let csv = fixture!("clicks.csv");
-    assert_eq!(infer_csv(CsvSample::whole(&csv).gzipped()), Err(CsvError::NotGzip));
+    assert_eq!(infer_csv(CsvSample::whole(&csv).gzipped()), Err(Error::NotGzip));
     // A Parquet file named .gz: the flag is wrong, and the magic says why.
     let parquet_gz = fixture!("users_parquet_bytes.gz");
     assert!(is_parquet_magic(&parquet_gz) && !is_gzip_magic(&parquet_gz));
-    assert_eq!(
-        infer_csv(CsvSample::prefix(&parquet_gz).gzipped()),
-        Err(CsvError::NotGzip)
-    );
+    assert_eq!(infer_csv(CsvSample::prefix(&parquet_gz).gzipped()), Err(Error::NotGzip));
 }
 
 #[test]
@@ -409,7 +411,7 @@ fn corrupt_gzip_fixture() {
     assert!(is_gzip_magic(&gz));
     for sample in [CsvSample::whole(&gz), CsvSample::prefix(&gz)] {
         assert!(
-            matches!(infer_csv(sample.gzipped()), Err(CsvError::CorruptGzip(_))),
+            matches!(infer_csv(sample.gzipped()), Err(Error::CorruptGzip { .. })),
             "{:?}",
             infer_csv(sample.gzipped())
         );
@@ -418,7 +420,7 @@ fn corrupt_gzip_fixture() {
     let bad = [0x1f, 0x8b, 0x07, 0, 0, 0, 0, 0, 0, 0xff, 1, 2, 3];
     assert!(matches!(
         infer_csv(CsvSample::whole(&bad).gzipped()),
-        Err(CsvError::CorruptGzip(_))
+        Err(Error::CorruptGzip { .. })
     ));
 }
 
@@ -659,7 +661,7 @@ fn corrupt_footer_fixture() {
         "length and magic are intact"
     );
     assert!(
-        matches!(two_step(&file), Err(ParquetError::Corrupt(_))),
+        matches!(two_step(&file), Err(Error::CorruptParquet { .. })),
         "{:?}",
         two_step(&file)
     );
@@ -669,9 +671,9 @@ fn corrupt_footer_fixture() {
 fn not_parquet_fixture() {
     let file = fixture!("not_parquet.parquet");
     assert!(!is_parquet_magic(&file));
-    assert_eq!(footer_len(&file[file.len() - 8..]), Err(ParquetError::NotParquet));
-    assert_eq!(parse_footer(&file, file.len() as u64), Err(ParquetError::NotParquet));
-    assert_eq!(two_step(&file), Err(ParquetError::NotParquet));
+    assert_eq!(footer_len(&file[file.len() - 8..]), Err(Error::NotParquet));
+    assert_eq!(parse_footer(&file, file.len() as u64), Err(Error::NotParquet));
+    assert_eq!(two_step(&file), Err(Error::NotParquet));
 }
 
 #[test]
@@ -692,7 +694,7 @@ fn speculative_tail_fetch() {
 
     // A speculative tail that is too short says exactly how much to fetch.
     let short = &file[file.len() - 16..];
-    let Err(ParquetError::NeedMoreBytes { needed }) = parse_footer(short, size) else {
+    let Err(Error::NeedMoreBytes { needed }) = parse_footer(short, size) else {
         panic!("expected NeedMoreBytes");
     };
     assert_eq!(needed, tail_fetch_len(footer_len(short).expect("magic")));
@@ -788,11 +790,11 @@ fn arrow_schema_hint_is_honoured_or_ignored() {
 
 #[test]
 fn parquet_wrong_magic_and_short_inputs() {
-    assert_eq!(footer_len(b""), Err(ParquetError::NotParquet));
-    assert_eq!(footer_len(b"\0\0\0\0PAR"), Err(ParquetError::NotParquet));
-    assert_eq!(parse_footer(b"", 0), Err(ParquetError::NotParquet));
+    assert_eq!(footer_len(b""), Err(Error::NotParquet));
+    assert_eq!(footer_len(b"\0\0\0\0PAR"), Err(Error::NotParquet));
+    assert_eq!(parse_footer(b"", 0), Err(Error::NotParquet));
     let csv = fixture!("clicks.csv");
-    assert_eq!(parse_footer(&csv, csv.len() as u64), Err(ParquetError::NotParquet));
+    assert_eq!(parse_footer(&csv, csv.len() as u64), Err(Error::NotParquet));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,21 +1,20 @@
-//! `policy check`: does a policy a user pasted give the connection what it needs
-//! (s3:ListBucket on the bucket, s3:GetObject on its objects, for the platform's role),
-//! and if not, which statement is wrong and how, in plain words.
+//! `policy check`: whether a bucket policy a user pasted gives the connection what it needs.
+//!
+//! The connection needs s3:ListBucket on the bucket and s3:GetObject on its objects, for
+//! the platform's role; when a need is not met, the check says which statement is wrong
+//! and how, in plain words.
 
+use s3_policy::model::ActionElement;
+use s3_policy::pattern::wildcard_match;
+use s3_policy::{Caller, Context, EvalRequest, PolicyKind, PolicySet, evaluate, parse_policy};
 use serde::Serialize;
 
-use s3_policy::Caller;
-
 use super::generate::platform_role_arn;
-use s3_policy::Context;
-use s3_policy::model::{ActionElement, Policy};
-use s3_policy::pattern::wildcard_match;
-use s3_policy::{EvalRequest, PolicySet, evaluate};
-use s3_policy::{PolicyKind, parse_policy};
 
-/// What the platform's connector needs.
+/// Who must read what: the connection a pasted policy is checked against.
 #[derive(Debug, Clone)]
 pub struct ConnectionNeeds<'a> {
+    /// The bucket the policy is attached to.
     pub bucket: &'a str,
     /// The platform's account.
     pub account: &'a str,
@@ -25,24 +24,32 @@ pub struct ConnectionNeeds<'a> {
     pub prefix: &'a str,
 }
 
+/// Whether a need is met: a pass/fail verdict, serialized as `ok` / `error`.
+///
+/// Not a [`crate::diagnostic::Severity`]: a finding is never a warning or mere information,
+/// and a met need is not an `info` diagnostic but the answer "yes".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The policy grants what the need asks for.
     Ok,
+    /// It does not, or AWS would refuse the policy altogether.
     Error,
 }
 
-/// One thing the check found.
+/// One need checked against the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// Met or not.
     pub severity: Severity,
     /// `s3:ListBucket`, `s3:GetObject`, or `policy` for a policy AWS refuses.
     pub need: String,
+    /// Why: what allows the need, or which statement fails it and how.
     pub message: String,
 }
 
 /// The session the connector signs as.
-pub fn platform_caller(account: &str, role: &str) -> Option<Caller> {
+fn platform_caller(account: &str, role: &str) -> Option<Caller> {
     Caller::from_arn(&platform_role_arn(account, role), "s3-connector").ok()
 }
 
@@ -57,7 +64,8 @@ fn connector_context(prefix: &str, listing: bool) -> Context {
     ctx
 }
 
-/// Checks `policy_text` against what the connection needs.
+/// Checks `policy_text` against what the connection needs: one finding per need (and per
+/// statement that fails it), or a single `policy` finding when AWS would refuse the policy.
 pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -> Vec<Finding> {
     let policy = match parse_policy(policy_text, PolicyKind::Bucket(needs.bucket)) {
         Ok(p) => p,
@@ -184,9 +192,4 @@ fn explain_miss(statement: &str, action: &str, resource: &str, reason: &str) -> 
         return format!("statement {statement} grants {action} on {granted} but {short} is checked against {resource}");
     }
     format!("statement {statement} names {action} but does not apply to the connector: {reason}")
-}
-
-/// Whether a policy is valid for a bucket (for callers that only need yes or no).
-pub fn is_valid_bucket_policy(text: &str, bucket: &str) -> Result<Policy, s3_policy::PolicyError> {
-    parse_policy(text, PolicyKind::Bucket(bucket))
 }

@@ -1,5 +1,6 @@
-//! What one key under the schema prefix is: a data file of a table, a file outside any
-//! table, or something ignored and why (PARTITIONS.md, "Files"). Pure: no I/O.
+//! What one key under the schema prefix is: a table's data file, a file outside any table, or ignored.
+//!
+//! Ignored keys come with a code and a reason (PARTITIONS.md, "Files"). Pure: no I/O.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,14 +11,17 @@ use crate::diagnostic::Code;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
+    /// `.csv`
     Csv,
+    /// `.gz` or `.csv.gz`: gzip-compressed CSV.
     CsvGzip,
+    /// `.parquet` or `.parq`.
     Parquet,
 }
 
 impl FileFormat {
     /// The connection format this file counts as.
-    pub fn data_format(self) -> DataFormat {
+    pub(crate) fn data_format(self) -> DataFormat {
         match self {
             Self::Csv | Self::CsvGzip => DataFormat::Csv,
             Self::Parquet => DataFormat::Parquet,
@@ -26,7 +30,7 @@ impl FileFormat {
 
     /// By extension, case-insensitively: `.csv`; `.gz` and `.csv.gz`; `.parquet`,
     /// `.parq` (and so Spark's `part-*.snappy.parquet`).
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".csv") {
             Some(Self::Csv)
@@ -40,23 +44,32 @@ impl FileFormat {
     }
 }
 
-/// The classification of one key.
+/// What one key is to discovery: a table's data file, a file outside any table, or not data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyClass {
     /// A data file inside table `table`, below directories `dirs`.
     DataFile {
+        /// The table directory's name.
         table: String,
+        /// The directories between the table directory and the file (partitions or not).
         dirs: Vec<String>,
+        /// The file's name.
         file: String,
+        /// Its format, from its name.
         format: FileFormat,
     },
     /// A data file directly under the schema prefix.
-    OutsideTable { format: FileFormat },
+    OutsideTable {
+        /// Its format, from its name.
+        format: FileFormat,
+    },
     /// Not data: hidden or bookkeeping files, folder markers, odd keys, other formats.
     Ignored {
         /// The table directory the key sits in, if any.
         table: Option<String>,
+        /// The kind of key (`hidden_file`, `unsupported_file`, `invalid_key`).
         code: Code,
+        /// Why this key is not data.
         reason: String,
     },
 }
@@ -104,7 +117,8 @@ fn hidden_file(name: &str) -> Option<String> {
     Some(reason)
 }
 
-/// Classifies `key` (which starts with `prefix`) of `size` bytes.
+/// Classifies `key` (which starts with `prefix`) of `size` bytes; the size tells a
+/// zero-byte folder marker from a key ending in `/` that holds data.
 pub fn classify(prefix: &str, key: &str, size: u64) -> KeyClass {
     let ignored = |table: Option<&str>, code, reason: String| KeyClass::Ignored {
         table: table.map(str::to_owned),

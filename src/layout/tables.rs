@@ -1,7 +1,8 @@
-//! Table discovery over a listing: every key under the schema prefix ends up in exactly
-//! one table or in `ignored` with a reason; tables get their format and partition
-//! columns, or a diagnostic saying why they are not imported. Pure: no I/O, and the
-//! result does not depend on the listing's order.
+//! Table discovery: a listing of the schema prefix grouped into tables, skipped tables and ignored keys.
+//!
+//! Every key under the schema prefix ends up in exactly one table or in `ignored` with a
+//! reason; tables get their format and partition columns, or a diagnostic saying why they
+//! are not imported. Pure: no I/O, and the result does not depend on the listing's order.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,17 +10,20 @@ use serde::Serialize;
 
 use crate::config::{ConnectionConfig, DataFormat, Partitioning};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::s3::ListedObject;
 use crate::schema::Column;
 
+use super::ListedObject;
 use super::classify::{FileFormat, KeyClass, classify};
 use super::partition::{SegmentParse, TablePartitioning, infer_partition_type, parse_segment, table_partitions};
 
-/// A data file of a table.
+/// One data file of a table, with the directories it sits in below the table directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataFile {
+    /// The object key.
     pub key: String,
+    /// Its size in bytes, as listed.
     pub size: u64,
+    /// Its format, from its name.
     pub format: FileFormat,
     /// Directories between the table and the file.
     #[serde(skip)]
@@ -29,17 +33,22 @@ pub struct DataFile {
 /// A key that is not data, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct IgnoredKey {
+    /// The object key.
     pub key: String,
+    /// The kind of key (`hidden_file`, `unsupported_file`, `invalid_key`, ...).
     pub code: Code,
+    /// Why it is not data, for this key.
     pub reason: String,
 }
 
 /// A table directory that holds importable data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableLayout {
+    /// The table directory's name, directly under the schema prefix.
     pub name: String,
     /// `schema_prefix + name + "/"`.
     pub prefix: String,
+    /// The format all its data files share.
     pub format: DataFormat,
     /// Hive partition columns in path order, typed over all their values.
     pub partition_columns: Vec<Column>,
@@ -48,7 +57,8 @@ pub struct TableLayout {
 }
 
 impl TableLayout {
-    pub fn bytes(&self) -> u64 {
+    /// The data files' total size.
+    pub(crate) fn bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
 }
@@ -56,10 +66,13 @@ impl TableLayout {
 /// A table directory that is not imported, with its data files and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SkippedTable {
+    /// The table directory's name.
     pub name: String,
+    /// `schema_prefix + name + "/"`.
     pub prefix: String,
     /// The diagnostic code that says why.
     pub code: Code,
+    /// The data files it holds, which are not imported.
     pub files: Vec<DataFile>,
 }
 
@@ -70,7 +83,9 @@ pub struct Layout {
     pub tables: Vec<TableLayout>,
     /// Table directories that are not imported (their diagnostics say why).
     pub skipped: Vec<SkippedTable>,
+    /// Keys that are not data, sorted.
     pub ignored: Vec<IgnoredKey>,
+    /// What discovery found worth saying, for the connection report.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -80,7 +95,28 @@ struct TableAcc {
     ignored_by_code: BTreeMap<Code, Vec<(String, String)>>,
 }
 
-/// Groups a listing of the schema prefix into tables.
+/// Groups a listing of the schema prefix into tables: each directory directly under the
+/// prefix is a table candidate, imported when its data files share the connection's format
+/// and (with [`Partitioning::All`]) one list of partition columns.
+///
+/// ```
+/// use s3_connector::config::{ConnectionConfig, DataFormat, Partitioning};
+/// use s3_connector::layout::ListedObject;
+/// use s3_connector::layout::tables::discover_tables;
+///
+/// let config = ConnectionConfig {
+///     name: "audiences".into(),
+///     region: "eu-west-1".into(),
+///     bucket: "acme-data".into(),
+///     schema_prefix: "data/".into(),
+///     format: DataFormat::Csv,
+///     partitioning: Partitioning::None,
+/// };
+/// let object = |key: &str| ListedObject { key: key.into(), size: 10 };
+/// let layout = discover_tables(&config, &[object("data/users/a.csv"), object("data/users/_SUCCESS")]);
+/// assert_eq!(layout.tables[0].name, "users");
+/// assert_eq!(layout.ignored[0].key, "data/users/_SUCCESS");
+/// ```
 pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> Layout {
     let prefix = &config.schema_prefix;
     let mut objects: Vec<&ListedObject> = objects.iter().collect();
@@ -414,7 +450,7 @@ fn type_partitions(columns: &[String], files: &[DataFile]) -> Vec<Column> {
                     _ => None,
                 })
                 .collect();
-            Column::new(name.clone(), infer_partition_type(values.iter()).as_str())
+            Column::new(name.clone(), infer_partition_type(values.iter()))
         })
         .collect()
 }

@@ -200,7 +200,7 @@ impl<'a> Loader<'a> {
         };
         let account = match raw.account {
             Some(a) => {
-                validate_account_id(a.get_ref()).map_err(|m| self.error(a.span().start, m))?;
+                validate_account_id(a.get_ref()).map_err(|m| self.error(a.span().start, m.to_string()))?;
                 a.into_inner()
             }
             None => PlatformSpec::DEFAULT_ACCOUNT.to_owned(),
@@ -234,7 +234,7 @@ impl<'a> Loader<'a> {
     }
 
     fn bucket(&mut self, raw: RawBucket) -> Result<BucketSpec, ScenarioError> {
-        validate_bucket_name(raw.name.get_ref()).map_err(|m| self.error(raw.name.span().start, m))?;
+        validate_bucket_name(raw.name.get_ref()).map_err(|m| self.error(raw.name.span().start, m.to_string()))?;
         if !is_region_like(raw.region.get_ref()) {
             return Err(self.error(
                 raw.region.span().start,
@@ -244,7 +244,7 @@ impl<'a> Loader<'a> {
                 ),
             ));
         }
-        validate_account_id(raw.owner.get_ref()).map_err(|m| self.error(raw.owner.span().start, m))?;
+        validate_account_id(raw.owner.get_ref()).map_err(|m| self.error(raw.owner.span().start, m.to_string()))?;
         let policy = match &raw.policy {
             None => BucketPolicySpec::None,
             Some(p) => self.bucket_policy(p)?,

@@ -1,0 +1,225 @@
+//! The connector end to end: from a connection form to a report of tables and diagnostics.
+//!
+//! Validate the form, list the schema prefix, discover tables, check that data can be
+//! read, infer schemas. What the platform runs when a user saves a connection
+//! ("Processing" -> "Active" or failed) and on every resync.
+//!
+//! The I/O is in `probe` (listings, the one-byte read check, ranged schema reads); what
+//! its outcomes mean is decided without I/O, in `diagnose` (access, listing, status) and
+//! `sample` (schemas from the bytes read), so both are unit-tested on plain values.
+
+mod diagnose;
+mod probe;
+mod sample;
+
+use std::collections::BTreeMap;
+
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+
+use crate::config::{ConnectionConfig, ConnectionForm, DataFormat};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::layout::tables::{IgnoredKey, Layout, SkippedTable, TableLayout, discover_tables};
+use crate::s3::S3Client;
+use crate::schema::Column;
+
+use self::diagnose::ReadCheck;
+
+/// How the connector behaves.
+#[derive(Debug, Clone)]
+pub struct ConnectorOptions {
+    /// Listings and reads in flight at once.
+    pub concurrency: usize,
+    /// Files per table whose schema is read (first, last and evenly between).
+    pub schema_files_per_table: usize,
+    /// Bytes read from the start of a CSV file to infer its schema.
+    pub csv_sample_bytes: u64,
+    /// The platform's account and role, named in hints.
+    pub platform: Option<(String, String)>,
+}
+
+impl Default for ConnectorOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            schema_files_per_table: 3,
+            csv_sample_bytes: 64 * 1024,
+            platform: None,
+        }
+    }
+}
+
+/// Whether the connection works: what the platform shows once "Processing" ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionStatus {
+    /// The connection is saved and its tables are imported.
+    Active,
+    /// A fatal diagnostic (bad form, no access, nothing to import) stops the connection.
+    Failed,
+}
+
+/// A table the platform can import.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    /// The table directory's name, directly under the schema prefix.
+    pub name: String,
+    /// `schema_prefix + name + "/"`.
+    pub prefix: String,
+    /// The format all its files share.
+    pub format: DataFormat,
+    /// Hive partition column names, outermost first.
+    pub partition_columns: Vec<String>,
+    /// File columns, then partition columns.
+    pub columns: Vec<Column>,
+    /// Data files in the table.
+    pub files: usize,
+    /// Their total size.
+    pub bytes: u64,
+    /// What discovery found: the files and partition columns behind this table.
+    #[serde(skip)]
+    pub layout: TableLayout,
+}
+
+/// The outcome of connecting (or resyncing).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionReport {
+    /// Active, or failed on a fatal diagnostic.
+    pub status: ConnectionStatus,
+    /// The validated connection; `None` when the form itself is invalid.
+    #[serde(skip)]
+    pub config: Option<ConnectionConfig>,
+    /// Tables to import, by name.
+    pub tables: Vec<Table>,
+    /// Table directories not imported; their diagnostics say why.
+    #[serde(skip)]
+    pub skipped_tables: Vec<SkippedTable>,
+    /// Keys that are not data (hidden files, other formats, odd keys), with the reason.
+    pub ignored: Vec<IgnoredKey>,
+    /// Everything found, errors first.
+    pub diagnostics: Vec<Diagnostic>,
+    /// S3 calls the connector made, by operation.
+    pub requests: BTreeMap<String, u64>,
+}
+
+/// Runs connections against S3 through aws-sdk-s3, counting its calls.
+pub struct Connector {
+    s3: S3Client,
+    options: ConnectorOptions,
+}
+
+impl Connector {
+    /// A connector calling S3 through `client` (whose credentials are the platform's role).
+    pub fn new(client: aws_sdk_s3::Client, options: ConnectorOptions) -> Self {
+        Self {
+            s3: S3Client::new(client, options.concurrency),
+            options,
+        }
+    }
+
+    fn role_arn(&self) -> String {
+        match &self.options.platform {
+            Some((account, role)) => crate::bucket_policy::platform_role_arn(account, role),
+            None => "the platform's role".to_owned(),
+        }
+    }
+
+    fn report(&self, config: Option<ConnectionConfig>, mut diagnostics: Vec<Diagnostic>) -> ConnectionReport {
+        let status = diagnose::status(&diagnostics);
+        diagnostics.sort_by_key(|d| d.severity);
+        ConnectionReport {
+            status,
+            config,
+            tables: Vec::new(),
+            skipped_tables: Vec::new(),
+            ignored: Vec::new(),
+            diagnostics,
+            requests: self.s3.counts(),
+        }
+    }
+
+    /// Validates the form, then lists, checks read access, discovers tables and infers their
+    /// schemas as saving the connection would. Never fails: every problem, from a bad field
+    /// to S3 being unavailable, is a diagnostic of the report, and fatal ones make it
+    /// [`ConnectionStatus::Failed`].
+    pub async fn connect(&self, form: &ConnectionForm) -> ConnectionReport {
+        let config = match form.problems_or_config() {
+            Ok(c) => c,
+            Err(problems) => return self.report(None, problems),
+        };
+        let role = self.role_arn();
+        let listed = match diagnose::listing(&config, &role, self.probe_listing(&config).await) {
+            Ok(listed) => listed,
+            Err(problem) => return self.report(Some(config), vec![problem]),
+        };
+        let mut diagnostics = Vec::new();
+        let Layout {
+            tables: table_layouts,
+            skipped,
+            ignored,
+            diagnostics: layout_diags,
+        } = discover_tables(&config, &listed.objects);
+        if !listed.has_table_dirs {
+            diagnostics.push(diagnose::no_tables(&config));
+        }
+        diagnostics.extend(layout_diags);
+
+        if let Some(key) = probe::read_check_key(&table_layouts, &listed.objects) {
+            let outcome = self.probe_read(&config, &key).await;
+            match diagnose::read_check(&config, &role, &key, outcome) {
+                ReadCheck::Readable => {}
+                ReadCheck::Failed(problem) => diagnostics.push(problem),
+                ReadCheck::Denied(problem) => {
+                    diagnostics.push(problem);
+                    let mut report = self.report(Some(config), diagnostics);
+                    report.ignored = ignored;
+                    report.skipped_tables = skipped;
+                    return report;
+                }
+            }
+        }
+
+        let mut sampled: Vec<(TableLayout, Vec<sample::FileColumns>)> = stream::iter(table_layouts)
+            .map(|t| {
+                let config = &config;
+                async move {
+                    let files = self.probe_table(config, &t).await;
+                    (t, files)
+                }
+            })
+            .buffer_unordered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        sampled.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let mut tables = Vec::new();
+        let mut skipped = skipped;
+        for (layout, files) in sampled {
+            let (columns, diags) = sample::table_columns(&layout, files);
+            diagnostics.extend(diags);
+            match columns {
+                Some(columns) => tables.push(Table {
+                    name: layout.name.clone(),
+                    prefix: layout.prefix.clone(),
+                    format: layout.format,
+                    partition_columns: layout.partition_columns.iter().map(|c| c.name.clone()).collect(),
+                    columns,
+                    files: layout.files.len(),
+                    bytes: layout.bytes(),
+                    layout,
+                }),
+                None => skipped.push(SkippedTable {
+                    name: layout.name.clone(),
+                    prefix: layout.prefix.clone(),
+                    code: Code::UnreadableFile,
+                    files: layout.files.clone(),
+                }),
+            }
+        }
+        skipped.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut report = self.report(Some(config), diagnostics);
+        report.tables = tables;
+        report.skipped_tables = skipped;
+        report.ignored = ignored;
+        report
+    }
+}
