@@ -243,7 +243,7 @@ impl World {
     pub fn add_bucket(&mut self, name: &str, region: &str, owner: &str) -> Result<(), WorldError> {
         s3_connector::names::validate_bucket_name(name).map_err(|reason| WorldError::InvalidBucketName {
             name: name.to_owned(),
-            reason,
+            reason: reason.to_string(),
         })?;
         self.store
             .add_bucket(name, region, owner)
