@@ -1,4 +1,4 @@
-//! `s3-harness policy eval | generate | check` as CONTRACTS sections 5 and 6 describe.
+//! `s3-harness policy eval | generate | check` as docs/cli.md describes them.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,4 +1,4 @@
-//! `s3-harness serve` as CONTRACTS section 4 describes it: the endpoint on the first
+//! `s3-harness serve` as docs/cli.md describes it: the endpoint on the first
 //! line, a working S3 endpoint behind it.
 
 use std::io::{BufRead, BufReader};

@@ -1,4 +1,4 @@
-//! Every diagnostic code of CONTRACTS section 3 is produced by at least one bundled
+//! Every diagnostic code (docs/diagnostics.md) is produced by at least one bundled
 //! scenario (read from the reviewed JSON snapshots).
 
 use std::path::Path;

@@ -66,7 +66,7 @@ pub fn parse_policy_value(value: &Value, kind: PolicyKind<'_>) -> Result<Policy,
         Some(v @ Value::Object(_)) => vec![v],
         Some(_) => return Err(err("Statement must be an object or an array of objects")),
     };
-    // An empty list is a policy that grants nothing (CONTRACTS 5's example uses one).
+    // An empty list is a policy that grants nothing (`policy eval`'s documented example uses one).
     let mut statements = Vec::with_capacity(raw_statements.len());
     let mut sids = HashSet::new();
     for (i, raw) in raw_statements.into_iter().enumerate() {

@@ -69,7 +69,7 @@ fn context_value(key: &str, v: &Value) -> Result<Vec<String>, EvalError> {
     }
 }
 
-/// Decides one request; the JSON printed is CONTRACTS 5's.
+/// Decides one request; the JSON printed is documented in docs/cli.md.
 pub fn eval(input_text: &str) -> Result<Value, EvalError> {
     let input: EvalInput = serde_json::from_str(input_text)?;
     let bucket = input

@@ -62,7 +62,7 @@ pub(super) async fn serve(path: &std::path::Path, addr: &str) -> anyhow::Result<
     }
     let addr = resolve(addr).await?;
     let sim = Simulator::builder().scenario_file(path).addr(addr).start().await?;
-    // CONTRACTS 4: the endpoint is the first line of standard output.
+    // Scripts read the endpoint from the first line of standard output.
     println!("endpoint: {}", sim.endpoint());
     print!("{}", banner(&sim));
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;

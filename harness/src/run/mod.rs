@@ -1,4 +1,4 @@
-//! `s3-harness run` (CONTRACTS section 2): each scenario's world served in process, the
+//! `s3-harness run`: each scenario's world served in process, the
 //! connector run against it over real HTTP as the platform reader, and a report.
 
 mod expect;
@@ -63,7 +63,7 @@ pub struct ScenarioRun {
 }
 
 impl ScenarioRun {
-    /// The JSON object CONTRACTS section 2 describes.
+    /// The JSON object `run --json` prints (docs/cli.md describes its fields).
     pub fn to_json(&self) -> Value {
         let status = match self.report.status {
             ConnectionStatus::Active => "active",

@@ -1,4 +1,4 @@
-//! Scenario files (CONTRACTS section 1): a simulated AWS world, the connection a user
+//! Scenario files (docs/scenario-format.md): a simulated AWS world, the connection a user
 //! typed, and optional simulator behaviour, loaded from TOML with precise errors.
 
 mod brace;
