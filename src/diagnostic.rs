@@ -59,6 +59,13 @@ pub enum Code {
     PartitionColumnInFile,
     /// S3 kept answering with retryable errors (503 SlowDown, 500) after retries.
     S3Unavailable,
+    /// Plain directories below a table's last partition level (`date=1/bucket_00001/p.csv`):
+    /// their files belong to that partition (info).
+    NestedDirectories,
+    /// One partition column holds values that are probably the same but spelled differently
+    /// (`01` and `1`, `2025-1-5` and `2025-01-05`): kept distinct, so queries split the
+    /// partition (warning).
+    EquivalentPartitionValues,
 }
 
 impl Code {
@@ -88,8 +95,39 @@ impl Code {
             Self::TableLooksLikePartition => "table_looks_like_partition",
             Self::PartitionColumnInFile => "partition_column_in_file",
             Self::S3Unavailable => "s3_unavailable",
+            Self::NestedDirectories => "nested_directories",
+            Self::EquivalentPartitionValues => "equivalent_partition_values",
         }
     }
+
+    /// Every code, in declaration order (for validating code names elsewhere).
+    pub const ALL: &[Code] = &[
+        Self::InvalidConfig,
+        Self::BucketNotFound,
+        Self::RegionMismatch,
+        Self::ListAccessDenied,
+        Self::ReadAccessDenied,
+        Self::PrefixNotFound,
+        Self::NoTables,
+        Self::FileOutsideTable,
+        Self::EmptyTable,
+        Self::HiddenFile,
+        Self::UnsupportedFile,
+        Self::FormatMismatch,
+        Self::MixedFormats,
+        Self::TableNotPartitioned,
+        Self::PartitionsIgnored,
+        Self::PartitionMismatch,
+        Self::InvalidPartition,
+        Self::SchemaMismatch,
+        Self::UnreadableFile,
+        Self::InvalidKey,
+        Self::TableLooksLikePartition,
+        Self::PartitionColumnInFile,
+        Self::S3Unavailable,
+        Self::NestedDirectories,
+        Self::EquivalentPartitionValues,
+    ];
 }
 
 impl fmt::Display for Code {
@@ -157,5 +195,62 @@ impl Diagnostic {
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = hint.into();
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The position of `code` in [`Code::ALL`]; an exhaustive match, so a new variant does
+    /// not compile until it is listed here (and, by the test below, in `ALL`).
+    fn index(code: Code) -> usize {
+        match code {
+            Code::InvalidConfig => 0,
+            Code::BucketNotFound => 1,
+            Code::RegionMismatch => 2,
+            Code::ListAccessDenied => 3,
+            Code::ReadAccessDenied => 4,
+            Code::PrefixNotFound => 5,
+            Code::NoTables => 6,
+            Code::FileOutsideTable => 7,
+            Code::EmptyTable => 8,
+            Code::HiddenFile => 9,
+            Code::UnsupportedFile => 10,
+            Code::FormatMismatch => 11,
+            Code::MixedFormats => 12,
+            Code::TableNotPartitioned => 13,
+            Code::PartitionsIgnored => 14,
+            Code::PartitionMismatch => 15,
+            Code::InvalidPartition => 16,
+            Code::SchemaMismatch => 17,
+            Code::UnreadableFile => 18,
+            Code::InvalidKey => 19,
+            Code::TableLooksLikePartition => 20,
+            Code::PartitionColumnInFile => 21,
+            Code::S3Unavailable => 22,
+            Code::NestedDirectories => 23,
+            Code::EquivalentPartitionValues => 24,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_code_once_and_as_str_is_the_serde_name() {
+        for (i, code) in Code::ALL.iter().enumerate() {
+            assert_eq!(index(*code), i, "{code:?}");
+            let json = serde_json::to_string(code).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: Code = serde_json::from_str(&json).expect("deserializes");
+            assert_eq!(back, *code);
+        }
+        // `index` maps the variants onto 0..=24, so ALL holds each of them exactly once.
+        assert_eq!(Code::ALL.len(), index(Code::EquivalentPartitionValues) + 1);
+        let names: std::collections::BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), Code::ALL.len());
+        assert_eq!(Code::NestedDirectories.as_str(), "nested_directories");
+        assert_eq!(
+            Code::EquivalentPartitionValues.to_string(),
+            "equivalent_partition_values"
+        );
     }
 }

@@ -1,12 +1,14 @@
 //! Property tests of table discovery over random layouts: every key ends up in exactly
 //! one table or in `ignored`; the tables are exactly the directories directly under the
-//! prefix that hold data; a table's partition columns are the same in all its files; and
-//! the listing's order changes nothing.
+//! prefix that hold data; a table's partition columns are the same in all its files (plain
+//! directories only below them, reported once as `nested_directories`); and the listing's
+//! order changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use s3_connector::config::{ConnectionConfig, DataFormat, Partitioning};
+use s3_connector::diagnostic::Code;
 use s3_connector::layout::ListedObject;
 use s3_connector::layout::classify::{KeyClass, classify};
 use s3_connector::layout::partition::{SegmentParse, parse_segment};
@@ -31,6 +33,7 @@ fn dir() -> impl Strategy<Value = String> {
         (0u8..2).prop_map(|r| format!("region=r{r}")),
         Just("dt=2025".to_owned()),
         Just("plain".to_owned()),
+        Just("bucket_00001".to_owned()),
         Just("_temporary".to_owned()),
         Just("=bad".to_owned()),
         Just("k=%FF".to_owned()),
@@ -53,7 +56,9 @@ fn file() -> impl Strategy<Value = String> {
 fn key() -> impl Strategy<Value = (String, u64)> {
     (
         prop_oneof![Just(None), (0u8..4).prop_map(|t| Some(format!("t{t}")))],
-        prop::collection::vec(dir(), 0..3),
+        // Up to three levels, so plain directories below partition levels (nested) and
+        // above or among them occur.
+        prop::collection::vec(dir(), 0..4),
         file(),
         prop_oneof![Just(0u64), Just(10u64)],
     )
@@ -146,17 +151,28 @@ proptest! {
         for t in &layout.tables {
             let expected: Vec<&str> = t.partition_columns.iter().map(|c| c.name.as_str()).collect();
             prop_assert!(!expected.is_empty(), "partitioning = all imports only partitioned tables");
+            let mut nested = false;
             for file in &t.files {
-                let keys: Vec<String> = file
-                    .dirs
+                let parsed: Vec<SegmentParse> = file.dirs.iter().map(|d| parse_segment(d)).collect();
+                let (levels, below) = parsed.split_at(expected.len().min(parsed.len()));
+                let keys: Vec<String> = levels
                     .iter()
-                    .map(|d| match parse_segment(d) {
-                        SegmentParse::Partition(p) => p.key,
+                    .map(|p| match p {
+                        SegmentParse::Partition(p) => p.key.clone(),
                         other => format!("<not a partition: {other:?}>"),
                     })
                     .collect();
                 prop_assert_eq!(keys.iter().map(String::as_str).collect::<Vec<_>>(), expected.clone(), "{}", file.key);
+                // Below the partition levels: plain directories only.
+                prop_assert!(below.iter().all(|p| *p == SegmentParse::NotPartition), "{}", file.key);
+                nested |= !below.is_empty();
             }
+            let reported = layout
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == Code::NestedDirectories && d.subject == t.prefix)
+                .count();
+            prop_assert_eq!(reported, usize::from(nested), "{}", t.name);
         }
     }
 
@@ -174,4 +190,27 @@ proptest! {
         }
         prop_assert_eq!(discover_tables(&c, &objects), discover_tables(&c, &shuffled));
     }
+}
+
+/// The nested-directory part of the partition property would be vacuous if generated
+/// listings never held a partitioned table with plain directories below its partitions.
+#[test]
+fn generated_listings_include_nested_directories() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = listing();
+    let mut nested = 0;
+    for _ in 0..500 {
+        let objects = strategy.new_tree(&mut runner).expect("a value").current();
+        let layout = discover_tables(&config(Partitioning::All, DataFormat::Csv), &objects);
+        nested += layout
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::NestedDirectories)
+            .count();
+    }
+    eprintln!("{nested} nested_directories in 500 listings");
+    assert!(nested >= 25, "only {nested} nested_directories in 500 listings");
 }

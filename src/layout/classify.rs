@@ -1,6 +1,6 @@
 //! What one key under the schema prefix is: a table's data file, a file outside any table, or ignored.
 //!
-//! Ignored keys come with a code and a reason (PARTITIONS.md, "Files"). Pure: no I/O.
+//! Ignored keys come with a code and a reason (`docs/partitions.md`, "Files"). Pure: no I/O.
 
 use serde::{Deserialize, Serialize};
 

@@ -14,7 +14,10 @@ use crate::schema::Column;
 
 use super::ListedObject;
 use super::classify::{FileFormat, KeyClass, classify};
-use super::partition::{SegmentParse, TablePartitioning, infer_partition_type, parse_segment, table_partitions};
+use super::partition::{
+    PartitionValue, SegmentParse, TablePartitioning, equivalent_values, infer_partition_type, parse_segment,
+    table_partitions,
+};
 
 /// One data file of a table, with the directories it sits in below the table directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -199,9 +202,11 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
                 .hint(format!("the schema prefix `{prefix}` is probably one level too high: point it at the directory that holds the tables")),
             );
         }
+        // The schema-level `mixed_formats` lists each table once, under its own format; a
+        // table that mixes formats has its own table-level diagnostic and is left out.
         let formats: BTreeSet<DataFormat> = acc.files.iter().map(|f| f.format.data_format()).collect();
-        for f in &formats {
-            formats_seen.entry(*f).or_default().push(name.clone());
+        if let [format] = formats.iter().collect::<Vec<_>>().as_slice() {
+            formats_seen.entry(**format).or_default().push(name.clone());
         }
         match importable(config, &table_prefix, &acc, &mut layout.diagnostics) {
             Ok((format, partition_columns)) => layout.tables.push(TableLayout {
@@ -430,19 +435,43 @@ fn partitions_of(
                     );
                     Err(Code::PartitionMismatch)
                 }
-                TablePartitioning::Partitioned { columns } => Ok(type_partitions(&columns, files)),
+                TablePartitioning::Partitioned { columns, nested } => {
+                    if let Some(nested) = nested {
+                        diags.push(
+                            Diagnostic::info(
+                                Code::NestedDirectories,
+                                table_prefix,
+                                format!(
+                                    "{} data file(s) sit in plain directories below the last partition level, e.g. `{}` (in `{}/`); they belong to the partition above them",
+                                    nested.count, nested.example, nested.directory
+                                ),
+                            )
+                            .hint("nothing to do: directories below the last partition level add no column (Spark and pyarrow read them the same way)"),
+                        );
+                    }
+                    Ok(type_partitions(table_prefix, &columns, files, diags))
+                }
             }
         }
     }
 }
 
-/// Types each partition column over all of its values in the table.
-fn type_partitions(columns: &[String], files: &[DataFile]) -> Vec<Column> {
-    columns
+/// Types each partition column over all of its values in the table, and warns
+/// (`equivalent_partition_values`, once for the table) about columns holding two spellings
+/// of probably the same value.
+fn type_partitions(
+    table_prefix: &str,
+    columns: &[String],
+    files: &[DataFile],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Column> {
+    let mut equivalent = Vec::new();
+    let typed = columns
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let values: Vec<_> = files
+            // Partition levels come first in every path (plain directories only below them).
+            let values: Vec<PartitionValue> = files
                 .iter()
                 .filter_map(|f| f.dirs.get(i))
                 .filter_map(|d| match parse_segment(d) {
@@ -450,7 +479,226 @@ fn type_partitions(columns: &[String], files: &[DataFile]) -> Vec<Column> {
                     _ => None,
                 })
                 .collect();
+            if let Some((a, b)) = equivalent_values(&values) {
+                equivalent.push(format!("{name}: {a:?} and {b:?}"));
+            }
             Column::new(name.clone(), infer_partition_type(values.iter()))
         })
-        .collect()
+        .collect();
+    if !equivalent.is_empty() {
+        diags.push(
+            Diagnostic::warning(
+                Code::EquivalentPartitionValues,
+                table_prefix,
+                format!(
+                    "partition values that are probably the same are spelled differently ({}); they stay distinct values, so queries will split the partition",
+                    equivalent.join("; ")
+                ),
+            )
+            .hint("two writers disagree on the spelling (zero padding): rewrite the partition directories with one spelling"),
+        );
+    }
+    typed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+    use crate::schema::DataType;
+
+    fn config(format: DataFormat, partitioning: Partitioning) -> ConnectionConfig {
+        ConnectionConfig {
+            name: "acme".into(),
+            region: "eu-west-1".into(),
+            bucket: "acme-data".into(),
+            schema_prefix: "data/".into(),
+            format,
+            partitioning,
+        }
+    }
+
+    fn discover(format: DataFormat, partitioning: Partitioning, keys: &[&str]) -> Layout {
+        let objects: Vec<ListedObject> = keys
+            .iter()
+            .map(|k| ListedObject {
+                key: (*k).to_owned(),
+                size: 10,
+            })
+            .collect();
+        discover_tables(&config(format, partitioning), &objects)
+    }
+
+    fn with_code(layout: &Layout, code: Code) -> Vec<&Diagnostic> {
+        layout.diagnostics.iter().filter(|d| d.code == code).collect()
+    }
+
+    // | a plain directory below the last partition level (`date=1/bucket_00001/p.csv`) | the
+    // files belong to that partition; `nested_directories` (info) names an example |
+    #[test]
+    fn nested_below_partitions() {
+        let layout = discover(
+            DataFormat::Csv,
+            Partitioning::All,
+            &[
+                "data/events/date=2025-01-01/bucket_00001/part-0.csv",
+                "data/events/date=2025-01-01/bucket_00000/part-0.csv",
+                "data/events/date=2025-01-02/part-0.csv",
+            ],
+        );
+        assert_eq!(layout.skipped, []);
+        let [table] = layout.tables.as_slice() else {
+            panic!("{layout:?}")
+        };
+        assert_eq!(table.files.len(), 3);
+        assert_eq!(table.partition_columns, [Column::new("date", DataType::Date)]);
+        let nested = with_code(&layout, Code::NestedDirectories);
+        let [d] = nested.as_slice() else {
+            panic!("{:?}", layout.diagnostics)
+        };
+        assert_eq!(d.severity, Severity::Info);
+        assert_eq!(d.subject, "data/events/");
+        assert!(
+            d.message.contains("2 data file(s)")
+                && d.message
+                    .contains("`data/events/date=2025-01-01/bucket_00000/part-0.csv`"),
+            "{}",
+            d.message
+        );
+        assert!(with_code(&layout, Code::PartitionMismatch).is_empty());
+        // With partitioning = none, directories are plain anyway: nothing to say.
+        let none = discover(
+            DataFormat::Csv,
+            Partitioning::None,
+            &["data/events/date=2025-01-01/bucket_00001/part-0.csv"],
+        );
+        assert!(with_code(&none, Code::NestedDirectories).is_empty());
+    }
+
+    // | a plain directory above the first partition level (`t/v1/date=1/p.csv`) |
+    // `partition_mismatch` naming it, saying partition directories are direct children of the
+    // table directory |
+    #[test]
+    fn plain_dir_above_partitions() {
+        let layout = discover(
+            DataFormat::Csv,
+            Partitioning::All,
+            &["data/events/v1/date=2025-01-01/p.csv"],
+        );
+        assert!(layout.tables.is_empty());
+        assert_eq!(layout.skipped[0].code, Code::PartitionMismatch);
+        let mismatch = with_code(&layout, Code::PartitionMismatch);
+        let [d] = mismatch.as_slice() else { panic!() };
+        assert!(
+            d.message.contains("`v1`")
+                && d.message.contains("above the partition levels")
+                && d.message.contains("direct children of the table directory"),
+            "{}",
+            d.message
+        );
+        assert!(with_code(&layout, Code::NestedDirectories).is_empty());
+    }
+
+    // | every value of a partition column is null | a string column of nulls |
+    #[test]
+    fn all_null_partition() {
+        let layout = discover(
+            DataFormat::Csv,
+            Partitioning::All,
+            &[
+                "data/events/region=__HIVE_DEFAULT_PARTITION__/date=2025-01-01/p.csv",
+                "data/events/region=__HIVE_DEFAULT_PARTITION__/date=2025-01-02/p.csv",
+            ],
+        );
+        let [table] = layout.tables.as_slice() else {
+            panic!("{layout:?}")
+        };
+        assert_eq!(
+            table.partition_columns,
+            [
+                Column::new("region", DataType::String),
+                Column::new("date", DataType::Date)
+            ]
+        );
+    }
+
+    // | values of one column that are probably the same | distinct values, usual typing, an
+    // `equivalent_partition_values` warning naming the column and one pair |
+    #[test]
+    fn equivalent_partition_values() {
+        let layout = discover(
+            DataFormat::Csv,
+            Partitioning::All,
+            &[
+                "data/events/month=01/day=2025-1-5/p.csv",
+                "data/events/month=1/day=2025-01-05/p.csv",
+                "data/events/month=2/day=2025-01-06/p.csv",
+            ],
+        );
+        let [table] = layout.tables.as_slice() else {
+            panic!("{layout:?}")
+        };
+        assert_eq!(
+            table.partition_columns,
+            [
+                Column::new("month", DataType::String),
+                Column::new("day", DataType::String)
+            ]
+        );
+        let warnings = with_code(&layout, Code::EquivalentPartitionValues);
+        let [d] = warnings.as_slice() else {
+            panic!("{:?}", layout.diagnostics)
+        };
+        assert_eq!(d.severity, Severity::Warning);
+        assert!(
+            d.message.contains(r#"month: "01" and "1""#) && d.message.contains(r#"day: "2025-01-05" and "2025-1-5""#),
+            "{}",
+            d.message
+        );
+        // Values that merely differ: no warning.
+        let layout = discover(
+            DataFormat::Csv,
+            Partitioning::All,
+            &["data/events/month=1/p.csv", "data/events/month=2/p.csv"],
+        );
+        assert!(with_code(&layout, Code::EquivalentPartitionValues).is_empty());
+    }
+
+    // | mixed formats across the schema | one `mixed_formats` warning listing each table once,
+    // under its own format; a table that mixes formats has its own diagnostic |
+    #[test]
+    fn mixed_formats_lists_each_table_once() {
+        let layout = discover(
+            DataFormat::Csv,
+            Partitioning::None,
+            &[
+                "data/events/a.csv",
+                "data/events/b.parquet",
+                "data/users/a.csv",
+                "data/clicks/a.parquet",
+            ],
+        );
+        let mixed = with_code(&layout, Code::MixedFormats);
+        let schema: Vec<_> = mixed.iter().filter(|d| d.subject == "data/").collect();
+        let [schema] = schema.as_slice() else {
+            panic!("{mixed:?}")
+        };
+        assert!(
+            schema.message.contains("(parquet: clicks; csv: users)"),
+            "{}",
+            schema.message
+        );
+        assert!(mixed.iter().any(|d| d.subject == "data/events/"));
+        // Only one table mixes and the others share a format: no schema-level warning.
+        let layout = discover(
+            DataFormat::Csv,
+            Partitioning::None,
+            &["data/events/a.csv", "data/events/b.parquet", "data/users/a.csv"],
+        );
+        let mixed = with_code(&layout, Code::MixedFormats);
+        assert_eq!(
+            mixed.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>(),
+            ["data/events/"]
+        );
+    }
 }

@@ -28,14 +28,81 @@ impl PathPartitions {
 
     /// The outermost level that is not a partition: a plain directory or an invalid segment.
     fn first_non_partition_level(&self) -> Option<&str> {
-        let plain = self.plain.iter().map(|(pos, d)| (*pos, d.as_str()));
-        let invalid = self
-            .invalid
-            .iter()
-            .filter(|(_, s)| !s.reason.is_warning())
-            .map(|(pos, s)| (*pos, s.raw.as_str()));
-        plain.chain(invalid).min().map(|(_, level)| level)
+        self.levels()
+            .into_iter()
+            .find(|l| l.kind != LevelKind::Partition)
+            .map(|l| l.raw)
     }
+
+    /// Every level of the path in order, rebuilt from the positions kept in `plain` and
+    /// `invalid` (partition segments fill the remaining positions).
+    fn levels(&self) -> Vec<Level<'_>> {
+        let mut others: BTreeMap<usize, Level<'_>> = BTreeMap::new();
+        for (pos, raw) in &self.plain {
+            others.insert(
+                *pos,
+                Level {
+                    kind: LevelKind::Plain,
+                    raw,
+                },
+            );
+        }
+        for (pos, s) in self.invalid.iter().filter(|(_, s)| !s.reason.is_warning()) {
+            others.insert(
+                *pos,
+                Level {
+                    kind: LevelKind::Invalid,
+                    raw: &s.raw,
+                },
+            );
+        }
+        let mut columns = self.columns.iter();
+        (0..self.columns.len() + others.len())
+            .filter_map(|pos| {
+                others.remove(&pos).or_else(|| {
+                    columns.next().map(|c| Level {
+                        kind: LevelKind::Partition,
+                        raw: &c.raw,
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the path has plain directories below its partition levels
+    /// (`date=1/bucket_00001/`); meaningful once [`path_problem`] found nothing, which
+    /// leaves no other place for them.
+    fn is_nested(&self) -> bool {
+        !self.columns.is_empty() && !self.plain.is_empty()
+    }
+}
+
+/// What one level of a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LevelKind {
+    Partition,
+    Plain,
+    /// Has `=` but is not a partition (`=1`).
+    Invalid,
+}
+
+/// One level of a path, with the segment as listed.
+#[derive(Debug, Clone, Copy)]
+struct Level<'a> {
+    kind: LevelKind,
+    raw: &'a str,
+}
+
+/// Data files in plain directories below the last partition level of a partitioned table
+/// (`date=1/bucket_00001/p.csv`): they belong to that partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedFiles {
+    /// How many data files sit in such directories.
+    pub count: usize,
+    /// The least of their names (as the caller passed them).
+    pub example: String,
+    /// The outermost plain directory of the example's path (`bucket_00001`).
+    pub directory: String,
 }
 
 /// Parses the directory segments between the table directory and a data file's name.
@@ -69,8 +136,11 @@ pub enum MismatchKind {
     /// Two column names that differ only by case (`Region` / `region`), in one path or across
     /// the table.
     CaseConflict,
-    /// A plain (or invalid) directory among, above or below partition levels (`a=1/x/b=2`,
-    /// `a=1/x`), or beside partition directories (`x/` next to `a=1/`).
+    /// A plain (or invalid) directory among or above partition levels (`a=1/x/b=2`,
+    /// `x/a=1`), an invalid one below them (`a=1/=1`), or a plain one beside partition
+    /// directories (`x/` next to `a=1/`; `a=1/x/` where other files have `a=1/b=2/`).
+    /// A plain directory below the last partition level of a table whose files all have the
+    /// same partition columns is no mismatch (see [`NestedFiles`]).
     PlainDirectory,
     /// Data files in the table root next to partition directories.
     RootFiles,
@@ -88,6 +158,9 @@ pub enum TablePartitioning {
     Partitioned {
         /// The column names (decoded), outermost first.
         columns: Vec<String>,
+        /// Files in plain directories below the last partition level, if any: they belong
+        /// to that partition (`nested_directories`, info).
+        nested: Option<NestedFiles>,
     },
     /// The directories disagree: `partition_mismatch`, the table is not imported.
     Mismatch {
@@ -107,11 +180,19 @@ pub enum TablePartitioning {
 /// Checks, in this order, and reports the first that fails:
 /// 1. each path alone: a column at two levels ([`MismatchKind::DuplicateKey`]), two columns
 ///    differing only by case ([`MismatchKind::CaseConflict`]), a plain or invalid directory
-///    anywhere in a path that has partition levels ([`MismatchKind::PlainDirectory`]);
+///    above or among the partition levels, or an invalid one below them
+///    ([`MismatchKind::PlainDirectory`]; the message says which);
 /// 2. column names across the table that differ only by case ([`MismatchKind::CaseConflict`]);
 /// 3. data files directly in the table root beside partitioned files ([`MismatchKind::RootFiles`]);
 /// 4. files in plain directories beside partitioned files ([`MismatchKind::PlainDirectory`]);
-/// 5. different column lists ([`MismatchKind::DifferentColumns`]).
+/// 5. different column lists, counting partition levels only: a plain directory below one
+///    file's partition levels where other files have a further partition level
+///    ([`MismatchKind::PlainDirectory`]), else [`MismatchKind::DifferentColumns`].
+///
+/// Plain directories strictly below the last partition level (`date=1/bucket_00001/p.csv`,
+/// at any depth) are no mismatch when every file has the same partition columns: the files
+/// belong to that partition, as Spark and pyarrow read them, and
+/// [`TablePartitioning::Partitioned::nested`] says so.
 ///
 /// Keys compare after decoding (`%41=1` and `A=2` are the same column), as exact strings (no
 /// Unicode normalisation); case conflicts compare Unicode lowercase. Files are grouped by
@@ -206,12 +287,40 @@ pub fn table_partitions(files: &[(String, Vec<String>)]) -> TablePartitioning {
     let mut layouts: Vec<(Vec<&str>, (usize, &str))> = layouts.into_iter().collect();
     // Stable sort: equal counts keep the layouts' own order.
     layouts.sort_by_key(|(_, (count, _))| std::cmp::Reverse(*count));
+    // Nested files: directories with plain levels below their partition levels, least
+    // example first (dirs are sorted by path, not by example).
+    let mut nested: Vec<&Dir<'_>> = dirs.iter().filter(|d| d.path.is_nested()).collect();
+    nested.sort_by_key(|d| d.example());
     match layouts.as_slice() {
         [] => TablePartitioning::Unpartitioned,
         [(columns, _)] => TablePartitioning::Partitioned {
             columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            nested: nested.first().map(|first| NestedFiles {
+                count: nested.iter().map(|d| d.names.len()).sum(),
+                example: first.example().to_owned(),
+                directory: first.path.plain.first().map(|(_, d)| d.clone()).unwrap_or_default(),
+            }),
         },
         [(_, (_, a)), (_, (_, b)), ..] => {
+            // A plain directory where other files have one more partition level (`a=1/x/`
+            // beside `a=1/b=2/`) is a plain directory beside partition directories.
+            let beside = nested.iter().find_map(|d| {
+                let columns: Vec<&str> = d.path.column_names().collect();
+                let (deeper, example) = layouts
+                    .iter()
+                    .filter(|(other, _)| other.len() > columns.len() && other.starts_with(&columns))
+                    .map(|(other, (_, example))| (other[columns.len()], *example))
+                    .min_by_key(|(_, example)| *example)?;
+                Some((d, deeper, example))
+            });
+            if let Some((d, deeper, other)) = beside {
+                let plain = d.path.plain.first().map(|(_, p)| p.as_str()).unwrap_or_default();
+                let message = format!(
+                    "directory `{plain}` (in {}) is not a `column=value` partition but sits where other files have partition column `{deeper}` (e.g. {other})",
+                    d.example()
+                );
+                return mismatch(MismatchKind::PlainDirectory, message, [d.example(), other]);
+            }
             let described: Vec<String> = layouts
                 .iter()
                 .take(MAX_LISTED)
@@ -221,8 +330,14 @@ pub fn table_partitions(files: &[(String, Vec<String>)]) -> TablePartitioning {
                 0 => String::new(),
                 more => format!("; and {more} more"),
             };
+            let note = match nested.first().and_then(|d| d.path.plain.first()) {
+                Some((_, plain)) => format!(
+                    " (plain directories below the last partition level, such as `{plain}`, are read only when every file has the same partition columns)"
+                ),
+                None => String::new(),
+            };
             let message = format!(
-                "partition columns differ across directories: {}{more}",
+                "partition columns differ across directories: {}{more}{note}",
                 described.join("; ")
             );
             mismatch(MismatchKind::DifferentColumns, message, [a, b])
@@ -286,14 +401,44 @@ fn path_problem(path: &PathPartitions) -> Option<(MismatchKind, String)> {
         }
         seen.push(key);
     }
-    if !path.columns.is_empty()
-        && let Some(dir) = path.first_non_partition_level()
-    {
-        return Some((
-            MismatchKind::PlainDirectory,
-            format!("directory `{dir}` is not a `column=value` partition but sits among partition directories"),
-        ));
+    let levels = path.levels();
+    let is_partition = |l: &Level<'_>| l.kind == LevelKind::Partition;
+    let (Some(first), Some(last)) = (
+        levels.iter().position(is_partition),
+        levels.iter().rposition(is_partition),
+    ) else {
+        return None;
+    };
+    for (pos, level) in levels.iter().enumerate() {
+        let dir = level.raw;
+        if level.kind == LevelKind::Partition {
+            continue;
+        }
+        if pos < first {
+            let down_to_first: Vec<&str> = levels[..=first].iter().map(|l| l.raw).collect();
+            return Some((
+                MismatchKind::PlainDirectory,
+                format!(
+                    "directory `{dir}` is not a `column=value` partition but sits above the partition levels (`{}/`); partition directories must be direct children of the table directory",
+                    down_to_first.join("/")
+                ),
+            ));
+        }
+        if pos < last {
+            return Some((
+                MismatchKind::PlainDirectory,
+                format!("directory `{dir}` is not a `column=value` partition but sits among partition directories"),
+            ));
+        }
+        if level.kind == LevelKind::Invalid {
+            return Some((
+                MismatchKind::PlainDirectory,
+                format!("directory `{dir}` is not a `column=value` partition but sits below partition directories"),
+            ));
+        }
     }
+    // Only plain directories below the last partition level: nested files, not a problem
+    // of the path by itself.
     None
 }
 
@@ -392,12 +537,12 @@ mod tests {
     #[test]
     fn plain_directory_among_or_beside_partition_levels() {
         // Among.
-        assert_eq!(kind(&table(&["a=1/x/b=2/f"])), Some(MismatchKind::PlainDirectory));
-        // Below the partition levels (Spark would silently use the levels above `x`; Hive
-        // UNION ALL writes such `HIVE_UNION_SUBDIR_1` directories).
-        assert_eq!(kind(&table(&["a=1/x/f"])), Some(MismatchKind::PlainDirectory));
-        // Above.
-        assert_eq!(kind(&table(&["x/a=1/f"])), Some(MismatchKind::PlainDirectory));
+        let t = table(&["a=1/x/b=2/f"]);
+        assert_eq!(kind(&t), Some(MismatchKind::PlainDirectory));
+        let TablePartitioning::Mismatch { message, .. } = t else {
+            panic!()
+        };
+        assert!(message.contains("`x`") && message.contains("among"), "{message}");
         // Beside: `x/` next to `a=1/`.
         let t = table(&["a=1/f", "x/g"]);
         assert_eq!(kind(&t), Some(MismatchKind::PlainDirectory));
@@ -405,12 +550,91 @@ mod tests {
             panic!()
         };
         assert!(message.contains("`x`"), "{message}");
-        // An invalid segment (`=1`) is not a partition level either.
+        // Beside, one level down: `a=1/x/` next to `a=1/b=2/` (x is not below the last
+        // partition level of the table, it stands where `b` stands).
+        let t = table(&["a=1/x/f", "a=1/b=2/g"]);
+        assert_eq!(kind(&t), Some(MismatchKind::PlainDirectory));
+        let TablePartitioning::Mismatch { message, examples, .. } = t else {
+            panic!()
+        };
+        assert!(message.contains("`x`") && message.contains("`b`"), "{message}");
+        assert_eq!(examples, ["a=1/b=2/g", "a=1/x/f"]);
+        assert_eq!(
+            kind(&table(&["a=2/x/f", "a=1/b=2/g"])),
+            Some(MismatchKind::PlainDirectory)
+        );
+        // An invalid segment (`=1`) is not a partition level, at any place.
         assert_eq!(kind(&table(&["a=1/=1/f"])), Some(MismatchKind::PlainDirectory));
+        assert_eq!(kind(&table(&["a=1/x/=1/f"])), Some(MismatchKind::PlainDirectory));
+        assert_eq!(kind(&table(&["=1/a=1/f"])), Some(MismatchKind::PlainDirectory));
         // Plain directories alone: not partitioned (the caller reports table_not_partitioned).
         assert_eq!(
             table(&["2024/01/f", "2024/02/g", "h"]),
             TablePartitioning::Unpartitioned
+        );
+    }
+
+    // | a plain directory below the last partition level (`date=1/bucket_00001/p.csv`) | the
+    // files belong to that partition (Spark and pyarrow read them too); `nested_directories`
+    // (info) names an example |
+    #[test]
+    fn plain_directory_below_the_last_partition_level() {
+        let t = table(&[
+            "date=2025-01-02/part-0.csv",
+            "date=2025-01-01/bucket_00001/part-0.csv",
+            "date=2025-01-01/bucket_00000/part-0.csv",
+            // Different depths of nesting under the same columns are fine.
+            "date=2025-01-03/x/y/part-0.csv",
+        ]);
+        assert_eq!(
+            t,
+            TablePartitioning::Partitioned {
+                columns: vec!["date".into()],
+                nested: Some(NestedFiles {
+                    count: 3,
+                    example: "date=2025-01-01/bucket_00000/part-0.csv".into(),
+                    directory: "bucket_00000".into(),
+                }),
+            }
+        );
+        // Below two levels; Hive UNION ALL's `HIVE_UNION_SUBDIR_1` directories too.
+        let t = table(&["a=1/b=2/HIVE_UNION_SUBDIR_1/f", "a=1/b=3/g"]);
+        assert!(
+            matches!(&t, TablePartitioning::Partitioned { columns, nested: Some(n) } if columns.len() == 2 && n.count == 1),
+            "{t:?}"
+        );
+        // Only when every file has the same partition columns: otherwise the usual mismatch,
+        // with a note on why the nested directory does not help.
+        let t = table(&["a=1/x/f", "b=1/g"]);
+        assert_eq!(kind(&t), Some(MismatchKind::DifferentColumns));
+        let TablePartitioning::Mismatch { message, .. } = t else {
+            panic!()
+        };
+        assert!(message.contains("such as `x`"), "{message}");
+    }
+
+    // | a plain directory above the first partition level (`t/v1/date=1/p.csv`) |
+    // `partition_mismatch`; the message says the plain directory sits above the partition
+    // levels and that partition directories must be direct children of the table directory |
+    #[test]
+    fn plain_directory_above_the_first_partition_level() {
+        let t = table(&["v1/date=2025-01-01/p.csv", "v1/date=2025-01-02/p.csv"]);
+        assert_eq!(kind(&t), Some(MismatchKind::PlainDirectory));
+        let TablePartitioning::Mismatch { message, examples, .. } = t else {
+            panic!()
+        };
+        assert_eq!(
+            message,
+            "directory `v1` is not a `column=value` partition but sits above the partition levels (`v1/date=2025-01-01/`); partition directories must be direct children of the table directory"
+        );
+        assert_eq!(examples, ["v1/date=2025-01-01/p.csv"]);
+        // The outermost plain directory is named, and the path down to the first level shown.
+        let TablePartitioning::Mismatch { message, .. } = table(&["v1/v2/a=1/x/f"]) else {
+            panic!()
+        };
+        assert!(
+            message.contains("`v1`") && message.contains("(`v1/v2/a=1/`)"),
+            "{message}"
         );
     }
 
@@ -451,14 +675,16 @@ mod tests {
         assert_eq!(
             t,
             TablePartitioning::Partitioned {
-                columns: vec!["year".into(), "month".into()]
+                columns: vec!["year".into(), "month".into()],
+                nested: None,
             }
         );
         // Decoded keys: `%41` and `A` are one column.
         assert_eq!(
             table(&["%41=1/f", "A=2/f"]),
             TablePartitioning::Partitioned {
-                columns: vec!["A".into()]
+                columns: vec!["A".into()],
+                nested: None,
             }
         );
         assert_eq!(table(&[]), TablePartitioning::Unpartitioned);

@@ -1,11 +1,12 @@
 //! Hive partition directories: `key=value` segments, their types, and a table's consistency.
 //!
 //! Parsing one segment and Hive's escaping (`segment`), typing a partition column over all
-//! its values (`typing`), and whether one table's partition directories agree
-//! (`consistency`). Pure: no I/O.
+//! its values and spotting values that are probably the same (`typing`), and whether one
+//! table's partition directories agree (`consistency`). Pure: no I/O.
 //!
-//! Every edge case follows `PARTITIONS.md` ("Parsing one segment", "One table's partition
-//! directories"); where it is silent, the decision is documented on the item that takes it.
+//! Every edge case is decided explicitly; `docs/partitions.md` lists the decisions ("Parsing
+//! one segment", "One table's partition directories") with what other engines do, and the
+//! item that takes each decision documents it.
 //!
 //! ```
 //! use s3_connector::layout::partition::{PartitionValue, SegmentParse, format_segment, parse_segment};
@@ -20,9 +21,9 @@ mod consistency;
 mod segment;
 mod typing;
 
-pub use consistency::{MismatchKind, PathPartitions, TablePartitioning, partition_path, table_partitions};
+pub use consistency::{MismatchKind, NestedFiles, PathPartitions, TablePartitioning, partition_path, table_partitions};
 pub use segment::{
     HIVE_DEFAULT_PARTITION, InvalidReason, InvalidSegment, PartitionSegment, PartitionValue, SegmentParse, escape,
     format_segment, parse_segment, unescape,
 };
-pub use typing::infer_partition_type;
+pub use typing::{equivalent_values, infer_partition_type};

@@ -196,7 +196,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Percent-decodes a partition key or value as `PARTITIONS.md` says.
+/// Percent-decodes a partition key or value (`docs/partitions.md`, "Parsing one segment").
 ///
 /// - `%XX` with two hex digits (either case) is one **byte**; the bytes are then read as UTF-8,
 ///   so `caf%C3%A9` is `café` (Spark decodes one character per escape and gets `cafÃ©`).

@@ -1,4 +1,7 @@
-//! Partition column types, inferred over every value a table's directories hold.
+//! Partition column types, inferred over every value a table's directories hold, and values
+//! of one column that are probably the same.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::schema::DataType;
 use crate::schema::data_type::parse_iso_date;
@@ -17,9 +20,11 @@ use super::segment::PartitionValue;
 /// - `string`: anything else, any mix of the two (`2024` and `2024-01-01`), or no typed
 ///   value at all.
 ///
-/// Nulls are ignored, and so are empty values (`k=`), which become null once typed.
-/// Raw values (not UTF-8) are strings. Booleans and floats are not inferred: `PARTITIONS.md`
-/// names neither, and float text rarely survives a round trip (`1.10`).
+/// Nulls are ignored, and so are empty values (`k=`), which become null once typed; a column
+/// whose every value is null (`__HIVE_DEFAULT_PARTITION__`) is a `string` column of nulls
+/// (pyarrow fails on it, Spark types it `void`). Raw values (not UTF-8) are strings.
+/// Booleans and floats are not inferred: the partition decisions (`docs/partitions.md`) name
+/// neither, and float text rarely survives a round trip (`1.10`).
 pub fn infer_partition_type<'a>(values: impl IntoIterator<Item = &'a PartitionValue>) -> DataType {
     let mut seen: Option<DataType> = None;
     for value in values {
@@ -36,6 +41,60 @@ pub fn infer_partition_type<'a>(values: impl IntoIterator<Item = &'a PartitionVa
         }
     }
     seen.unwrap_or(DataType::String)
+}
+
+/// Two distinct values of one partition column that are probably the same, if any: `("01",
+/// "1")`, `("2025-01-05", "2025-1-5")`. Two writers disagree, and queries will split the
+/// partition; the values stay distinct (and the column is typed as usual, over all values).
+///
+/// "Probably the same" means equal after this normalisation, and nothing more (`1` and `2`
+/// merely differ):
+/// - all-ASCII-digit values lose their leading zeros (`007` -> `7`, `00` -> `0`); a sign or
+///   any other character makes a value not all-digit;
+/// - `Y-M-D`-shaped values (one to four digits, `-`, one or two digits, `-`, one or two
+///   digits) are zero-padded to `YYYY-MM-DD` (`2025-1-5` -> `2025-01-05`), whether or not that
+///   is a real date;
+/// - anything else is its own form (no case folding, no trimming, no Unicode normalisation).
+///
+/// Nulls, empty values and raw (not UTF-8) values take no part. The pair returned is the two
+/// least values (by text) of the first group (by normalised form) that holds two, so it never
+/// depends on the order of the values.
+pub fn equivalent_values<'a>(values: impl IntoIterator<Item = &'a PartitionValue>) -> Option<(String, String)> {
+    let mut groups: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for value in values {
+        let PartitionValue::Value(s) = value else {
+            continue;
+        };
+        if s.is_empty() {
+            continue;
+        }
+        groups.entry(normalise(s)).or_default().insert(s);
+    }
+    groups.into_values().find_map(|spellings| {
+        let mut it = spellings.into_iter();
+        match (it.next(), it.next()) {
+            (Some(a), Some(b)) => Some((a.to_owned(), b.to_owned())),
+            _ => None,
+        }
+    })
+}
+
+/// The form two spellings of one value share (see [`equivalent_values`]).
+fn normalise(s: &str) -> String {
+    let digits = |p: &str, max: usize| !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_digit());
+    if digits(s, usize::MAX) {
+        let stripped = s.trim_start_matches('0');
+        return if stripped.is_empty() { "0" } else { stripped }.to_owned();
+    }
+    let parts: Vec<&str> = s.split('-').collect();
+    if let [y, m, d] = parts.as_slice()
+        && digits(y, 4)
+        && digits(m, 2)
+        && digits(d, 2)
+    {
+        return format!("{y:0>4}-{m:0>2}-{d:0>2}");
+    }
+    s.to_owned()
 }
 
 fn is_canonical_i64(s: &str) -> bool {
@@ -98,5 +157,69 @@ mod tests {
         assert_eq!(types(&[Some("1.5")]), "string");
         let raw = [PartitionValue::Value("1".into()), PartitionValue::Raw("%FF".into())];
         assert_eq!(infer_partition_type(&raw), DataType::String);
+    }
+
+    // | every value of a partition column is null (`__HIVE_DEFAULT_PARTITION__`) | the column
+    // is a string column of nulls (pyarrow fails, Spark says `void`) |
+    #[test]
+    fn all_null_partition_column() {
+        assert_eq!(
+            infer_partition_type(&[PartitionValue::Null, PartitionValue::Null]),
+            DataType::String
+        );
+        assert_eq!(infer_partition_type(&[PartitionValue::Null]), DataType::String);
+        // Null and empty values together: still nothing typed.
+        assert_eq!(types(&[None, Some(""), None]), "string");
+    }
+
+    fn pair(values: &[&str]) -> Option<(String, String)> {
+        let values: Vec<PartitionValue> = values.iter().map(|s| PartitionValue::Value((*s).to_owned())).collect();
+        equivalent_values(&values)
+    }
+
+    fn some(a: &str, b: &str) -> Option<(String, String)> {
+        Some((a.to_owned(), b.to_owned()))
+    }
+
+    // | values of one column that are probably the same (`month=01` and `month=1`; `2025-1-5`
+    // and `2025-01-05`) | kept as distinct values, typed by the usual rule, with an
+    // `equivalent_partition_values` warning naming both |
+    #[test]
+    fn equivalent_partition_values() {
+        // Leading zeros of all-digit values.
+        assert_eq!(pair(&["1", "01", "2"]), some("01", "1"));
+        assert_eq!(pair(&["007", "7"]), some("007", "7"));
+        assert_eq!(pair(&["0", "00"]), some("0", "00"));
+        // Zero-padded `Y-M-D`.
+        assert_eq!(pair(&["2025-1-5", "2025-01-05"]), some("2025-01-05", "2025-1-5"));
+        assert_eq!(pair(&["2025-01-5", "2025-1-05"]), some("2025-01-5", "2025-1-05"));
+        // Typed by the usual rule, over all values: the column is a string.
+        let typed = |vs: &[&str]| {
+            let vs: Vec<PartitionValue> = vs.iter().map(|s| PartitionValue::Value((*s).to_owned())).collect();
+            infer_partition_type(&vs)
+        };
+        assert_eq!(typed(&["01", "1"]), DataType::String);
+        assert_eq!(typed(&["2025-1-5", "2025-01-05"]), DataType::String);
+        // Values that merely differ are not flagged.
+        assert_eq!(pair(&["1", "2", "10"]), None);
+        assert_eq!(pair(&["2025-01-05", "2025-01-06"]), None);
+        assert_eq!(pair(&["a", "A"]), None);
+        assert_eq!(pair(&["5", "+5"]), None);
+        assert_eq!(pair(&["-5", "-05"]), None);
+        assert_eq!(pair(&["1", "1.0"]), None);
+        assert_eq!(pair(&["2025-001-05", "2025-01-05"]), None);
+        // The same value twice is one value.
+        assert_eq!(pair(&["01", "01"]), None);
+        // Nulls, empty and raw values take no part.
+        let values = [
+            PartitionValue::Null,
+            PartitionValue::Value(String::new()),
+            PartitionValue::Raw("%FF".into()),
+            PartitionValue::Value("0".into()),
+        ];
+        assert_eq!(equivalent_values(&values), None);
+        // The first group by normalised form, whatever the order.
+        assert_eq!(pair(&["2", "02", "1", "001", "01"]), some("001", "01"));
+        assert_eq!(pair(&["01", "02", "001", "1", "2"]), some("001", "01"));
     }
 }
