@@ -16,27 +16,7 @@ pub fn platform_role_arn(account: &str, role: &str) -> String {
 /// to the role: see
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn>.
 pub fn generated_policy(bucket: &str, account: &str, role: &str) -> Value {
-    let principal = json!({ "AWS": format!("arn:aws:iam::{account}:root") });
-    let condition = json!({ "StringEquals": { "aws:PrincipalArn": platform_role_arn(account, role) } });
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": principal,
-                "Action": "s3:ListBucket",
-                "Resource": format!("arn:aws:s3:::{bucket}"),
-                "Condition": condition,
-            },
-            {
-                "Effect": "Allow",
-                "Principal": principal,
-                "Action": "s3:GetObject",
-                "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
-                "Condition": condition,
-            }
-        ]
-    })
+    policy(bucket, account, role, None)
 }
 
 /// [`generated_policy`] narrowed to one schema prefix, for owners who grant no more
@@ -46,8 +26,23 @@ pub fn generated_policy(bucket: &str, account: &str, role: &str) -> Value {
 /// A connection whose prefix is mistyped then cannot list the parent folder to
 /// suggest the right one.
 pub fn generated_policy_for_prefix(bucket: &str, account: &str, role: &str, prefix: &str) -> Value {
+    policy(bucket, account, role, Some(prefix))
+}
+
+fn policy(bucket: &str, account: &str, role: &str, prefix: Option<&str>) -> Value {
     let principal = json!({ "AWS": format!("arn:aws:iam::{account}:root") });
-    let role_arn = platform_role_arn(account, role);
+    let role_only = json!({ "StringEquals": { "aws:PrincipalArn": platform_role_arn(account, role) } });
+    let (list_condition, objects) = match prefix {
+        None => (
+            role_only.clone(),
+            json!([format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")]),
+        ),
+        Some(p) => {
+            let mut c = role_only.clone();
+            c["StringLike"] = json!({ "s3:prefix": format!("{p}*") });
+            (c, json!(format!("arn:aws:s3:::{bucket}/{p}*")))
+        }
+    };
     json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -56,17 +51,14 @@ pub fn generated_policy_for_prefix(bucket: &str, account: &str, role: &str, pref
                 "Principal": principal,
                 "Action": "s3:ListBucket",
                 "Resource": format!("arn:aws:s3:::{bucket}"),
-                "Condition": {
-                    "StringEquals": { "aws:PrincipalArn": role_arn },
-                    "StringLike": { "s3:prefix": format!("{prefix}*") }
-                },
+                "Condition": list_condition,
             },
             {
                 "Effect": "Allow",
                 "Principal": principal,
                 "Action": "s3:GetObject",
-                "Resource": format!("arn:aws:s3:::{bucket}/{prefix}*"),
-                "Condition": { "StringEquals": { "aws:PrincipalArn": role_arn } },
+                "Resource": objects,
+                "Condition": role_only,
             }
         ]
     })

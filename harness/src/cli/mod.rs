@@ -33,15 +33,8 @@ enum PolicyCommand {
     },
     /// Print the bucket policy the connection form shows for a bucket.
     Generate {
-        /// The customer's bucket.
-        #[arg(long)]
-        bucket: String,
-        /// The importing platform's AWS account id (12 digits).
-        #[arg(long)]
-        account: String,
-        /// The platform's reader role in that account.
-        #[arg(long)]
-        role: String,
+        #[command(flatten)]
+        who: Grant,
         /// Limit reading to this schema prefix (`data/audiences/`): GetObject on
         /// `BUCKET/PREFIX*` and ListBucket only for prefixes under it. Without it, the
         /// whole bucket, as the connection form shows.
@@ -51,21 +44,28 @@ enum PolicyCommand {
     /// Check a pasted bucket policy against what the connection needs; exits 1 when
     /// it falls short.
     Check {
-        /// The customer's bucket.
-        #[arg(long)]
-        bucket: String,
-        /// The importing platform's AWS account id (12 digits).
-        #[arg(long)]
-        account: String,
-        /// The platform's reader role in that account.
-        #[arg(long)]
-        role: String,
+        #[command(flatten)]
+        who: Grant,
         /// The schema prefix the connection reads.
         #[arg(long, default_value = "")]
         prefix: String,
         /// The policy JSON file (`-` for standard input).
         policy: String,
     },
+}
+
+/// The bucket and the platform role a policy grants to.
+#[derive(clap::Args)]
+struct Grant {
+    /// The customer's bucket.
+    #[arg(long)]
+    bucket: String,
+    /// The importing platform's AWS account id (12 digits).
+    #[arg(long)]
+    account: String,
+    /// The platform's reader role in that account.
+    #[arg(long)]
+    role: String,
 }
 
 /// When to colour the report.

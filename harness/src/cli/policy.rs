@@ -153,9 +153,7 @@ pub(super) fn run(cmd: super::PolicyCommand) -> anyhow::Result<()> {
             }
         }
         super::PolicyCommand::Generate {
-            bucket,
-            account,
-            role,
+            who: super::Grant { bucket, account, role },
             prefix,
         } => {
             let p = match prefix.as_deref() {
@@ -168,9 +166,7 @@ pub(super) fn run(cmd: super::PolicyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         super::PolicyCommand::Check {
-            bucket,
-            account,
-            role,
+            who: super::Grant { bucket, account, role },
             prefix,
             policy,
         } => {

@@ -12,7 +12,7 @@ pub(super) async fn list_buckets(
     req: S3Request<ListBucketsInput>,
 ) -> S3Result<S3Response<ListBucketsOutput>> {
     // Only the caller's own buckets (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html).
-    let account = caller_account(sim, req.credentials.as_ref());
+    let account = caller_account(sim, &req);
     let buckets = sim
         .store()
         .buckets()
@@ -76,7 +76,7 @@ pub(super) async fn create_bucket(
         }
         None => "us-east-1".to_owned(),
     };
-    let account = caller_account(sim, req.credentials.as_ref());
+    let account = caller_account(sim, &req);
     sim.store().create_bucket(&name, &region, &account)?;
     Ok(S3Response::new(CreateBucketOutput {
         location: Some(format!("/{name}")),

@@ -26,7 +26,7 @@ use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
-use crate::sim::auth::gate::{AccessGate, RequestKeys};
+use crate::sim::auth::gate::{AccessGate, Principal, RequestKeys};
 use crate::sim::request_log::RecordSlot;
 use crate::sim::store::{ObjKey, Store, StoreError, etag};
 
@@ -143,13 +143,14 @@ fn metadata_out(m: &BTreeMap<String, String>) -> Option<Metadata> {
     (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<HashMap<_, _>>())
 }
 
-fn caller_account(sim: &SimS3, credentials: Option<&s3s::auth::Credentials>) -> String {
+/// Who signed the request (anonymous without credentials).
+fn principal<I>(sim: &SimS3, req: &S3Request<I>) -> Principal {
     sim.gate
-        .principal(credentials.map(|c| c.access_key.as_str()))
-        .caller
-        .account()
-        .unwrap_or_default()
-        .to_owned()
+        .principal(req.credentials.as_ref().map(|c| c.access_key.as_str()))
+}
+
+fn caller_account<I>(sim: &SimS3, req: &S3Request<I>) -> String {
+    principal(sim, req).caller.account().unwrap_or_default().to_owned()
 }
 
 /// The condition keys the gate computed for this request.

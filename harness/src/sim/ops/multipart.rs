@@ -14,7 +14,7 @@ pub(super) async fn create_multipart_upload(
     sim: &SimS3,
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
-    let account = caller_account(sim, req.credentials.as_ref());
+    let account = caller_account(sim, &req);
     let input = req.input;
     key_of(&input.key)?;
     let upload = Upload {

@@ -6,7 +6,8 @@ use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use super::conditional::{ReadTarget, read_target_of};
 use super::{
-    SimS3, caller_account, check_content_md5, collect_body, key_of, metadata_map, metadata_out, request_keys, ts,
+    SimS3, caller_account, check_content_md5, collect_body, key_of, metadata_map, metadata_out, principal,
+    request_keys, ts,
 };
 use crate::sim::store::{DEFAULT_CONTENT_TYPE, Object, now};
 
@@ -66,7 +67,7 @@ fn content_length(start: u64, end: u64) -> i64 {
 }
 
 pub(super) async fn put_object(sim: &SimS3, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
-    let account = caller_account(sim, req.credentials.as_ref());
+    let account = caller_account(sim, &req);
     let input = req.input;
     let key = key_of(&input.key)?;
     let bytes = collect_body(input.body).await?;
@@ -95,9 +96,7 @@ pub(super) async fn delete_objects(
     sim: &SimS3,
     req: S3Request<DeleteObjectsInput>,
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
-    let who = sim
-        .gate
-        .principal(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+    let who = principal(sim, &req);
     let keys = request_keys(&req);
     let input = req.input;
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html: at
@@ -155,9 +154,7 @@ pub(super) async fn copy_object(
     sim: &SimS3,
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
-    let who = sim
-        .gate
-        .principal(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+    let who = principal(sim, &req);
     let keys = request_keys(&req);
     let input = req.input;
     let CopySource::Bucket {
