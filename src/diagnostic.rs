@@ -1,7 +1,7 @@
 //! Diagnostics: what the connector found wrong, or worth knowing, about a connection.
 //!
 //! Each has a stable code, a severity, a subject, a message and a hint that says what to
-//! change (CONTRACTS section 3).
+//! change (docs/diagnostics.md lists every code).
 
 use std::fmt;
 

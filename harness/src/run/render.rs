@@ -102,7 +102,20 @@ fn partition_line(t: &Table) -> Option<String> {
         };
         levels.push(folded);
     }
-    let dirs: BTreeSet<String> = files.iter().map(|f| f.dirs.join("/")).collect();
+    // Plain directories below the last partition level belong to their partition, so
+    // partitions are counted by their partition levels alone.
+    let columns = t.partition_columns.len();
+    let dirs: BTreeSet<String> = files
+        .iter()
+        .map(|f| {
+            let levels = if columns == 0 {
+                f.dirs.len()
+            } else {
+                columns.min(f.dirs.len())
+            };
+            f.dirs[..levels].join("/")
+        })
+        .collect();
     let what = match (t.partition_columns.is_empty(), dirs.len() == 1) {
         (true, true) => "1 directory".to_owned(),
         (true, false) => format!("{} directories", dirs.len()),
