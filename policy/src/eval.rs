@@ -130,6 +130,17 @@ pub struct StatementTrace {
     pub reason: String,
 }
 
+/// `bucket policy `List` (Allow): why`, the line reports print per statement.
+impl std::fmt::Display for StatementTrace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} ({}): {}",
+            self.policy, self.statement, self.effect, self.reason
+        )
+    }
+}
+
 /// The outcome of [`evaluate`]: the decision, S3's answer, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation {

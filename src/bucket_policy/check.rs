@@ -24,24 +24,24 @@ pub struct ConnectionNeeds<'a> {
     pub prefix: &'a str,
 }
 
-/// Whether a need is met: a pass/fail verdict, serialized as `ok` / `error`.
-///
-/// Not a [`crate::diagnostic::Severity`]: a finding is never a warning or mere information,
-/// and a met need is not an `info` diagnostic but the answer "yes".
+/// Whether a need is met: a pass/fail answer, serialized as `ok` / `error`. Not a
+/// severity (a finding is never a warning or mere information), so not the
+/// diagnostics' [`crate::diagnostic::Severity`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum Outcome {
     /// The policy grants what the need asks for.
-    Ok,
+    #[serde(rename = "ok")]
+    Met,
     /// It does not, or AWS would refuse the policy altogether.
-    Error,
+    #[serde(rename = "error")]
+    Unmet,
 }
 
 /// One need checked against the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Met or not.
-    pub severity: Severity,
+    pub outcome: Outcome,
     /// `s3:ListBucket`, `s3:GetObject`, or `policy` for a policy AWS refuses.
     pub need: String,
     /// Why: what allows the need, or which statement fails it and how.
@@ -71,7 +71,7 @@ pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -
         Ok(p) => p,
         Err(e) => {
             return vec![Finding {
-                severity: Severity::Error,
+                outcome: Outcome::Unmet,
                 need: "policy".to_owned(),
                 message: format!("AWS refuses to save this policy: MalformedPolicy: {e}"),
             }];
@@ -79,7 +79,7 @@ pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -
     };
     let Some(caller) = platform_caller(needs.account, needs.role) else {
         return vec![Finding {
-            severity: Severity::Error,
+            outcome: Outcome::Unmet,
             need: "policy".to_owned(),
             message: format!("`{}` / `{}` do not form a role ARN", needs.account, needs.role),
         }];
@@ -129,7 +129,7 @@ pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -
         );
         if e.allowed() {
             findings.push(Finding {
-                severity: Severity::Ok,
+                outcome: Outcome::Met,
                 need: action.to_owned(),
                 message: format!(
                     "{action} on {resource} is allowed for {}: the connector can {purpose}",
@@ -152,7 +152,7 @@ pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -
             };
             if t.effect == "Deny" && t.matched {
                 findings.push(Finding {
-                    severity: Severity::Error,
+                    outcome: Outcome::Unmet,
                     need: action.to_owned(),
                     message: format!(
                         "statement {} denies {action} to the connector: {}",
@@ -162,7 +162,7 @@ pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -
                 explained = true;
             } else if names_action && !t.matched {
                 findings.push(Finding {
-                    severity: Severity::Error,
+                    outcome: Outcome::Unmet,
                     need: action.to_owned(),
                     message: explain_miss(&t.statement, action, resource, &t.reason),
                 });
@@ -171,7 +171,7 @@ pub fn check_connection_policy(policy_text: &str, needs: &ConnectionNeeds<'_>) -
         }
         if !explained {
             findings.push(Finding {
-                severity: Severity::Error,
+                outcome: Outcome::Unmet,
                 need: action.to_owned(),
                 message: format!("no statement grants {action} on {resource}; the connector cannot {purpose}"),
             });

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
-use s3_connector::bucket_policy::check::{ConnectionNeeds, Severity, check_connection_policy};
+use s3_connector::bucket_policy::check::{ConnectionNeeds, Outcome, check_connection_policy};
 use s3_policy::iam::Caller;
 use s3_policy::{
     Context, EvalRequest, ObjectFacts, Policy, PolicyError, PolicyKind, PolicySet, evaluate, parse_policy_value,
@@ -121,10 +121,10 @@ pub fn eval(input_text: &str) -> Result<Value, EvalError> {
 /// The findings of `policy check` as lines for people, and whether all needs are met.
 pub fn check(policy_text: &str, needs: &ConnectionNeeds<'_>) -> (String, bool) {
     let findings = check_connection_policy(policy_text, needs);
-    let ok = findings.iter().all(|f| f.severity == Severity::Ok);
+    let ok = findings.iter().all(|f| f.outcome == Outcome::Met);
     let mut out = String::new();
     for f in &findings {
-        let mark = if f.severity == Severity::Ok { "ok   " } else { "error" };
+        let mark = if f.outcome == Outcome::Met { "ok   " } else { "error" };
         out.push_str(&format!("{mark} {}: {}\n", f.need, f.message));
     }
     (out, ok)

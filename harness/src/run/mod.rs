@@ -160,7 +160,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
                 _ => String::new(),
             },
             reason: r.reason.clone().unwrap_or_default(),
-            trace: r.trace.clone(),
+            trace: r.trace.iter().map(ToString::to_string).collect(),
         };
         // Retries and repeated reads are the same denial.
         if !denials

@@ -33,7 +33,7 @@ pub struct RequestRecord {
     pub reason: Option<String>,
     /// Each policy statement evaluated and its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub trace: Vec<String>,
+    pub trace: Vec<s3_policy::StatementTrace>,
     /// The HTTP status code answered.
     pub status: u16,
     /// The S3 error code of an error answer.

@@ -155,7 +155,10 @@ async fn the_generated_policy_lets_the_platform_list_and_read_and_nothing_else()
         "{record:?}"
     );
     assert!(
-        record.trace.iter().any(|t| t.contains("does not include s3:PutObject")),
+        record
+            .trace
+            .iter()
+            .any(|t| t.reason.contains("does not include s3:PutObject")),
         "{:?}",
         record.trace
     );

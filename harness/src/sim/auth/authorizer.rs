@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use s3_policy::iam::Caller;
-use s3_policy::{Context, Decision, EvalRequest, ObjectFacts, Policy, PolicySet, evaluate};
+use s3_policy::{Context, Decision, EvalRequest, ObjectFacts, Policy, PolicySet, StatementTrace, evaluate};
 
 /// One authorization question.
 #[derive(Debug, Clone)]
@@ -53,8 +53,8 @@ pub struct Verdict {
     pub status: u16,
     /// S3's error code when the answer is an error.
     pub code: Option<String>,
-    /// One line per statement evaluated.
-    pub trace: Vec<String>,
+    /// Each statement evaluated and its verdict.
+    pub trace: Vec<StatementTrace>,
 }
 
 impl Verdict {
@@ -110,17 +110,12 @@ impl Authorizer for PolicyAuthorizer {
                 identity,
             },
         );
-        let trace = e
-            .trace
-            .iter()
-            .map(|t| format!("{} {} ({}): {}", t.policy, t.statement, t.effect, t.reason))
-            .collect();
         Verdict {
             decision: e.decision,
             reason: e.rule,
             status: e.http.status,
             code: e.http.code.map(str::to_owned),
-            trace,
+            trace: e.trace,
         }
     }
 }
