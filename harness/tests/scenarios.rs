@@ -22,6 +22,15 @@ fn scenario(path: &Path) -> datatest_stable::Result<()> {
         .trim_start_matches("scenarios/")
         .trim_end_matches(".toml")
         .replace('/', "__");
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    if !snapshots.join(format!("{name}.report.snap")).exists() {
+        eprintln!(
+            "{shown} is a new scenario with no reviewed snapshot yet: run \
+             `INSTA_UPDATE=always cargo test -p s3-harness --test scenarios` (or `cargo insta review` \
+             with cargo-insta installed), read harness/tests/snapshots/{name}.*.snap, and commit them \
+             (docs/adding-a-scenario.md)"
+        );
+    }
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
