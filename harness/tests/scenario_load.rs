@@ -832,3 +832,31 @@ proptest! {
         }
     }
 }
+
+/// S3's limits on scenario values, as positioned errors, never an abort or a hang:
+/// objects are at most 5 TiB (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html>).
+#[test]
+fn values_past_s3s_limits_are_positioned_errors() {
+    let object = |size: &str| {
+        format!(
+            "description = \"d\"\n[[buckets]]\nname = \"abc-d\"\nregion = \"eu-west-1\"\nowner = \"111122223333\"\n[[buckets.objects]]\nkey = \"k\"\nsize = {size}\n"
+        )
+    };
+    assert_error(
+        &object("18446744073709551615"),
+        8,
+        8,
+        "larger than S3's largest object, 5 TiB",
+    );
+    assert_error(&object("5497558138881"), 8, 8, "larger than S3's largest object, 5 TiB");
+    assert_eq!(
+        parse(&object("5497558138880")).buckets[0].objects[0].source,
+        ObjectSource::Sized(5_497_558_138_880)
+    );
+    assert_error(
+        "description = \"d\"\n[faults]\nlatency_ms = 18446744073709551615\n",
+        3,
+        14,
+        "`latency_ms` 18446744073709551615 is more than 60000 ms",
+    );
+}

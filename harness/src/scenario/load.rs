@@ -24,6 +24,11 @@ use super::names::{is_region_like, validate_account_id, validate_bucket_name};
 use super::raw::{RawBucket, RawExpect, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario};
 
 pub use crate::sim::store::MAX_KEY_BYTES;
+use crate::sim::store::etag::MAX_OBJECT_SIZE;
+
+/// The longest latency a scenario may inject on every request: a minute, past which
+/// an SDK's own timeouts decide the outcome rather than the scenario.
+pub const MAX_LATENCY_MS: u64 = 60_000;
 
 /// How a scenario is loaded: where fixtures and policy files are looked for after the
 /// scenario's own folder and the nearest `fixtures/` folder above it.
@@ -393,6 +398,15 @@ impl<'a> Loader<'a> {
                     "`gzip` cannot be used with `size`: a sized object has no bytes to compress",
                 ));
             }
+            if *size.get_ref() > MAX_OBJECT_SIZE {
+                return Err(self.error(
+                    size.span().start,
+                    format!(
+                        "`size` {} is larger than S3's largest object, 5 TiB ({MAX_OBJECT_SIZE} bytes)",
+                        size.get_ref()
+                    ),
+                ));
+            }
             return Ok(ObjectSource::Sized(*size.get_ref()));
         }
         if let Some(body) = &raw.body {
@@ -529,7 +543,19 @@ impl<'a> Loader<'a> {
             None => 0.0,
         };
         Ok(FaultsSpec {
-            latency_ms: raw.latency_ms.unwrap_or(0),
+            latency_ms: match raw.latency_ms {
+                Some(l) if *l.get_ref() > MAX_LATENCY_MS => {
+                    return Err(self.error(
+                        l.span().start,
+                        format!(
+                            "`latency_ms` {} is more than {MAX_LATENCY_MS} ms: clients time out long before that",
+                            l.get_ref()
+                        ),
+                    ));
+                }
+                Some(l) => l.into_inner(),
+                None => 0,
+            },
             error_rate,
             seed: raw.seed.unwrap_or(1),
         })

@@ -85,7 +85,7 @@ pub(super) struct RawIdentity {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFaults {
-    pub(super) latency_ms: Option<u64>,
+    pub(super) latency_ms: Option<Spanned<u64>>,
     pub(super) error_rate: Option<Spanned<f64>>,
     pub(super) seed: Option<u64>,
 }

@@ -2,6 +2,9 @@
 //! of the parts' MD5s with `-N` for a multipart upload
 //! (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html>, `ETag`).
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use md5::{Digest, Md5};
 
 /// Hex MD5 of `bytes`, unquoted.
@@ -24,38 +27,80 @@ fn zeros_digest(n: u64) -> [u8; 16] {
     let mut h = Md5::new();
     let mut left = n;
     while left > 0 {
-        let take = left.min(CHUNK.len() as u64) as usize;
+        let take = usize::try_from(left.min(CHUNK.len() as u64)).unwrap_or(CHUNK.len());
         h.update(&CHUNK[..take]);
         left -= take as u64;
     }
     h.finalize().into()
 }
 
+/// [`zeros_digest`] remembered: a scenario's sized objects share a few sizes (and every
+/// large one the same part size), so each distinct size is hashed once per process.
+/// Bounded: past [`DIGEST_CACHE_ENTRIES`] sizes, new ones are hashed and not kept.
+fn cached_zeros_digest(n: u64) -> [u8; 16] {
+    static CACHE: OnceLock<Mutex<HashMap<u64, [u8; 16]>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(d) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&n) {
+        return *d;
+    }
+    let d = zeros_digest(n);
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() < DIGEST_CACHE_ENTRIES {
+        cache.insert(n, d);
+    }
+    d
+}
+
+const DIGEST_CACHE_ENTRIES: usize = 4096;
+
 /// The aws CLI's default multipart threshold and part size (8 MiB).
 pub const CLI_PART_SIZE: u64 = 8 * 1024 * 1024;
 
-/// The ETag of a sized object (zeros that are never stored).
+/// S3's largest object: 5 TiB
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html>).
+pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+
+/// S3's most parts in one multipart upload
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html>).
+pub const MAX_PARTS: u64 = 10_000;
+
+/// The part size the aws CLI uploads an object of `size` bytes with: 8 MiB, doubled
+/// until the upload needs at most [`MAX_PARTS`] parts (s3transfer's
+/// `ChunksizeAdjuster`).
+pub fn cli_part_size(size: u64) -> u64 {
+    let mut part = CLI_PART_SIZE;
+    while size.div_ceil(part) > MAX_PARTS {
+        part *= 2;
+    }
+    part
+}
+
+/// The ETag of a sized object (zeros that are never stored), a pure function of its
+/// size.
 ///
 /// Up to [`CLI_PART_SIZE`] it is the MD5 of the zeros, as for a single PUT. Above it,
 /// the object is taken to have been uploaded the way the aws CLI uploads large files,
-/// in 8 MiB parts, so its ETag is the multipart one: this keeps a 5 GB sized object
-/// cheap (two part digests, not 5 GB of hashing) and matches what a customer's bucket
-/// shows for such files.
+/// in parts of [`cli_part_size`], so its ETag is the multipart one and matches what a
+/// customer's bucket shows for such files. Every full part has the same digest, so the
+/// cost is one hash of a part and one of the remainder, whatever the size, and both are
+/// remembered across objects.
 pub fn sized_etag(size: u64) -> String {
     if size <= CLI_PART_SIZE {
-        return hex::encode(zeros_digest(size));
+        return hex::encode(cached_zeros_digest(size));
     }
-    let full = zeros_digest(CLI_PART_SIZE);
-    let parts = size.div_ceil(CLI_PART_SIZE);
-    let rest = size - (parts - 1) * CLI_PART_SIZE;
-    let last = if rest == CLI_PART_SIZE {
-        full
-    } else {
-        zeros_digest(rest)
-    };
-    let mut digests = vec![full; (parts - 1) as usize];
-    digests.push(last);
-    multipart_etag(&digests)
+    let part = cli_part_size(size);
+    let full = cached_zeros_digest(part);
+    let parts = size.div_ceil(part);
+    let rest = size - (parts - 1) * part;
+    let last = if rest == part { full } else { cached_zeros_digest(rest) };
+    // md5(d1 || ... || dN) of N equal digests and the last: fed to the hasher, not
+    // collected.
+    let mut h = Md5::new();
+    for _ in 1..parts {
+        h.update(full);
+    }
+    h.update(last);
+    format!("{}-{parts}", hex::encode(h.finalize()))
 }
 
 #[cfg(test)]
@@ -81,5 +126,28 @@ mod tests {
         let last: [u8; 16] = Md5::digest([0u8; 5]).into();
         assert_eq!(sized_etag(size), multipart_etag(&[full, full, last]));
         assert!(sized_etag(size).ends_with("-3"));
+    }
+
+    #[test]
+    fn sized_etags_follow_the_cli_part_size_past_ten_thousand_parts() {
+        assert_eq!(cli_part_size(CLI_PART_SIZE * MAX_PARTS), CLI_PART_SIZE);
+        assert_eq!(cli_part_size(CLI_PART_SIZE * MAX_PARTS + 1), 2 * CLI_PART_SIZE);
+        assert_eq!(cli_part_size(MAX_OBJECT_SIZE), 128 * CLI_PART_SIZE);
+        let size = 3 * 16 * 1024 * 1024 * 1024 + 7; // 48 GiB + 7: 8 MiB parts
+        assert!(sized_etag(size).ends_with("-6145"), "{}", sized_etag(size));
+        let size = 100 * 1024 * 1024 * 1024; // 100 GiB: 16 MiB parts
+        assert!(sized_etag(size).ends_with("-6400"), "{}", sized_etag(size));
+    }
+
+    #[test]
+    fn the_sized_etag_is_the_multipart_etag_of_its_parts() {
+        let size = CLI_PART_SIZE * MAX_PARTS + 3;
+        let part = 2 * CLI_PART_SIZE;
+        let full: [u8; 16] = Md5::digest(vec![0u8; part as usize]).into();
+        let parts = size.div_ceil(part);
+        let last: [u8; 16] = Md5::digest(vec![0u8; (size - (parts - 1) * part) as usize]).into();
+        let mut digests = vec![full; parts as usize - 1];
+        digests.push(last);
+        assert_eq!(sized_etag(size), multipart_etag(&digests));
     }
 }
