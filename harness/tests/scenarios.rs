@@ -26,9 +26,9 @@ fn scenario(path: &Path) -> datatest_stable::Result<()> {
     if !snapshots.join(format!("{name}.report.snap")).exists() {
         eprintln!(
             "{shown} is a new scenario with no reviewed snapshot yet: run \
-             `INSTA_UPDATE=always cargo test -p s3-harness --test scenarios` (or `cargo insta review` \
-             with cargo-insta installed), read harness/tests/snapshots/{name}.*.snap, and commit them \
-             (docs/adding-a-scenario.md)"
+             `INSTA_UPDATE=always cargo test -p s3-harness --test scenarios -- {shown}` (or, with \
+             cargo-insta installed, `cargo insta review --workspace`), read \
+             harness/tests/snapshots/{name}.*.snap, and commit them (docs/adding-a-scenario.md)"
         );
     }
     let mut settings = insta::Settings::clone_current();

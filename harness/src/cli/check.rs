@@ -14,10 +14,12 @@ pub(super) fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
     for file in &files {
-        match load_scenario(file).map_err(anyhow::Error::from).and_then(|s| {
-            let w = World::from_scenario(&s)?;
+        // Each error's message already carries its cause: printed once, with the file.
+        let loaded = load_scenario(file).map_err(|e| e.to_string()).and_then(|s| {
+            let w = World::from_scenario(&s).map_err(|e| format!("{}: {e}", file.display()))?;
             Ok((s, w))
-        }) {
+        });
+        match loaded {
             Ok((s, (world, rejected))) => {
                 let buckets = world.store.buckets();
                 let objects: usize = buckets
@@ -46,7 +48,7 @@ pub(super) fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
             }
             Err(e) => {
                 failed += 1;
-                writeln!(out, "error {e:#}")?;
+                writeln!(out, "error {e}")?;
             }
         }
     }

@@ -156,10 +156,26 @@ pub(super) fn run(cmd: super::PolicyCommand) -> anyhow::Result<()> {
             who: super::Grant { bucket, account, role },
             prefix,
         } => {
-            let p = match prefix.as_deref() {
+            s3_connector::names::validate_bucket_name(&bucket).map_err(|e| anyhow::anyhow!("--bucket: {e}"))?;
+            s3_connector::names::validate_account_id(&account).map_err(|e| anyhow::anyhow!("--account: {e}"))?;
+            if role.is_empty()
+                || role.len() > 64
+                || !role.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+            {
+                anyhow::bail!(
+                    "--role: `{role}` is not an IAM role name (1-64 letters, digits and +=,.@_-; the name, not the ARN)"
+                );
+            }
+            let p = match prefix.as_deref().map(|p| p.trim_start_matches('/')) {
                 None | Some("") => s3_connector::bucket_policy::generated_policy(&bucket, &account, &role),
+                // A schema prefix names a folder: `data` must not also grant `database/`.
                 Some(prefix) => {
-                    s3_connector::bucket_policy::generated_policy_for_prefix(&bucket, &account, &role, prefix)
+                    let folder = if prefix.ends_with('/') {
+                        prefix.to_owned()
+                    } else {
+                        format!("{prefix}/")
+                    };
+                    s3_connector::bucket_policy::generated_policy_for_prefix(&bucket, &account, &role, &folder)
                 }
             };
             println!("{}", serde_json::to_string_pretty(&p)?);

@@ -13,6 +13,13 @@ fn banner(sim: &Simulator) -> String {
     let world = sim.world();
     let mut out = String::new();
     let buckets = world.store.buckets();
+    for r in sim.rejected_policies() {
+        let _ = writeln!(
+            out,
+            "bucket {}: PutBucketPolicy refuses the scenario's policy ({}: {}); served without a policy",
+            r.bucket, r.code, r.message
+        );
+    }
     for b in &buckets {
         let _ = writeln!(
             out,

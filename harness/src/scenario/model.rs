@@ -35,8 +35,8 @@ pub type ConnectionSpec = s3_connector::config::ConnectionForm;
 pub struct PlatformSpec {
     /// `account`: the platform's 12-digit AWS account id, in the reader role's ARN.
     pub account: String,
-    /// `role`: the reader role's name (not its ARN); the connector signs as
-    /// `arn:aws:iam::ACCOUNT:role/ROLE`.
+    /// `role`: the reader role's name (not its ARN); the connector signs as a session
+    /// of it, `arn:aws:sts::ACCOUNT:assumed-role/ROLE/s3-connector`.
     pub role: String,
     /// The role's identity policy JSON; `None` = the default read policy.
     pub policy: Option<String>,

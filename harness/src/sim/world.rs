@@ -301,6 +301,14 @@ impl World {
             )
             .with_policy(Some(policy)),
         )?;
+        // Owners' root identities first, so that a declared identity reusing a root's
+        // access key is refused rather than silently taking its place.
+        for spec in &scenario.buckets {
+            let root = Identity::account_root(&spec.owner);
+            if !world.by_access_key.contains_key(&root.access_key) {
+                world.add_identity(root)?;
+            }
+        }
         for spec in &scenario.identities {
             let caller = Caller::from_arn(&spec.arn, &spec.name).map_err(|source| WorldError::BadArn {
                 name: spec.name.clone(),
