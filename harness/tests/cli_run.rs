@@ -322,3 +322,10 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[test]
+fn the_documented_example_scenario_meets_its_expectations() {
+    let out = harness(&["run", "--color", "never", "docs/examples/shared_bucket.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("expectations met"), "{}", text(&out.stdout));
+}
