@@ -185,6 +185,47 @@ async fn every_range_form() {
     assert_eq!(body.body.collect().await.unwrap().into_bytes().as_ref(), b"2345");
 }
 
+/// A tail read (suffix range) of an empty object is 200 with no body, as S3 answers it
+/// (readers such as Trino and object_store's S3 client depend on it), while a range
+/// that starts at byte 0 of an empty object is 416 InvalidRange
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>, `Range`).
+#[tokio::test]
+async fn ranges_of_an_empty_object() {
+    let sim = sim().await;
+    let c = owner(&sim);
+    put(&c, "empty", b"").await;
+    let tail = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("empty")
+        .range("bytes=-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.content_range(), None);
+    assert_eq!(tail.content_length(), Some(0));
+    assert!(tail.body.collect().await.unwrap().into_bytes().is_empty());
+    let head = c
+        .head_object()
+        .bucket(BUCKET)
+        .key("empty")
+        .range("bytes=-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(0));
+    let err = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("empty")
+        .range("bytes=0-")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "InvalidRange");
+    assert_eq!(status(&err), 416);
+}
+
 #[tokio::test]
 async fn copy_object_and_copy_onto_itself() {
     let sim = sim().await;

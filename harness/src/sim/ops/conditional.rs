@@ -101,6 +101,10 @@ fn check_preconditions(o: &Object, c: &Conditions<'_>) -> S3Result<()> {
 fn resolve_range(range: Option<&Range>, size: u64) -> S3Result<(u64, u64, Option<String>)> {
     match range {
         None => Ok((0, size, None)),
+        // A suffix range of an empty object is answered 200 with the (empty) object, as
+        // S3 does, where RFC 9110 would have no byte to satisfy it; every other range of
+        // an empty object is 416 InvalidRange.
+        Some(Range::Suffix { length }) if size == 0 && *length > 0 => Ok((0, 0, None)),
         Some(r) => {
             let r = r.check(size)?;
             let header = format!("bytes {}-{}/{size}", r.start, r.end - 1);
