@@ -366,3 +366,97 @@ async fn small_non_last_part_is_entity_too_small() {
     let err = complete(&c, "k", &id, parts).await.unwrap_err();
     assert_eq!(err, "EntityTooSmall");
 }
+
+/// ListMultipartUploads and ListParts page as S3 pages them
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html>,
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html>): uploads by key
+/// then start, continued from NextKeyMarker/NextUploadIdMarker; parts by number,
+/// continued from NextPartNumberMarker.
+#[tokio::test]
+async fn uploads_and_parts_are_listed_page_by_page() {
+    let sim = sim().await;
+    let c = owner(&sim);
+    let (first_b, _) = upload_parts(&c, "up/b", vec![vec![1; 10], vec![2; 20], vec![3; 30]]).await;
+    let (_, _) = upload_parts(&c, "up/a", vec![vec![1; 5]]).await;
+    let (second_b, _) = upload_parts(&c, "up/b", vec![]).await;
+    upload_parts(&c, "other/c", vec![]).await;
+
+    let page = c
+        .list_multipart_uploads()
+        .bucket(BUCKET)
+        .prefix("up/")
+        .max_uploads(2)
+        .send()
+        .await
+        .unwrap();
+    let listed: Vec<(&str, &str)> = page
+        .uploads()
+        .iter()
+        .map(|u| (u.key().unwrap_or(""), u.upload_id().unwrap_or("")))
+        .collect();
+    assert_eq!(listed[0].0, "up/a");
+    assert_eq!(listed[1], ("up/b", first_b.as_str()));
+    assert_eq!(page.is_truncated(), Some(true));
+    let rest = c
+        .list_multipart_uploads()
+        .bucket(BUCKET)
+        .prefix("up/")
+        .max_uploads(2)
+        .key_marker(page.next_key_marker().unwrap())
+        .upload_id_marker(page.next_upload_id_marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let listed: Vec<&str> = rest.uploads().iter().filter_map(|u| u.upload_id()).collect();
+    assert_eq!(listed, [second_b.as_str()]);
+    assert_eq!(rest.is_truncated(), Some(false));
+    let grouped = c
+        .list_multipart_uploads()
+        .bucket(BUCKET)
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = grouped.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
+    assert_eq!(prefixes, ["other/", "up/"]);
+    assert!(grouped.uploads().is_empty());
+
+    let parts = c
+        .list_parts()
+        .bucket(BUCKET)
+        .key("up/b")
+        .upload_id(&first_b)
+        .max_parts(2)
+        .send()
+        .await
+        .unwrap();
+    let sizes: Vec<(Option<i32>, Option<i64>)> = parts.parts().iter().map(|p| (p.part_number(), p.size())).collect();
+    assert_eq!(sizes, [(Some(1), Some(10)), (Some(2), Some(20))]);
+    assert_eq!(parts.is_truncated(), Some(true));
+    assert_eq!(parts.next_part_number_marker(), Some("2"));
+    let last = c
+        .list_parts()
+        .bucket(BUCKET)
+        .key("up/b")
+        .upload_id(&first_b)
+        .part_number_marker("2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last.parts().len(), 1);
+    assert_eq!(
+        last.parts()[0].e_tag(),
+        Some(format!("\"{}\"", hex::encode(<md5::Md5 as md5::Digest>::digest([3u8; 30]))).as_str())
+    );
+    assert_eq!(last.is_truncated(), Some(false));
+
+    let err = c
+        .list_parts()
+        .bucket(BUCKET)
+        .key("up/b")
+        .upload_id("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "NoSuchUpload");
+}

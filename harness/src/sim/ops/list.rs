@@ -156,7 +156,7 @@ fn list_object(k: &ObjKey, o: &Object, encode: bool, with_owner: bool) -> s3s::d
     }
 }
 
-fn encoded(encode: bool, s: &str) -> String {
+pub(super) fn encoded(encode: bool, s: &str) -> String {
     if encode { url_encode_key(s) } else { s.to_owned() }
 }
 
@@ -177,7 +177,7 @@ pub fn url_encode_key(s: &str) -> String {
         .replace(' ', "+")
 }
 
-fn max_keys(requested: Option<i32>) -> S3Result<usize> {
+pub(super) fn max_keys(requested: Option<i32>) -> S3Result<usize> {
     match requested {
         None => Ok(LIST_MAX_KEYS as usize),
         Some(n) => {
@@ -186,7 +186,7 @@ fn max_keys(requested: Option<i32>) -> S3Result<usize> {
     }
 }
 
-fn check_encoding(e: Option<&EncodingType>) -> S3Result<bool> {
+pub(super) fn check_encoding(e: Option<&EncodingType>) -> S3Result<bool> {
     match e {
         None => Ok(false),
         Some(e) if e.as_str() == EncodingType::URL => Ok(true),

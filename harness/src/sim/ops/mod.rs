@@ -254,6 +254,17 @@ impl S3 for SimS3 {
         recorded(req, |req| multipart::complete_multipart_upload(self, req)).await
     }
 
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        recorded(req, |req| multipart::list_multipart_uploads(self, req)).await
+    }
+
+    async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+        recorded(req, |req| multipart::list_parts(self, req)).await
+    }
+
     async fn abort_multipart_upload(
         &self,
         req: S3Request<AbortMultipartUploadInput>,

@@ -358,6 +358,35 @@ impl Store {
         Ok(o)
     }
 
+    /// Every upload in progress in a bucket as `(upload id, upload)`, parts left out,
+    /// ordered by key, then by start (ListMultipartUploads' order).
+    pub fn uploads(&self, bucket: &str) -> Result<Vec<(String, Upload)>, StoreError> {
+        let state = self.read();
+        let mut out: Vec<(String, Upload)> = state
+            .bucket(bucket)?
+            .uploads
+            .iter()
+            .map(|(id, u)| {
+                let mut u = u.clone();
+                u.parts = BTreeMap::new();
+                (id.clone(), u)
+            })
+            .collect();
+        out.sort_by(|(ia, a), (ib, b)| a.key.as_bytes().cmp(b.key.as_bytes()).then_with(|| ia.cmp(ib)));
+        Ok(out)
+    }
+
+    /// One upload of `key` with its parts (bytes shared, not copied).
+    pub fn upload(&self, bucket: &str, upload_id: &str, key: &str) -> Result<Upload, StoreError> {
+        self.read()
+            .bucket(bucket)?
+            .uploads
+            .get(upload_id)
+            .filter(|u| u.key == key)
+            .cloned()
+            .ok_or(StoreError::NoSuchUpload)
+    }
+
     /// Abandons an upload and its parts.
     pub fn abort_upload(&self, bucket: &str, upload_id: &str, key: &str) -> Result<(), StoreError> {
         let mut state = self.write();
@@ -387,10 +416,12 @@ fn new_bucket(name: &str, region: &str, owner: &str) -> Bucket {
     }
 }
 
-/// Upload ids are opaque to clients; unique within a process run.
+/// Upload ids are opaque to clients and unique within a process run. They sort in the
+/// order the uploads were started, so that ListMultipartUploads' `upload-id-marker`
+/// ("ids after this one") and its order (by initiation, for one key) agree.
 fn upload_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let seed = format!("{n}-{}", OffsetDateTime::now_utc().unix_timestamp_nanos());
-    etag::md5_hex(seed.as_bytes())
+    format!("{n:016x}{}", etag::md5_hex(seed.as_bytes()))
 }
