@@ -96,3 +96,44 @@ async fn request_log_records_operation_principal_decision_and_status() {
     assert_eq!(records[1].status, 404);
     assert_eq!(records[1].error_code.as_deref(), Some("NoSuchKey"));
 }
+
+/// A presigned URL lasts at most seven days, and a request carries one signature
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>): S3
+/// refuses a longer `X-Amz-Expires` with 400 AuthorizationQueryParametersError and a
+/// request signed in both its header and its query with 400 InvalidArgument.
+#[tokio::test]
+async fn presigned_urls_past_a_week_and_two_signatures_are_refused() {
+    let sim = sim().await;
+    let c = owner(&sim);
+    put(&c, "p/k.csv", b"presigned").await;
+    let week = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("p/k.csv")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(604_800)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(reqwest_get(week.uri()).await, (200, "presigned".to_owned()));
+    let longer = week.uri().replace("X-Amz-Expires=604800", "X-Amz-Expires=604801");
+    assert_ne!(longer, week.uri());
+    let (status, body) = reqwest_get(&longer).await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("AuthorizationQueryParametersError") && body.contains("less than a week"),
+        "{body}"
+    );
+    let (status, body) = crate::regions::raw(
+        "GET",
+        week.uri(),
+        &[("authorization", "AWS4-HMAC-SHA256 Credential=AKIAROOT111122223333/20250101/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00")],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("InvalidArgument") && body.contains("Only one auth mechanism"),
+        "{body}"
+    );
+    let last = sim.requests().snapshot().pop().unwrap();
+    assert_eq!(last.error_code.as_deref(), Some("InvalidArgument"));
+}

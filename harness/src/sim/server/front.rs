@@ -44,6 +44,16 @@ impl Front {
         req.extensions_mut().insert(ConnInfo { peer: self.peer });
         drop_unparseable_range(&mut req);
 
+        if let Some((status, code, message)) = auth_shape_error(&req) {
+            let mut record = slot.take();
+            record.operation =
+                guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
+            record.status = status;
+            record.error_code = Some(code.to_owned());
+            self.log.push(record);
+            return Ok(error_response(status, code, &message));
+        }
+
         if let Some(faults) = &self.faults {
             if !faults.config.latency.is_zero() {
                 tokio::time::sleep(faults.config.latency).await;
@@ -136,6 +146,48 @@ fn guess_operation(method: &hyper::Method, uri: &hyper::Uri, copy: bool) -> Opti
         _ => return None,
     };
     Some(op.to_owned())
+}
+
+/// The longest a SigV4 presigned URL may be valid: seven days
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>,
+/// `X-Amz-Expires`).
+const MAX_PRESIGNED_EXPIRES_SECS: u64 = 604_800;
+
+/// What S3 refuses about how a request is signed before it checks the signature: a
+/// presigned URL valid for more than seven days (400 AuthorizationQueryParametersError),
+/// and a request signed both in its Authorization header and in its query string (400
+/// InvalidArgument, "Only one auth mechanism allowed").
+fn auth_shape_error(req: &Request<Incoming>) -> Option<(u16, &'static str, String)> {
+    let query = query_pairs(req.uri());
+    let has = |k: &str| query.iter().any(|(q, _)| q == k);
+    if req.headers().contains_key(hyper::header::AUTHORIZATION)
+        && (has("X-Amz-Signature") || has("X-Amz-Credential") || has("Signature"))
+    {
+        return Some((
+            400,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string \
+             parameter or the Authorization header should be specified"
+                .to_owned(),
+        ));
+    }
+    let expires = query
+        .iter()
+        .find(|(k, _)| k == "X-Amz-Expires")
+        .map(|(_, v)| v.as_str())?;
+    match expires.parse::<u64>() {
+        Ok(secs) if secs <= MAX_PRESIGNED_EXPIRES_SECS => None,
+        Ok(_) => Some((
+            400,
+            "AuthorizationQueryParametersError",
+            format!("X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGNED_EXPIRES_SECS}"),
+        )),
+        Err(_) => Some((
+            400,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Expires should be a number".to_owned(),
+        )),
+    }
 }
 
 /// S3 ignores a Range header it cannot parse (including multiple ranges) and sends
