@@ -460,3 +460,111 @@ async fn uploads_and_parts_are_listed_page_by_page() {
         .unwrap_err();
     assert_eq!(code(&err), "NoSuchUpload");
 }
+
+/// GET and HEAD with `partNumber` read one part of a multipart object, 206 with its
+/// range and `x-amz-mp-parts-count`; a single-part object is its one part; a number past
+/// the last part is 416 InvalidPartNumber
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>, `partNumber`).
+#[tokio::test]
+async fn part_number_reads_one_part() {
+    let sim = sim().await;
+    let c = owner(&sim);
+    let p1 = vec![b'a'; 5 * 1024 * 1024];
+    let (id, parts) = upload_parts(&c, "mp", vec![p1.clone(), b"tail".to_vec()]).await;
+    complete(&c, "mp", &id, parts).await.unwrap();
+    let second = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("mp")
+        .part_number(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.parts_count(), Some(2));
+    assert_eq!(second.content_length(), Some(4));
+    let total = p1.len() + 4;
+    assert_eq!(
+        second.content_range(),
+        Some(format!("bytes {}-{}/{total}", p1.len(), total - 1).as_str())
+    );
+    assert_eq!(second.body.collect().await.unwrap().into_bytes().as_ref(), b"tail");
+    let head = c
+        .head_object()
+        .bucket(BUCKET)
+        .key("mp")
+        .part_number(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(p1.len() as i64));
+    assert_eq!(head.parts_count(), Some(2));
+    let err = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("mp")
+        .part_number(3)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&err).as_str(), status(&err)), ("InvalidPartNumber", 416));
+    let err = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("mp")
+        .part_number(1)
+        .range("bytes=0-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&err).as_str(), status(&err)), ("InvalidRequest", 400));
+
+    put(&c, "single", b"0123456789").await;
+    let whole = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("single")
+        .part_number(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((whole.parts_count(), whole.content_length()), (Some(1), Some(10)));
+    let err = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("single")
+        .part_number(2)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "InvalidPartNumber");
+}
+
+/// A sized object above 8 MiB has the parts the aws CLI would have uploaded: a
+/// multipart downloader reads each once.
+#[tokio::test]
+async fn a_sized_object_has_its_cli_parts() {
+    let mut world = s3_harness::World::new();
+    world.add_bucket(BUCKET, REGION, OWNER).unwrap();
+    let size = 20 * 1024 * 1024 + 3;
+    world
+        .store
+        .put(
+            BUCKET,
+            s3_harness::sim::store::ObjKey::parse("z").unwrap(),
+            s3_harness::sim::store::Object::sized(size, OWNER),
+        )
+        .unwrap();
+    let sim = s3_harness::Simulator::start(world).await.unwrap();
+    let c = owner(&sim);
+    let last = c
+        .head_object()
+        .bucket(BUCKET)
+        .key("z")
+        .part_number(3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last.parts_count(), Some(3));
+    assert_eq!(last.content_length(), Some(4 * 1024 * 1024 + 3));
+    assert!(last.e_tag().is_some_and(|e| e.ends_with("-3\"")), "{:?}", last.e_tag());
+}

@@ -21,6 +21,8 @@ pub(super) struct ReadTarget {
     pub start: u64,
     pub end: u64,
     pub content_range: Option<String>,
+    /// `x-amz-mp-parts-count`, answered to a request naming a `partNumber`.
+    pub parts_count: Option<i32>,
 }
 
 /// [`read_target`] for a GetObject or HeadObject input (same field names).
@@ -37,6 +39,7 @@ macro_rules! read_target_of {
                 if_unmodified_since: $input.if_unmodified_since.as_ref(),
             },
             $input.range.as_ref(),
+            $input.part_number,
         )
     };
 }
@@ -49,16 +52,68 @@ pub(super) fn read_target(
     key: &str,
     c: Conditions<'_>,
     range: Option<&Range>,
+    part_number: Option<i32>,
 ) -> S3Result<ReadTarget> {
     let object = sim.store().get(bucket, key)?;
     check_preconditions(&object, &c)?;
-    let (start, end, content_range) = resolve_range(range, object.size)?;
+    let ((start, end, content_range), parts_count) = match (part_number, range) {
+        (None, _) => (resolve_range(range, object.size)?, None),
+        (Some(_), Some(_)) => {
+            return Err(s3_error!(
+                InvalidRequest,
+                "Cannot specify both Range header and partNumber query parameter"
+            ));
+        }
+        (Some(n), None) => resolve_part(&object, n)?,
+    };
     Ok(ReadTarget {
         object,
         start,
         end,
         content_range,
+        parts_count,
     })
+}
+
+/// A part's byte range and Content-Range, and the object's parts count.
+type PartRead = ((u64, u64, Option<String>), Option<i32>);
+
+/// The bytes of part `number`: a ranged read of that part, with the object's parts
+/// count; a single-part object is one part
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>, `partNumber`,
+/// and `x-amz-mp-parts-count`). Parts are numbered 1..N in the order the completed
+/// upload listed them.
+fn resolve_part(object: &Object, number: i32) -> S3Result<PartRead> {
+    if !(1..=10_000).contains(&number) {
+        return Err(s3_error!(
+            InvalidArgument,
+            "Part number must be an integer between 1 and 10000, inclusive"
+        ));
+    }
+    let size = object.size;
+    let n = u32::try_from(number).unwrap_or(0);
+    let (start, end, count) = match &object.parts {
+        None if n == 1 => (0, size, 1),
+        Some(layout) => match layout.range(n, size) {
+            Some((start, end)) => (start, end, layout.count()),
+            None => return Err(invalid_part_number()),
+        },
+        None => return Err(invalid_part_number()),
+    };
+    let content_range = (end > start).then(|| format!("bytes {start}-{}/{size}", end - 1));
+    Ok((
+        (start, end, content_range),
+        Some(i32::try_from(count).unwrap_or(i32::MAX)),
+    ))
+}
+
+fn invalid_part_number() -> S3Error {
+    let mut e = S3Error::with_message(
+        S3ErrorCode::Custom("InvalidPartNumber".into()),
+        "The requested partnumber is not satisfiable",
+    );
+    e.set_status_code(hyper::StatusCode::RANGE_NOT_SATISFIABLE);
+    e
 }
 
 /// Applies the conditional headers as S3 does for GET and HEAD

@@ -21,8 +21,10 @@ pub(super) async fn head_object(
         start,
         end,
         content_range,
+        parts_count,
     } = read_target_of!(sim, input)?;
     Ok(S3Response::new(HeadObjectOutput {
+        parts_count,
         accept_ranges: Some("bytes".to_owned()),
         content_length: Some(content_length(start, end)),
         content_range,
@@ -42,6 +44,7 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         start,
         end,
         content_range,
+        parts_count,
     } = read_target_of!(sim, input)?;
     let stream = o
         .body
@@ -49,6 +52,7 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         .await
         .map_err(|e| s3_error!(InternalError, "{e}"))?;
     Ok(S3Response::new(GetObjectOutput {
+        parts_count,
         accept_ranges: Some("bytes".to_owned()),
         body: Some(StreamingBlob::wrap(stream)),
         content_length: Some(content_length(start, end)),

@@ -27,7 +27,7 @@ pub use body::{Body, BodyError};
 pub use key::{KeyError, MAX_KEY_BYTES, ObjKey, prefix_successor};
 pub use listing::{Entry, ListQuery, Page};
 pub use multipart::{MIN_PART_SIZE, Part, RequestedPart, Upload};
-pub use object::{DEFAULT_CONTENT_TYPE, Object, now};
+pub use object::{DEFAULT_CONTENT_TYPE, Object, PartLayout, now};
 pub use policy::StoredPolicy;
 
 /// What a store operation refuses, named after the S3 error code it becomes.
@@ -318,7 +318,7 @@ impl Store {
         key: &ObjKey,
         requested: &[RequestedPart],
     ) -> Result<Object, StoreError> {
-        let (chunks, digests, upload_meta) = {
+        let (chunks, digests, part_sizes, upload_meta) = {
             let state = self.read();
             let upload = state
                 .bucket(bucket)?
@@ -329,12 +329,13 @@ impl Store {
             let chosen = upload.chosen_parts(requested)?;
             let chunks: Vec<Bytes> = chosen.iter().map(|p| p.bytes.clone()).collect();
             let digests: Vec<[u8; 16]> = chosen.iter().map(|p| p.digest).collect();
+            let part_sizes: Vec<u64> = chosen.iter().map(|p| p.bytes.len() as u64).collect();
             let meta = (
                 upload.initiator_account.clone(),
                 upload.content_type.clone(),
                 upload.metadata.clone(),
             );
-            (chunks, digests, meta)
+            (chunks, digests, part_sizes, meta)
         };
         let mut all = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
         for c in &chunks {
@@ -345,7 +346,7 @@ impl Store {
         let all = Bytes::from(all);
         let size = all.len() as u64;
         let mut o = Object::new(Body::Inline(all), size, etag::multipart_etag(&digests), &initiator);
-        o.parts = u32::try_from(digests.len()).ok();
+        o.parts = Some(PartLayout::Sizes(part_sizes.into()));
         o.content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
         o.metadata = metadata;
         let mut state = self.write();

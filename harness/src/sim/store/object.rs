@@ -32,8 +32,51 @@ pub struct Object {
     pub metadata: BTreeMap<String, String>,
     /// The account that wrote the object (matters when ACLs are enabled).
     pub owner: String,
-    /// Parts count for a multipart object.
-    pub parts: Option<u32>,
+    /// How a multipart object's bytes divide into parts (`None`: a single-part object).
+    pub parts: Option<PartLayout>,
+}
+
+/// The parts of a multipart object, for GET and HEAD with `partNumber`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartLayout {
+    /// Parts of one size but the last (a sized object, uploaded as the aws CLI does).
+    Uniform {
+        /// Every part's size but the last's.
+        part_size: u64,
+        /// How many parts.
+        count: u32,
+    },
+    /// Each part's size, in order (a completed multipart upload).
+    Sizes(std::sync::Arc<[u64]>),
+}
+
+impl PartLayout {
+    /// How many parts.
+    pub fn count(&self) -> u32 {
+        match self {
+            Self::Uniform { count, .. } => *count,
+            Self::Sizes(sizes) => u32::try_from(sizes.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The bytes `start..end` of part `number` (from 1) of an object of `size` bytes,
+    /// or `None` past the last part.
+    pub fn range(&self, number: u32, size: u64) -> Option<(u64, u64)> {
+        if number == 0 || number > self.count() {
+            return None;
+        }
+        match self {
+            Self::Uniform { part_size, .. } => {
+                let start = u64::from(number - 1) * part_size;
+                Some((start, (start + part_size).min(size)))
+            }
+            Self::Sizes(sizes) => {
+                let i = usize::try_from(number - 1).ok()?;
+                let start: u64 = sizes.get(..i)?.iter().sum();
+                Some((start, start + sizes.get(i)?))
+            }
+        }
+    }
 }
 
 impl Object {
@@ -59,9 +102,18 @@ impl Object {
         Self::new(Body::Inline(bytes), size, etag, owner)
     }
 
-    /// An object of `size` zero bytes that are never stored.
+    /// An object of `size` zero bytes that are never stored; above 8 MiB it has the
+    /// parts the aws CLI would have uploaded it in (see [`etag::sized_etag`]).
     pub fn sized(size: u64, owner: &str) -> Self {
-        Self::new(Body::Zeros, size, etag::sized_etag(size), owner)
+        let mut o = Self::new(Body::Zeros, size, etag::sized_etag(size), owner);
+        if size > etag::CLI_PART_SIZE {
+            let part_size = etag::cli_part_size(size);
+            o.parts = Some(PartLayout::Uniform {
+                part_size,
+                count: u32::try_from(size.div_ceil(part_size)).unwrap_or(u32::MAX),
+            });
+        }
+        o
     }
 }
 
