@@ -200,3 +200,21 @@ async fn a_and_a_slash_b_coexist() {
     assert_eq!(keys, ["a/", "a/b"]);
     assert_eq!(prefixes, ["a//"]);
 }
+
+/// A continuation token S3 never issued is refused with 400 InvalidArgument, even when
+/// it is well-formed base64 (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html>,
+/// `continuation-token`).
+#[tokio::test]
+async fn a_token_never_issued_is_refused() {
+    let (_sim, c, _keys) = seeded().await;
+    for token in ["dC9kaXIwMS9maWxlMDAuY3N2", "not a token"] {
+        let err = c
+            .list_objects_v2()
+            .bucket(BUCKET)
+            .continuation_token(token)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "InvalidArgument", "{token}");
+    }
+}

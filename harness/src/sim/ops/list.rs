@@ -197,15 +197,40 @@ pub(super) fn check_encoding(e: Option<&EncodingType>) -> S3Result<bool> {
     }
 }
 
-/// Continuation tokens are opaque to clients; ours carry where the next page starts.
+/// Continuation tokens are opaque to clients; ours carry where the next page starts
+/// and a check of it, so that a token S3 never issued is refused as S3 refuses it
+/// (400 InvalidArgument) rather than read as a position.
 fn encode_token(from: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(from)
+    let mut raw = from.to_vec();
+    raw.extend_from_slice(&token_check(from));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
 fn decode_token(token: &str) -> S3Result<Vec<u8>> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
+    let invalid = || s3_error!(InvalidArgument, "The continuation token provided is incorrect");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
-        .map_err(|_| s3_error!(InvalidArgument, "The continuation token provided is incorrect"))
+        .map_err(|_| invalid())?;
+    let split = raw.len().checked_sub(TOKEN_CHECK_LEN).ok_or_else(invalid)?;
+    let (from, check) = raw.split_at(split);
+    if check != token_check(from) {
+        return Err(invalid());
+    }
+    Ok(from.to_vec())
+}
+
+const TOKEN_CHECK_LEN: usize = 8;
+
+/// An integrity check, not a secret: it tells a token we wrote from any other string.
+fn token_check(from: &[u8]) -> [u8; TOKEN_CHECK_LEN] {
+    use md5::Digest as _;
+    let mut h = md5::Md5::new();
+    h.update(b"s3-harness continuation token v1\0");
+    h.update(from);
+    let digest = h.finalize();
+    let mut out = [0; TOKEN_CHECK_LEN];
+    out.copy_from_slice(&digest[..TOKEN_CHECK_LEN]);
+    out
 }
 
 #[cfg(test)]
@@ -225,6 +250,11 @@ mod tests {
     fn tokens_round_trip() {
         let from = b"a/\xe2\x82";
         assert_eq!(decode_token(&encode_token(from)).unwrap(), from);
+        assert_eq!(decode_token(&encode_token(b"")).unwrap(), b"");
         assert!(decode_token("not a token!").is_err());
+        // Valid base64 that we never issued (issue 9: it used to be read as a position).
+        let garbage = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"data/users/part-0.csv");
+        assert!(decode_token(&garbage).is_err());
+        assert!(decode_token("").is_err());
     }
 }
