@@ -329,3 +329,32 @@ fn the_documented_example_scenario_meets_its_expectations() {
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("expectations met"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn a_fixture_outside_the_scenario_folders_needs_an_explicit_flag() {
+    let dir = scratch("outside");
+    std::fs::create_dir_all(dir.join("s")).unwrap();
+    std::fs::write(dir.join("private.csv"), "a\n1\n").unwrap();
+    let path = dir.join("s/leak.toml");
+    std::fs::write(
+        &path,
+        SCENARIO.replace("body = \"id,name\\n1,a\\n\"", "fixture = \"../private.csv\""),
+    )
+    .unwrap();
+    let out = harness(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("outside the scenario's folder"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = harness(&["check", "--allow-fixtures-anywhere", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = harness(&["serve", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--allow-fixtures-anywhere"),
+        "{}",
+        text(&out.stderr)
+    );
+}

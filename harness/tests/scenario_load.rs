@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use s3_connector::config::{DataFormat, Partitioning};
 use s3_harness::scenario::{
-    BucketPolicySpec, ObjectSource, PlatformSpec, Scenario, ScenarioError, load_scenario, parse_scenario,
+    BucketPolicySpec, LoadOptions, ObjectSource, PlatformSpec, Scenario, ScenarioError, load_scenario, parse_scenario,
+    parse_scenario_with,
 };
 
 /// A fresh directory for one test, laid out like a repository: `root/fixtures/` and
@@ -859,4 +860,50 @@ fn values_past_s3s_limits_are_positioned_errors() {
         14,
         "`latency_ms` 18446744073709551615 is more than 60000 ms",
     );
+}
+
+/// A fixture or policy path may not leave the scenario's folder and the fixture folders
+/// (an absolute path, `../..`, a link out) unless the caller allows it: `serve` hands
+/// every fixture to any client that may read the bucket.
+#[test]
+fn fixtures_stay_inside_the_scenario_and_fixture_folders() {
+    let root = repo("confined");
+    write(&root.join("secret.txt"), "secret");
+    write(&root.join("fixtures/ok.csv"), "a\n1\n");
+    let path = root.join("scenarios/sub/f.toml");
+    let object = |fixture: &str| format!("{BUCKET}[[buckets.objects]]\nkey = \"k\"\nfixture = \"{fixture}\"\n");
+    let outside = |fixture: &str| {
+        let e = parse_scenario(&path, &object(fixture)).unwrap_err().to_string();
+        assert!(
+            e.contains("outside the scenario's folder and the fixture folders"),
+            "{fixture}: {e}"
+        );
+        e
+    };
+    let e = outside("../../secret.txt");
+    assert!(e.contains(":8:11:"), "{e}");
+    let absolute = std::fs::canonicalize(root.join("secret.txt")).unwrap();
+    outside(absolute.to_str().unwrap());
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(root.join("secret.txt"), root.join("scenarios/sub/link.txt")).unwrap();
+        outside("link.txt");
+    }
+    // Inside: next to the scenario, or in the nearest fixtures/.
+    parse_scenario(&path, &object("../../fixtures/ok.csv")).unwrap();
+    parse_scenario(&path, &object("ok.csv")).unwrap();
+    // Allowed explicitly.
+    let anywhere = LoadOptions {
+        allow_paths_anywhere: true,
+        ..LoadOptions::default()
+    };
+    let s = parse_scenario_with(&path, &object("../../secret.txt"), &anywhere).unwrap();
+    assert_eq!(s.buckets[0].objects[0].source, ObjectSource::File(absolute));
+    // A policy file follows the same rule.
+    let policy = BUCKET.replace(
+        "owner = \"111122223333\"",
+        "owner = \"111122223333\"\npolicy = { file = \"../../secret.txt\" }",
+    );
+    let e = parse_scenario(&path, &policy).unwrap_err().to_string();
+    assert!(e.contains("policy file `../../secret.txt`"), "{e}");
 }

@@ -5,20 +5,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use s3_harness::World;
-use s3_harness::scenario::load_scenario;
+use s3_harness::scenario::{LoadOptions, load_scenario_with};
 
 /// Loads every scenario and prints one line each: what its world holds, or why it
 /// cannot be loaded.
-pub(super) fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub(super) fn check(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Result<ExitCode> {
     let files = super::scenario_files(paths)?;
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
     for file in &files {
         // Each error's message already carries its cause: printed once, with the file.
-        let loaded = load_scenario(file).map_err(|e| e.to_string()).and_then(|s| {
-            let w = World::from_scenario(&s).map_err(|e| format!("{}: {e}", file.display()))?;
-            Ok((s, w))
-        });
+        let loaded = load_scenario_with(file, options)
+            .map_err(|e| e.to_string())
+            .and_then(|s| {
+                let w = World::from_scenario(&s).map_err(|e| format!("{}: {e}", file.display()))?;
+                Ok((s, w))
+            });
         match loaded {
             Ok((s, (world, rejected))) => {
                 let buckets = world.store.buckets();

@@ -100,6 +100,11 @@ enum Command {
         /// Colour the report.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// Let fixture and policy paths point outside the scenario's folder and the
+        /// fixture folders (absolute paths, `../..`): refused by default, since `serve`
+        /// hands every fixture to any client.
+        #[arg(long)]
+        allow_fixtures_anywhere: bool,
         /// Scenario files, or folders searched recursively for `*.toml`.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -107,6 +112,11 @@ enum Command {
     /// Load scenario files and summarise each world without running it; exits 1 if any
     /// file cannot be loaded or PATH names no scenario file.
     Check {
+        /// Let fixture and policy paths point outside the scenario's folder and the
+        /// fixture folders (absolute paths, `../..`): refused by default, since `serve`
+        /// hands every fixture to any client.
+        #[arg(long)]
+        allow_fixtures_anywhere: bool,
         /// Scenario files, or folders searched recursively for `*.toml`.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -120,6 +130,11 @@ enum Command {
         /// recommended.
         #[arg(long, default_value = "127.0.0.1:0")]
         addr: String,
+        /// Let fixture and policy paths point outside the scenario's folder and the
+        /// fixture folders (absolute paths, `../..`): refused by default, since `serve`
+        /// hands every fixture to any client.
+        #[arg(long)]
+        allow_fixtures_anywhere: bool,
     },
 }
 
@@ -143,14 +158,31 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Policy(cmd) => policy::run(cmd).map(|()| ExitCode::SUCCESS),
-            Command::Serve { path, addr } => serve::serve(&path, &addr).await.map(|()| ExitCode::SUCCESS),
+            Command::Serve {
+                path,
+                addr,
+                allow_fixtures_anywhere,
+            } => serve::serve(&path, &addr, allow_fixtures_anywhere)
+                .await
+                .map(|()| ExitCode::SUCCESS),
             Command::Run {
                 json,
                 files,
                 color,
+                allow_fixtures_anywhere,
                 paths,
-            } => run::run(&paths, run::Format::new(json, files, color)).await,
-            Command::Check { paths } => check::check(&paths),
+            } => {
+                run::run(
+                    &paths,
+                    run::Format::new(json, files, color),
+                    &load_options(allow_fixtures_anywhere),
+                )
+                .await
+            }
+            Command::Check {
+                allow_fixtures_anywhere,
+                paths,
+            } => check::check(&paths, &load_options(allow_fixtures_anywhere)),
         }
     });
     match result {
@@ -161,6 +193,13 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn load_options(allow_fixtures_anywhere: bool) -> s3_harness::scenario::LoadOptions {
+    s3_harness::scenario::LoadOptions {
+        allow_paths_anywhere: allow_fixtures_anywhere,
+        ..Default::default()
     }
 }
 

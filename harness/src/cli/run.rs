@@ -10,6 +10,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_connector::connector::ConnectionStatus;
 use s3_harness::run::render::{Style, render};
+use s3_harness::scenario::LoadOptions;
 
 use super::ColorChoice;
 
@@ -92,14 +93,14 @@ fn progress(n: usize) -> ProgressBar {
     bar
 }
 
-pub(super) async fn run(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(paths: &[PathBuf], format: Format, options: &LoadOptions) -> anyhow::Result<ExitCode> {
     let files = super::scenario_files(paths)?;
     let bar = progress(files.len());
     let mut tally = Tally::default();
     let mut stdout = std::io::stdout().lock();
     for file in &files {
         bar.set_message(file.display().to_string());
-        let outcome = s3_harness::run_scenario_file(file).await;
+        let outcome = s3_harness::run::run_scenario_file_with(file, options).await;
         bar.inc(1);
         let text = match outcome {
             Ok(r) => {

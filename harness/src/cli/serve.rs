@@ -60,7 +60,7 @@ fn banner(sim: &Simulator) -> String {
     out
 }
 
-pub(super) async fn serve(path: &std::path::Path, addr: &str) -> anyhow::Result<()> {
+pub(super) async fn serve(path: &std::path::Path, addr: &str, allow_fixtures_anywhere: bool) -> anyhow::Result<()> {
     if path.is_dir() {
         anyhow::bail!(
             "{}: serve takes one scenario file, not a folder (run and check take folders)",
@@ -68,7 +68,12 @@ pub(super) async fn serve(path: &std::path::Path, addr: &str) -> anyhow::Result<
         );
     }
     let addr = resolve(addr).await?;
-    let sim = Simulator::builder().scenario_file(path).addr(addr).start().await?;
+    let sim = Simulator::builder()
+        .scenario_file(path)
+        .allow_fixtures_anywhere(allow_fixtures_anywhere)
+        .addr(addr)
+        .start()
+        .await?;
     // Scripts read the endpoint from the first line of standard output.
     println!("endpoint: {}", sim.endpoint());
     print!("{}", banner(&sim));

@@ -17,7 +17,7 @@ use serde_json::Value;
 pub use expect::Expectations;
 pub use files::with_file_lists;
 
-use crate::scenario::{Scenario, load_scenario};
+use crate::scenario::{LoadOptions, Scenario, load_scenario_with};
 use crate::sim::faults::FaultConfig;
 use crate::sim::request_log::Decision;
 use crate::sim::server::client;
@@ -189,7 +189,12 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
 /// connector validates the connection and discovers tables over HTTP as the platform
 /// reader, and the outcome is what `s3-harness run` reports.
 pub async fn run_scenario_file(path: impl AsRef<Path>) -> Result<ScenarioRun, Error> {
+    run_scenario_file_with(path, &LoadOptions::default()).await
+}
+
+/// [`run_scenario_file`], loading the scenario as `options` say.
+pub async fn run_scenario_file_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<ScenarioRun, Error> {
     let path = path.as_ref();
-    let scenario = load_scenario(path)?;
+    let scenario = load_scenario_with(path, options)?;
     run_scenario(&path.display().to_string(), &scenario).await
 }

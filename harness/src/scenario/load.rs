@@ -38,6 +38,11 @@ pub struct LoadOptions {
     /// scenario or in the nearest `fixtures/` above it. The fixtures this repository
     /// ships are found last of all, whatever this holds.
     pub fixture_roots: Vec<PathBuf>,
+    /// Let fixture and policy paths point anywhere (an absolute path, `../..`, a link
+    /// out). By default they must stay inside the scenario's folder, the nearest
+    /// `fixtures/` above it or a fixture root, so that a scenario from elsewhere cannot
+    /// serve the machine's files to every client of `serve`.
+    pub allow_paths_anywhere: bool,
 }
 
 /// Reads and loads the scenario at `path`.
@@ -459,9 +464,20 @@ impl<'a> Loader<'a> {
         candidates.extend(self.repo_fixtures().map(|dir| dir.join(rel)));
         candidates.extend(self.options.fixture_roots.iter().map(|root| root.join(rel)));
         if let Some(p) = candidates.iter().find(|p| p.is_file()) {
-            return std::fs::canonicalize(p)
-                .map(Found::File)
-                .map_err(|e| self.error(at, format!("cannot open {what} {}: {e}", p.display())));
+            let found = std::fs::canonicalize(p)
+                .map_err(|e| self.error(at, format!("cannot open {what} {}: {e}", p.display())))?;
+            if !self.options.allow_paths_anywhere && !self.inside_allowed_folders(&found) {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "{what} `{rel}` is {}, outside the scenario's folder and the fixture folders; \
+                         move it there, or allow any path (`--allow-fixtures-anywhere`, \
+                         `LoadOptions::allow_paths_anywhere`)",
+                        found.display()
+                    ),
+                ));
+            }
+            return Ok(Found::File(found));
         }
         if let Some(bytes) = super::bundled::bundled_fixture(rel) {
             return Ok(Found::Bundled(bytes));
@@ -474,6 +490,18 @@ impl<'a> Loader<'a> {
                 looked.join(", ")
             ),
         ))
+    }
+
+    /// Whether a canonical path lies inside the scenario's folder, the nearest
+    /// `fixtures/` or a fixture root (each compared canonically, links resolved).
+    fn inside_allowed_folders(&mut self, found: &Path) -> bool {
+        let mut folders = vec![self.base_dir.clone()];
+        folders.extend(self.repo_fixtures().map(Path::to_path_buf));
+        folders.extend(self.options.fixture_roots.iter().cloned());
+        folders
+            .iter()
+            .filter_map(|f| std::fs::canonicalize(f).ok())
+            .any(|f| found.starts_with(f))
     }
 
     fn repo_fixtures(&mut self) -> Option<&Path> {

@@ -8,7 +8,9 @@ use bytes::Bytes;
 
 use super::{ServerOptions, Simulator, load};
 use crate::Error;
-use crate::scenario::{BucketPolicySpec, BucketSpec, IdentitySpec, ObjectSource, ObjectSpec, PlatformSpec, Scenario};
+use crate::scenario::{
+    BucketPolicySpec, BucketSpec, IdentitySpec, LoadOptions, ObjectSource, ObjectSpec, PlatformSpec, Scenario,
+};
 use crate::sim::faults::FaultConfig;
 use crate::sim::world::World;
 
@@ -19,7 +21,7 @@ use crate::sim::world::World;
 pub struct SimulatorBuilder {
     scenario_file: Option<PathBuf>,
     scenario: Option<Scenario>,
-    fixture_roots: Vec<PathBuf>,
+    load_options: LoadOptions,
     buckets: Vec<BucketSpec>,
     objects: Vec<(String, ObjectSpec)>,
     policies: Vec<(String, String)>,
@@ -48,7 +50,14 @@ impl SimulatorBuilder {
     /// Another folder where a scenario's fixtures and policy files are looked for,
     /// after the scenario's own folder and the nearest `fixtures/` above it.
     pub fn fixtures_dir(mut self, dir: impl AsRef<Path>) -> Self {
-        self.fixture_roots.push(dir.as_ref().to_path_buf());
+        self.load_options.fixture_roots.push(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Let the scenario's fixture and policy paths point outside its folder and the
+    /// fixture folders (refused by default).
+    pub fn allow_fixtures_anywhere(mut self, allow: bool) -> Self {
+        self.load_options.allow_paths_anywhere = allow;
         self
     }
 
@@ -146,7 +155,7 @@ impl SimulatorBuilder {
     /// Builds the world and serves it.
     pub async fn start(self) -> Result<Simulator, Error> {
         let mut scenario = match (self.scenario, &self.scenario_file) {
-            (_, Some(path)) => load(path, &self.fixture_roots)?,
+            (_, Some(path)) => load(path, &self.load_options)?,
             (Some(s), None) => s,
             (None, None) => Scenario {
                 path: PathBuf::from("(built in code)"),

@@ -256,9 +256,6 @@ pub fn client(endpoint: &str, access_key: &str, secret_key: &str, region: &str) 
 }
 
 /// Loads a scenario for the builder.
-fn load(path: &std::path::Path, roots: &[std::path::PathBuf]) -> Result<crate::scenario::Scenario, Error> {
-    let options = LoadOptions {
-        fixture_roots: roots.to_vec(),
-    };
-    Ok(load_scenario_with(path, &options)?)
+fn load(path: &std::path::Path, options: &LoadOptions) -> Result<crate::scenario::Scenario, Error> {
+    Ok(load_scenario_with(path, options)?)
 }
