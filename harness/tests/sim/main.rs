@@ -4,6 +4,7 @@ mod support;
 
 mod auth;
 mod buckets;
+mod connections;
 mod listing;
 mod objects;
 mod policies;

@@ -5,20 +5,55 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::front::{Front, error_response};
 
-pub(super) async fn accept_loop(listener: TcpListener, front: Front, mut stop: oneshot::Receiver<()>, grace: Duration) {
+/// Timeouts of one connection.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    /// How long a client may take to send a request's headers, and how long an idle
+    /// keep-alive connection waits for the next request, before the connection is
+    /// closed.
+    pub header_read_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub grace: Duration,
+}
+
+/// Accept failures (no file descriptor left, the kernel's connection queue) back off
+/// from this delay, doubling up to [`MAX_ACCEPT_BACKOFF`], instead of spinning.
+const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
+const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+
+pub(super) async fn accept_loop(listener: TcpListener, front: Front, mut stop: oneshot::Receiver<()>, limits: Limits) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = ConnBuilder::new(TokioExecutor::new());
+    let mut builder = ConnBuilder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let mut backoff = FIRST_ACCEPT_BACKOFF;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => {
+                        backoff = FIRST_ACCEPT_BACKOFF;
+                        accepted
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, ?backoff, "accept failed; backing off");
+                        tokio::select! {
+                            () = tokio::time::sleep(backoff) => {}
+                            _ = &mut stop => break,
+                        }
+                        backoff = (backoff * 2).min(MAX_ACCEPT_BACKOFF);
+                        continue;
+                    }
+                };
                 let front = Front { peer, ..front.clone() };
                 let service = hyper::service::service_fn(move |req| -> BoxFuture<'static, Result<_, Infallible>> {
                     let front = front.clone();
@@ -46,6 +81,6 @@ pub(super) async fn accept_loop(listener: TcpListener, front: Front, mut stop: o
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => {}
-        () = tokio::time::sleep(grace) => tracing::warn!("shutdown grace period ended with requests in flight"),
+        () = tokio::time::sleep(limits.grace) => tracing::warn!("shutdown grace period ended with requests in flight"),
     }
 }

@@ -39,6 +39,9 @@ pub struct ServerOptions {
     pub faults: Option<FaultConfig>,
     /// How long shutdown waits for requests in flight.
     pub grace: Duration,
+    /// How long a client may take to send a request's headers (and an idle keep-alive
+    /// connection may wait) before the connection is closed.
+    pub header_read_timeout: Duration,
     /// The region clients sign for unless told otherwise.
     pub default_region: Option<String>,
 }
@@ -50,6 +53,7 @@ impl Default for ServerOptions {
             authorizer: Arc::new(PolicyAuthorizer),
             faults: None,
             grace: Duration::from_secs(2),
+            header_read_timeout: Duration::from_secs(30),
             default_region: None,
         }
     }
@@ -119,7 +123,11 @@ impl Simulator {
             peer: addr,
         };
         let (stop_tx, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(accept::accept_loop(listener, front, stop_rx, opts.grace));
+        let limits = accept::Limits {
+            header_read_timeout: opts.header_read_timeout,
+            grace: opts.grace,
+        };
+        let task = tokio::spawn(accept::accept_loop(listener, front, stop_rx, limits));
         let default_region = opts
             .default_region
             .or_else(|| world.store.buckets().first().map(|b| b.region.clone()))
