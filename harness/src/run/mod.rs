@@ -128,6 +128,9 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     let platform = scenario.platform.clone();
     let opts = ServerOptions {
         faults: scenario.faults.as_ref().map(FaultConfig::from),
+        // A run reports every denial it saw, so its log keeps every record; a run's
+        // requests are bounded by its scenario.
+        request_log_capacity: usize::MAX,
         ..ServerOptions::default()
     };
     let addr = opts.addr;
@@ -146,7 +149,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     let form: ConnectionForm = spec.clone();
     let report = connector.connect(&form).await;
     let requests = sim.requests().counts();
-    let injected_faults = sim.requests().snapshot().iter().filter(|r| r.injected_fault).count();
+    let injected_faults = usize::try_from(sim.requests().injected_faults()).unwrap_or(usize::MAX);
     let mut denials: Vec<Denial> = Vec::new();
     for r in sim.requests().snapshot() {
         if r.decision != Some(Decision::Deny) {

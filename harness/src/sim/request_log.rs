@@ -1,7 +1,7 @@
 //! The log of every request the simulator answered: what was asked, by whom, what
 //! authorization decided, and what was answered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
@@ -46,28 +46,81 @@ pub struct RequestRecord {
     pub(crate) region_hint: Option<String>,
 }
 
-/// The shared, append-only log.
-#[derive(Debug, Clone, Default)]
+/// The shared log: the most recent records, at most `capacity` of them, and exact
+/// counts of everything ever answered, so a long-running `serve` holds its memory flat
+/// while its totals stay true.
+#[derive(Debug, Clone)]
 pub struct RequestLog {
-    records: Arc<Mutex<Vec<RequestRecord>>>,
+    inner: Arc<Mutex<LogState>>,
+}
+
+#[derive(Debug)]
+struct LogState {
+    records: VecDeque<RequestRecord>,
+    capacity: usize,
+    total: u64,
+    by_operation: BTreeMap<String, u64>,
+    injected_faults: u64,
+}
+
+/// Records a default log keeps: enough to read back a test's or a session's requests,
+/// small enough (a few MB) to hold flat under any load.
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_LOG_CAPACITY)
+    }
 }
 
 impl RequestLog {
-    /// Appends a finished record, numbering it.
+    /// A log keeping the last `capacity` records (counts are always exact).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(LogState {
+                records: VecDeque::new(),
+                capacity,
+                total: 0,
+                by_operation: BTreeMap::new(),
+                injected_faults: 0,
+            })),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LogState> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Appends a finished record, numbering it; the oldest record goes when the log is
+    /// full.
     pub fn push(&self, mut record: RequestRecord) {
-        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
-        record.seq = records.len() as u64 + 1;
-        records.push(record);
+        let mut state = self.state();
+        state.total += 1;
+        record.seq = state.total;
+        *state
+            .by_operation
+            .entry(record.operation.clone().unwrap_or_else(|| "-".to_owned()))
+            .or_insert(0) += 1;
+        if record.injected_fault {
+            state.injected_faults += 1;
+        }
+        if state.capacity == 0 {
+            return;
+        }
+        if state.records.len() == state.capacity {
+            state.records.pop_front();
+        }
+        state.records.push_back(record);
     }
 
-    /// A copy of every record so far.
+    /// A copy of the records kept, oldest first.
     pub fn snapshot(&self) -> Vec<RequestRecord> {
-        self.records.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.state().records.iter().cloned().collect()
     }
 
-    /// How many requests were answered.
+    /// How many requests were answered, kept or not.
     pub fn len(&self) -> usize {
-        self.records.lock().unwrap_or_else(PoisonError::into_inner).len()
+        usize::try_from(self.state().total).unwrap_or(usize::MAX)
     }
 
     /// Whether no request was answered yet.
@@ -75,15 +128,43 @@ impl RequestLog {
         self.len() == 0
     }
 
-    /// Requests per operation (`"-"` for unrouted ones), in name order.
+    /// Requests per operation (`"-"` for unrouted ones), in name order, kept or not.
     pub fn counts(&self) -> BTreeMap<String, u64> {
-        let mut counts = BTreeMap::new();
-        for r in self.records.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-            *counts
-                .entry(r.operation.clone().unwrap_or_else(|| "-".to_owned()))
-                .or_insert(0) += 1;
+        self.state().by_operation.clone()
+    }
+
+    /// Requests the fault layer answered, kept or not.
+    pub fn injected_faults(&self) -> u64 {
+        self.state().injected_faults
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_log_keeps_the_latest_records_and_exact_counts() {
+        let log = RequestLog::with_capacity(3);
+        for i in 0..10 {
+            log.push(RequestRecord {
+                operation: Some(if i % 2 == 0 { "GetObject" } else { "HeadObject" }.to_owned()),
+                injected_fault: i == 0,
+                ..RequestRecord::default()
+            });
         }
-        counts
+        let kept: Vec<u64> = log.snapshot().iter().map(|r| r.seq).collect();
+        assert_eq!(kept, [8, 9, 10]);
+        assert_eq!(log.len(), 10);
+        assert_eq!(
+            log.counts(),
+            BTreeMap::from([("GetObject".to_owned(), 5), ("HeadObject".to_owned(), 5)])
+        );
+        assert_eq!(log.injected_faults(), 1);
+        let none = RequestLog::with_capacity(0);
+        none.push(RequestRecord::default());
+        assert!(none.snapshot().is_empty());
+        assert_eq!(none.counts().get("-"), Some(&1));
     }
 }
 

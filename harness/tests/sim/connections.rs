@@ -1,5 +1,6 @@
-//! Connections as a production server bounds them: a client that never finishes its
-//! request headers is disconnected instead of holding a connection forever.
+//! What a long-running server bounds: a client that never finishes its request headers
+//! is disconnected instead of holding a connection forever, and the request log keeps
+//! its latest records with exact totals instead of growing with every request.
 
 use std::time::{Duration, Instant};
 
@@ -46,4 +47,28 @@ async fn a_half_sent_request_is_closed_after_the_header_timeout() {
     let mut answer = Vec::new();
     ok.read_to_end(&mut answer).await.unwrap();
     assert!(answer.starts_with(b"HTTP/1.1 "), "{}", String::from_utf8_lossy(&answer));
+}
+
+#[tokio::test]
+async fn the_request_log_keeps_its_latest_records_and_exact_totals() {
+    let mut world = World::new();
+    world.add_bucket("log-bucket", "eu-west-1", "111122223333").unwrap();
+    let sim = Simulator::start_with(
+        world,
+        ServerOptions {
+            request_log_capacity: 5,
+            ..ServerOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let c = sim.client(s3_harness::Who::BucketOwner("log-bucket")).unwrap();
+    for _ in 0..20 {
+        c.head_bucket().bucket("log-bucket").send().await.unwrap();
+    }
+    let kept = sim.requests().snapshot();
+    assert_eq!(kept.len(), 5);
+    assert_eq!(kept.last().map(|r| r.seq), Some(20));
+    assert_eq!(sim.requests().len(), 20);
+    assert_eq!(sim.requests().counts().get("HeadBucket"), Some(&20));
 }

@@ -44,6 +44,8 @@ pub struct ServerOptions {
     pub header_read_timeout: Duration,
     /// The region clients sign for unless told otherwise.
     pub default_region: Option<String>,
+    /// How many of the latest requests the log keeps (its counts are always exact).
+    pub request_log_capacity: usize,
 }
 
 impl Default for ServerOptions {
@@ -55,6 +57,7 @@ impl Default for ServerOptions {
             grace: Duration::from_secs(2),
             header_read_timeout: Duration::from_secs(30),
             default_region: None,
+            request_log_capacity: crate::sim::request_log::DEFAULT_LOG_CAPACITY,
         }
     }
 }
@@ -108,7 +111,7 @@ impl Simulator {
         let world = Arc::new(world);
         let listener = TcpListener::bind(opts.addr).await?;
         let addr = listener.local_addr()?;
-        let log = RequestLog::default();
+        let log = RequestLog::with_capacity(opts.request_log_capacity);
         let gate = Arc::new(AccessGate {
             world: world.clone(),
             authorizer: opts.authorizer,
