@@ -246,6 +246,15 @@ fn serve_takes_one_file_and_host_names_in_addr() {
         first.starts_with("endpoint: http://127.0.0.1:") || first.starts_with("endpoint: http://[::1]:"),
         "{first}"
     );
+    // The reader took one line and closed the pipe (as `| head -n 1` does): the server
+    // goes on serving.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let addr = first.trim().trim_start_matches("endpoint: http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("serve still listens");
+    std::io::Write::write_all(&mut stream, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! what it prints after the endpoint: who can sign, and how to try it.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
@@ -75,8 +76,12 @@ pub(super) async fn serve(path: &std::path::Path, addr: &str, allow_fixtures_any
         .start()
         .await?;
     // Scripts read the endpoint from the first line of standard output.
-    println!("endpoint: {}", sim.endpoint());
-    print!("{}", banner(&sim));
+    // A reader that takes the first line and closes the pipe must not stop the server:
+    // what cannot be printed is dropped, and serving goes on.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "endpoint: {}", sim.endpoint());
+    let _ = write!(out, "{}", banner(&sim));
+    let _ = out.flush();
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     eprintln!("stopping: {} requests served", sim.requests().len());
     sim.shutdown().await;
