@@ -16,6 +16,7 @@ use super::sigv4::{CredentialScope, query_pairs};
 use crate::sim::auth::actions::{ResourceKind, action_for, resource_arn};
 use crate::sim::auth::authorizer::{AccessRequest, Authorizer, BucketFacts, Verdict};
 use crate::sim::request_log::RecordSlot;
+use crate::sim::store::AccessFacts;
 use crate::sim::world::World;
 
 /// The connection a request came in on, put in its extensions by the front service.
@@ -73,6 +74,23 @@ impl AccessGate {
         key: Option<&str>,
         context: BTreeMap<String, String>,
     ) -> Verdict {
+        let facts = self.world.store.access_facts(bucket, key).ok();
+        self.decide_with(who, action, api, bucket, key, context, facts.as_ref())
+    }
+
+    /// [`AccessGate::decide`] with the store's facts already read (`None`: no such
+    /// bucket).
+    #[allow(clippy::too_many_arguments)]
+    fn decide_with(
+        &self,
+        who: &Principal,
+        action: &'static str,
+        api: &str,
+        bucket: &str,
+        key: Option<&str>,
+        context: BTreeMap<String, String>,
+        facts: Option<&AccessFacts>,
+    ) -> Verdict {
         let req = AccessRequest {
             caller: who.caller.clone(),
             action,
@@ -80,26 +98,24 @@ impl AccessGate {
             resource: resource_arn(bucket, key),
             context,
         };
-        let store = &self.world.store;
-        let Ok(info) = store.bucket(bucket) else {
+        let Some(facts) = facts else {
             return self.authorizer.authorize(&req, None, who.policy.as_deref());
         };
-        let object = key.map(|k| {
-            let owner = store.object_owner(bucket, k).ok().flatten();
-            ObjectFacts {
-                exists: owner.is_some(),
-                owner_account: owner,
-                object_ownership: info.object_ownership,
-                ..ObjectFacts::default()
-            }
+        let info = &facts.bucket;
+        let object = facts.object_owner.as_ref().map(|owner| ObjectFacts {
+            exists: owner.is_some(),
+            owner_account: owner.clone(),
+            object_ownership: info.object_ownership,
+            ..ObjectFacts::default()
         });
-        let facts = BucketFacts {
+        let bucket_facts = BucketFacts {
             name: &info.name,
             owner: &info.owner,
             policy: info.policy.as_ref().map(|p| p.policy().as_ref()),
             object,
         };
-        self.authorizer.authorize(&req, Some(&facts), who.policy.as_deref())
+        self.authorizer
+            .authorize(&req, Some(&bucket_facts), who.policy.as_deref())
     }
 }
 
@@ -223,17 +239,26 @@ impl S3Access for AccessGate {
             return Err(e);
         };
         let scope = CredentialScope::of(cx.headers(), cx.uri());
+        let object_key = if kind == ResourceKind::Object {
+            key.as_deref()
+        } else {
+            None
+        };
+        // One read of the store serves the region check and the decision.
+        let mut facts = None;
         if let Some(bucket) = &bucket
             && operation != "CreateBucket"
         {
-            let region = match self.world.store.bucket(bucket) {
-                Ok(info) => info.region,
+            let read = match self.world.store.access_facts(bucket, object_key) {
+                Ok(read) => read,
                 Err(e) => {
                     let e = S3Error::from(e);
                     slot.record_error(e.code());
                     return Err(e);
                 }
             };
+            let region = read.bucket.region.clone();
+            facts = Some(read);
             if let Some(scope) = &scope
                 && scope.region != region
             {
@@ -249,12 +274,7 @@ impl S3Access for AccessGate {
         cx.extensions_mut().insert(RequestKeys(context.clone()));
         let verdict = match (&bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
-                let key = if kind == ResourceKind::Object {
-                    key.as_deref()
-                } else {
-                    None
-                };
-                self.decide(&who, action, operation, bucket, key, context)
+                self.decide_with(&who, action, operation, bucket, object_key, context, facts.as_ref())
             }
             _ => {
                 let resource = match (&bucket, kind) {

@@ -89,6 +89,16 @@ pub struct BucketInfo {
     pub object_ownership: ObjectOwnership,
 }
 
+/// What authorizing one request needs from the store ([`Store::access_facts`]).
+#[derive(Debug, Clone)]
+pub struct AccessFacts {
+    /// The bucket's facts (region, owner, policy, object ownership).
+    pub bucket: BucketInfo,
+    /// For an object request: `Some(owner)` when the object exists, `Some(None)` when it
+    /// does not; `None` for a bucket request.
+    pub object_owner: Option<Option<String>>,
+}
+
 #[derive(Debug, Clone)]
 struct Bucket {
     info: BucketInfo,
@@ -241,14 +251,15 @@ impl Store {
             .collect())
     }
 
-    /// The account that owns the object under `key`, or `None` when there is none.
-    pub fn object_owner(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .read()
-            .bucket(bucket)?
-            .objects
-            .get(key.as_bytes())
-            .map(|o| o.owner.clone()))
+    /// What authorizing a request on `bucket` (and `key`) needs, read under one lock:
+    /// the bucket's facts and, for an object request, who owns the object if it exists.
+    pub fn access_facts(&self, bucket: &str, key: Option<&str>) -> Result<AccessFacts, StoreError> {
+        let state = self.read();
+        let b = state.bucket(bucket)?;
+        Ok(AccessFacts {
+            bucket: b.info.clone(),
+            object_owner: key.map(|k| b.objects.get(k.as_bytes()).map(|o| o.owner.clone())),
+        })
     }
 
     /// Removes `key`; a missing key is no error on an unversioned bucket
