@@ -158,14 +158,7 @@ pub(super) fn run(cmd: super::PolicyCommand) -> anyhow::Result<()> {
         } => {
             s3_connector::names::validate_bucket_name(&bucket).map_err(|e| anyhow::anyhow!("--bucket: {e}"))?;
             s3_connector::names::validate_account_id(&account).map_err(|e| anyhow::anyhow!("--account: {e}"))?;
-            if role.is_empty()
-                || role.len() > 64
-                || !role.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-            {
-                anyhow::bail!(
-                    "--role: `{role}` is not an IAM role name (1-64 letters, digits and +=,.@_-; the name, not the ARN)"
-                );
-            }
+            s3_harness::scenario::names::validate_role_name(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
             let p = match prefix.as_deref().map(|p| p.trim_start_matches('/')) {
                 None | Some("") => s3_connector::bucket_policy::generated_policy(&bucket, &account, &role),
                 // A schema prefix names a folder: `data` must not also grant `database/`.

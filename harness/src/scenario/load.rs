@@ -20,7 +20,7 @@ use super::model::{
     BucketPolicySpec, BucketSpec, ConnectionSpec, ExpectSpec, FaultsSpec, IdentitySpec, ObjectSource, ObjectSpec,
     PlatformSpec, Scenario,
 };
-use super::names::{is_region_like, validate_account_id, validate_bucket_name};
+use super::names::{is_region_like, validate_account_id, validate_bucket_name, validate_role_name};
 use super::raw::{RawBucket, RawExpect, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario};
 
 pub use crate::sim::store::MAX_KEY_BYTES;
@@ -587,21 +587,6 @@ impl<'a> Loader<'a> {
             error_rate,
             seed: raw.seed.unwrap_or(1),
         })
-    }
-}
-
-/// IAM role names: 1-64 of letters, digits and `+=,.@_-`
-/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>); checked
-/// because the name is pasted into the ARN the connector signs as.
-fn validate_role_name(role: &str) -> Result<(), String> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    if (1..=64).contains(&role.len()) && role.chars().all(ok_char) {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{role}` is not an IAM role name; expected 1 to 64 letters, digits or +=,.@_- \
-             (the name only, not the ARN)"
-        ))
     }
 }
 
