@@ -11,6 +11,7 @@
 
 mod bucket;
 mod conditional;
+mod integrity;
 pub mod list;
 mod multipart;
 mod object;
@@ -58,6 +59,10 @@ impl From<StoreError> for S3Error {
             StoreError::InvalidPartOrder => S3ErrorCode::InvalidPartOrder,
             StoreError::InvalidPart => S3ErrorCode::InvalidPart,
             StoreError::EntityTooSmall => S3ErrorCode::EntityTooSmall,
+            StoreError::MissingPartChecksum { .. }
+            | StoreError::ChecksumTypeMismatch { .. }
+            | StoreError::ChecksumAlgorithmMismatch { .. } => S3ErrorCode::InvalidRequest,
+            StoreError::BadDigest(_) => S3ErrorCode::BadDigest,
         };
         S3Error::with_message(code, e.to_string())
     }

@@ -7,9 +7,11 @@ use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
+use super::integrity::{self, set_checksum};
 use super::list::{check_encoding, encoded};
 use super::{SimS3, caller_account, check_content_md5, collect_body, key_of, metadata_map, owner, ts};
-use crate::sim::store::{Part, RequestedPart, Upload, now};
+use crate::sim::store::checksum::{self, ObjectChecksum};
+use crate::sim::store::{ClaimedChecksum, Part, RequestedPart, Upload, now};
 
 pub(super) async fn create_multipart_upload(
     sim: &SimS3,
@@ -18,6 +20,10 @@ pub(super) async fn create_multipart_upload(
     let account = caller_account(sim, &req);
     let input = req.input;
     key_of(&input.key)?;
+    let upload_checksum = integrity::upload_checksum(
+        input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str),
+        input.checksum_type.as_ref().map(ChecksumType::as_str),
+    )?;
     let upload = Upload {
         key: input.key.clone(),
         initiator_account: account,
@@ -25,12 +31,15 @@ pub(super) async fn create_multipart_upload(
         content_type: input.content_type,
         metadata: metadata_map(input.metadata),
         parts: BTreeMap::new(),
+        checksum: upload_checksum,
     };
     let id = sim.store().create_upload(&input.bucket, upload)?;
     Ok(S3Response::new(CreateMultipartUploadOutput {
         bucket: Some(input.bucket),
         key: Some(input.key),
         upload_id: Some(id),
+        checksum_algorithm: upload_checksum.map(|(a, _)| ChecksumAlgorithm::from(a.name().to_owned())),
+        checksum_type: upload_checksum.map(|(_, k)| ChecksumType::from(k.name().to_owned())),
         ..Default::default()
     }))
 }
@@ -39,6 +48,7 @@ pub(super) async fn upload_part(
     sim: &SimS3,
     req: S3Request<UploadPartInput>,
 ) -> S3Result<S3Response<UploadPartOutput>> {
+    let claim = integrity::Claim::of(&req.headers)?;
     let input = req.input;
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
     if !(1..=10_000).contains(&input.part_number) {
@@ -47,20 +57,32 @@ pub(super) async fn upload_part(
             "Part number must be an integer between 1 and 10000, inclusive"
         ));
     }
+    let upload_checksum = sim
+        .store()
+        .upload_checksum(&input.bucket, &input.upload_id, &input.key)?;
     let bytes = collect_body(input.body).await?;
     check_content_md5(input.content_md5.as_deref(), &bytes)?;
+    let part_checksum = claim.part_of(upload_checksum, &bytes, req.trailing_headers.as_ref())?;
     let digest: [u8; 16] = Md5::digest(&bytes).into();
+    let mut out = UploadPartOutput {
+        e_tag: Some(ETag::Strong(hex::encode(digest))),
+        ..Default::default()
+    };
+    // The part's checksum is answered for an upload with an algorithm, not for S3's
+    // default one.
+    if upload_checksum.is_some() {
+        let shown = ObjectChecksum::full(part_checksum.0, part_checksum.1.clone());
+        set_checksum!(out, Some(&shown));
+    }
     let part = Part {
         bytes,
         digest,
         last_modified: now(),
+        checksum: Some(part_checksum),
     };
     sim.store()
         .put_part(&input.bucket, &input.upload_id, &input.key, input.part_number, part)?;
-    Ok(S3Response::new(UploadPartOutput {
-        e_tag: Some(ETag::Strong(hex::encode(digest))),
-        ..Default::default()
-    }))
+    Ok(S3Response::new(out))
 }
 
 pub(super) async fn complete_multipart_upload(
@@ -76,18 +98,40 @@ pub(super) async fn complete_multipart_upload(
         .into_iter()
         .map(|p| RequestedPart {
             number: p.part_number.unwrap_or(0),
+            checksums: integrity::completed_part_checksums(&p),
             etag: p.e_tag.map(|e| e.value().trim_matches('"').to_owned()),
         })
         .collect();
+    let claimed = ClaimedChecksum {
+        kind: input
+            .checksum_type
+            .as_ref()
+            .map(|k| {
+                checksum::ChecksumKind::parse(k.as_str())
+                    .ok_or_else(|| s3_error!(InvalidRequest, "Value for x-amz-checksum-type header is invalid."))
+            })
+            .transpose()?,
+        value: [
+            (checksum::Algorithm::Crc32, &input.checksum_crc32),
+            (checksum::Algorithm::Crc32c, &input.checksum_crc32c),
+            (checksum::Algorithm::Crc64Nvme, &input.checksum_crc64nvme),
+            (checksum::Algorithm::Sha1, &input.checksum_sha1),
+            (checksum::Algorithm::Sha256, &input.checksum_sha256),
+        ]
+        .into_iter()
+        .find_map(|(a, v)| Some((a, v.clone()?))),
+    };
     let o = sim
         .store()
-        .complete_upload(&input.bucket, &input.upload_id, &key, &requested)?;
-    Ok(S3Response::new(CompleteMultipartUploadOutput {
+        .complete_upload(&input.bucket, &input.upload_id, &key, &requested, &claimed)?;
+    let mut out = CompleteMultipartUploadOutput {
         bucket: Some(input.bucket),
         key: Some(input.key),
         e_tag: Some(ETag::Strong(o.etag)),
         ..Default::default()
-    }))
+    };
+    out.checksum_type = set_checksum!(out, o.checksum.as_ref());
+    Ok(S3Response::new(out))
 }
 
 pub(super) async fn abort_multipart_upload(
@@ -251,12 +295,21 @@ pub(super) async fn list_parts(sim: &SimS3, req: S3Request<ListPartsInput>) -> S
     let parts: Vec<s3s::dto::Part> = after
         .by_ref()
         .take(max)
-        .map(|(n, p)| s3s::dto::Part {
-            part_number: Some(*n),
-            e_tag: Some(ETag::Strong(hex::encode(p.digest))),
-            size: Some(i64::try_from(p.bytes.len()).unwrap_or(i64::MAX)),
-            last_modified: Some(ts(p.last_modified)),
-            ..Default::default()
+        .map(|(n, p)| {
+            let mut part = s3s::dto::Part {
+                part_number: Some(*n),
+                e_tag: Some(ETag::Strong(hex::encode(p.digest))),
+                size: Some(i64::try_from(p.bytes.len()).unwrap_or(i64::MAX)),
+                last_modified: Some(ts(p.last_modified)),
+                ..Default::default()
+            };
+            // Parts show the upload's algorithm, not S3's default.
+            if upload.checksum.is_some()
+                && let Some((a, d)) = &p.checksum
+            {
+                set_checksum!(part, Some(&ObjectChecksum::full(*a, d.clone())));
+            }
+            part
         })
         .collect();
     let truncated = after.next().is_some();
@@ -273,6 +326,8 @@ pub(super) async fn list_parts(sim: &SimS3, req: S3Request<ListPartsInput>) -> S
         max_parts: Some(input.max_parts.unwrap_or(1000)),
         is_truncated: Some(truncated),
         parts: (!parts.is_empty()).then_some(parts),
+        checksum_algorithm: upload.checksum.map(|(a, _)| ChecksumAlgorithm::from(a.name().to_owned())),
+        checksum_type: upload.checksum.map(|(_, k)| ChecksumType::from(k.name().to_owned())),
         ..Default::default()
     }))
 }
@@ -289,6 +344,7 @@ mod tests {
             content_type: None,
             metadata: BTreeMap::new(),
             parts: BTreeMap::new(),
+            checksum: None,
         }
     }
 

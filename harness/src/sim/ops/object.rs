@@ -5,6 +5,7 @@ use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use super::conditional::{ReadTarget, read_target_of};
+use super::integrity::{self, set_checksum};
 use super::{
     SimS3, caller_account, check_content_md5, collect_body, key_of, metadata_map, metadata_out, principal,
     request_keys, ts,
@@ -23,7 +24,7 @@ pub(super) async fn head_object(
         content_range,
         parts_count,
     } = read_target_of!(sim, input)?;
-    Ok(S3Response::new(HeadObjectOutput {
+    let mut out = HeadObjectOutput {
         parts_count,
         accept_ranges: Some("bytes".to_owned()),
         content_length: Some(content_length(start, end)),
@@ -34,7 +35,35 @@ pub(super) async fn head_object(
         last_modified: Some(ts(o.last_modified)),
         metadata: metadata_out(&o.metadata),
         ..Default::default()
-    }))
+    };
+    let checksum = served_checksum(&o, input.checksum_mode.as_ref(), input.range.is_some(), input.part_number);
+    out.checksum_type = set_checksum!(out, checksum.as_ref());
+    Ok(S3Response::new(out))
+}
+
+/// The checksum a GET or HEAD answers with: only when asked (`x-amz-checksum-mode:
+/// ENABLED`), never for a byte range (the stored checksum is not the range's), and for
+/// a `partNumber` read the part's own checksum when the object kept its parts' (a
+/// composite upload), the whole object's when the object is one part, else none
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>,
+/// `x-amz-checksum-mode`).
+fn served_checksum(
+    o: &crate::sim::store::Object,
+    mode: Option<&ChecksumMode>,
+    ranged: bool,
+    part_number: Option<i32>,
+) -> Option<crate::sim::store::checksum::ObjectChecksum> {
+    if !mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case(ChecksumMode::ENABLED)) || ranged {
+        return None;
+    }
+    let c = o.checksum.as_ref()?;
+    match (part_number, &o.parts) {
+        (None, _) | (Some(1), None) => Some(c.clone()),
+        (Some(n), Some(_)) if c.kind == crate::sim::store::checksum::ChecksumKind::Composite => {
+            c.part(u32::try_from(n).ok()?)
+        }
+        _ => None,
+    }
 }
 
 pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
@@ -51,7 +80,8 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         .stream_range(o.size, start, end)
         .await
         .map_err(|e| s3_error!(InternalError, "{e}"))?;
-    Ok(S3Response::new(GetObjectOutput {
+    let checksum = served_checksum(&o, input.checksum_mode.as_ref(), input.range.is_some(), input.part_number);
+    let mut out = GetObjectOutput {
         parts_count,
         accept_ranges: Some("bytes".to_owned()),
         body: Some(StreamingBlob::wrap(stream)),
@@ -63,7 +93,9 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         last_modified: Some(ts(o.last_modified)),
         metadata: metadata_out(&o.metadata),
         ..Default::default()
-    }))
+    };
+    out.checksum_type = set_checksum!(out, checksum.as_ref());
+    Ok(S3Response::new(out))
 }
 
 fn content_length(start: u64, end: u64) -> i64 {
@@ -72,20 +104,24 @@ fn content_length(start: u64, end: u64) -> i64 {
 
 pub(super) async fn put_object(sim: &SimS3, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
     let account = caller_account(sim, &req);
+    let claim = integrity::Claim::of(&req.headers)?;
     let input = req.input;
     let key = key_of(&input.key)?;
     let bytes = collect_body(input.body).await?;
     check_content_md5(input.content_md5.as_deref(), &bytes)?;
+    let checksum = claim.object_of(&bytes, req.trailing_headers.as_ref())?;
     let mut o = Object::from_bytes(bytes, &account);
     o.content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
-    o.content_encoding = input.content_encoding;
+    o.content_encoding = integrity::stored_content_encoding(input.content_encoding);
     o.metadata = metadata_map(input.metadata);
-    let e_tag = ETag::Strong(o.etag.clone());
-    sim.store().put(&input.bucket, key, o)?;
-    Ok(S3Response::new(PutObjectOutput {
-        e_tag: Some(e_tag),
+    let mut out = PutObjectOutput {
+        e_tag: Some(ETag::Strong(o.etag.clone())),
         ..Default::default()
-    }))
+    };
+    out.checksum_type = set_checksum!(out, Some(&checksum));
+    o.checksum = Some(checksum);
+    sim.store().put(&input.bucket, key, o)?;
+    Ok(S3Response::new(out))
 }
 
 pub(super) async fn delete_object(

@@ -8,6 +8,7 @@
 //! [`Store::fork`] copies the whole state for per-test setup.
 
 mod body;
+pub mod checksum;
 pub mod etag;
 mod key;
 pub mod listing;
@@ -26,7 +27,7 @@ use time::OffsetDateTime;
 pub use body::{Body, BodyError};
 pub use key::{KeyError, MAX_KEY_BYTES, ObjKey, prefix_successor};
 pub use listing::{Entry, ListQuery, Page};
-pub use multipart::{MIN_PART_SIZE, Part, RequestedPart, Upload};
+pub use multipart::{ClaimedChecksum, MIN_PART_SIZE, Part, RequestedPart, Upload};
 pub use object::{DEFAULT_CONTENT_TYPE, Object, PartLayout, now};
 pub use policy::StoredPolicy;
 
@@ -70,6 +71,33 @@ pub enum StoreError {
     /// 400 EntityTooSmall.
     #[error("Your proposed upload is smaller than the minimum allowed object size.")]
     EntityTooSmall,
+    /// 400 InvalidRequest: a composite upload's completion left out a part's checksum.
+    #[error(
+        "The upload was created using a {algorithm} checksum. The complete request must include the checksum for each part. It was missing for part {part} in the request."
+    )]
+    MissingPartChecksum {
+        /// The upload's algorithm, lower-case as S3 writes it here.
+        algorithm: String,
+        /// The part number.
+        part: i32,
+    },
+    /// 400 InvalidRequest: a completion names another checksum type than the upload's.
+    #[error("The upload was created using the {created} checksum mode. The complete request must use the same checksum mode.")]
+    ChecksumTypeMismatch {
+        /// The upload's type.
+        created: String,
+    },
+    /// 400 InvalidRequest: a checksum of another algorithm than the upload's.
+    #[error("Checksum Type mismatch occurred, expected checksum Type: {expected}, actual checksum Type: {actual}")]
+    ChecksumAlgorithmMismatch {
+        /// The upload's algorithm (`null` for none), lower-case.
+        expected: String,
+        /// The request's algorithm (`null` for none), lower-case.
+        actual: String,
+    },
+    /// 400 BadDigest: a whole-object checksum that is not the object's.
+    #[error("The {0} you specified did not match the calculated checksum.")]
+    BadDigest(&'static str),
 }
 
 /// A bucket's own facts, without its objects.
@@ -299,6 +327,22 @@ impl Store {
         Ok(id)
     }
 
+    /// The checksum algorithm and type of upload `upload_id` for `key`.
+    pub fn upload_checksum(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        key: &str,
+    ) -> Result<Option<(checksum::Algorithm, checksum::ChecksumKind)>, StoreError> {
+        self.read()
+            .bucket(bucket)?
+            .uploads
+            .get(upload_id)
+            .filter(|u| u.key == key)
+            .map(|u| u.checksum)
+            .ok_or(StoreError::NoSuchUpload)
+    }
+
     /// Stores part `number` of upload `upload_id` for `key`.
     pub fn put_part(
         &self,
@@ -328,8 +372,9 @@ impl Store {
         upload_id: &str,
         key: &ObjKey,
         requested: &[RequestedPart],
+        claimed: &ClaimedChecksum,
     ) -> Result<Object, StoreError> {
-        let (chunks, digests, part_sizes, upload_meta) = {
+        let (chunks, digests, part_sizes, upload_meta, checksum) = {
             let state = self.read();
             let upload = state
                 .bucket(bucket)?
@@ -338,6 +383,7 @@ impl Store {
                 .filter(|u| u.key == key.as_str())
                 .ok_or(StoreError::NoSuchUpload)?;
             let chosen = upload.chosen_parts(requested)?;
+            let checksum = upload.object_checksum(&chosen, claimed)?;
             let chunks: Vec<Bytes> = chosen.iter().map(|p| p.bytes.clone()).collect();
             let digests: Vec<[u8; 16]> = chosen.iter().map(|p| p.digest).collect();
             let part_sizes: Vec<u64> = chosen.iter().map(|p| p.bytes.len() as u64).collect();
@@ -346,7 +392,7 @@ impl Store {
                 upload.content_type.clone(),
                 upload.metadata.clone(),
             );
-            (chunks, digests, part_sizes, meta)
+            (chunks, digests, part_sizes, meta, checksum)
         };
         let mut all = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
         for c in &chunks {
@@ -360,6 +406,7 @@ impl Store {
         o.parts = Some(PartLayout::Sizes(part_sizes.into()));
         o.content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
         o.metadata = metadata;
+        o.checksum = checksum;
         let mut state = self.write();
         let b = state.bucket_mut(bucket)?;
         // Completed or aborted by another request while the bytes were joined.

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use time::OffsetDateTime;
 
 use super::body::Body;
+use super::checksum::ObjectChecksum;
 use super::etag;
 
 /// S3's default Content-Type for objects stored without one
@@ -34,6 +35,11 @@ pub struct Object {
     pub owner: String,
     /// How a multipart object's bytes divide into parts (`None`: a single-part object).
     pub parts: Option<PartLayout>,
+    /// The additional checksum S3 keeps with the object: the one its upload sent, or
+    /// the CRC-64/NVME S3 adds to uploads without one. Objects a scenario declares
+    /// (sized objects, fixtures) have none, as objects stored before S3 added default
+    /// checksums have none.
+    pub checksum: Option<ObjectChecksum>,
 }
 
 /// The parts of a multipart object, for GET and HEAD with `partNumber`.
@@ -92,6 +98,7 @@ impl Object {
             metadata: BTreeMap::new(),
             owner: owner.to_owned(),
             parts: None,
+            checksum: None,
         }
     }
 
