@@ -5,6 +5,7 @@ mod support;
 mod auth;
 mod buckets;
 mod connections;
+mod integrity;
 mod listing;
 mod objects;
 mod policies;

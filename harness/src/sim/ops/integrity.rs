@@ -48,9 +48,16 @@ impl Claim {
             Some(v) => {
                 count += 1;
                 let name = v.to_str().unwrap_or_default();
-                Some(Algorithm::parse(name).filter(|a| a.header().eq_ignore_ascii_case(name.trim())).ok_or_else(
-                    || s3_error!(InvalidRequest, "The value specified in the x-amz-trailer header is not supported"),
-                )?)
+                Some(
+                    Algorithm::parse(name)
+                        .filter(|a| a.header().eq_ignore_ascii_case(name.trim()))
+                        .ok_or_else(|| {
+                            s3_error!(
+                                InvalidRequest,
+                                "The value specified in the x-amz-trailer header is not supported"
+                            )
+                        })?,
+                )
             }
         };
         if count > 1 {
@@ -178,7 +185,10 @@ impl Claim {
         if digests.get(algorithm) != Some(&claimed) {
             return Err(S3Error::with_message(
                 S3ErrorCode::BadDigest,
-                format!("The {} you specified did not match the calculated checksum.", algorithm.name()),
+                format!(
+                    "The {} you specified did not match the calculated checksum.",
+                    algorithm.name()
+                ),
             ));
         }
         Ok(Some(algorithm))
@@ -236,7 +246,10 @@ pub(super) fn upload_checksum(
         })
         .transpose()?;
     let kind = kind
-        .map(|k| ChecksumKind::parse(k).ok_or_else(|| s3_error!(InvalidRequest, "Value for x-amz-checksum-type header is invalid.")))
+        .map(|k| {
+            ChecksumKind::parse(k)
+                .ok_or_else(|| s3_error!(InvalidRequest, "Value for x-amz-checksum-type header is invalid."))
+        })
         .transpose()?;
     match (algorithm, kind) {
         (None, None) => Ok(None),
@@ -399,7 +412,10 @@ mod tests {
         for h in [
             headers(&[("x-amz-checksum-crc32", "AAAA")]),
             headers(&[("x-amz-checksum-crc32", "AAAAAA=="), ("x-amz-checksum-sha1", "x")]),
-            headers(&[("x-amz-checksum-crc32", "AAAAAA=="), ("x-amz-trailer", "x-amz-checksum-crc32")]),
+            headers(&[
+                ("x-amz-checksum-crc32", "AAAAAA=="),
+                ("x-amz-trailer", "x-amz-checksum-crc32"),
+            ]),
             headers(&[("x-amz-sdk-checksum-algorithm", "CRC32")]),
             headers(&[("x-amz-trailer", "x-amz-meta-foo")]),
         ] {
@@ -475,7 +491,10 @@ mod tests {
     #[test]
     fn aws_chunked_is_not_a_stored_encoding() {
         assert_eq!(stored_content_encoding(Some("aws-chunked".into())), None);
-        assert_eq!(stored_content_encoding(Some("aws-chunked, gzip".into())).as_deref(), Some("gzip"));
+        assert_eq!(
+            stored_content_encoding(Some("aws-chunked, gzip".into())).as_deref(),
+            Some("gzip")
+        );
         assert_eq!(stored_content_encoding(Some("gzip".into())).as_deref(), Some("gzip"));
         assert_eq!(stored_content_encoding(None), None);
     }

@@ -326,7 +326,9 @@ pub(super) async fn list_parts(sim: &SimS3, req: S3Request<ListPartsInput>) -> S
         max_parts: Some(input.max_parts.unwrap_or(1000)),
         is_truncated: Some(truncated),
         parts: (!parts.is_empty()).then_some(parts),
-        checksum_algorithm: upload.checksum.map(|(a, _)| ChecksumAlgorithm::from(a.name().to_owned())),
+        checksum_algorithm: upload
+            .checksum
+            .map(|(a, _)| ChecksumAlgorithm::from(a.name().to_owned())),
         checksum_type: upload.checksum.map(|(_, k)| ChecksumType::from(k.name().to_owned())),
         ..Default::default()
     }))

@@ -36,7 +36,12 @@ pub(super) async fn head_object(
         metadata: metadata_out(&o.metadata),
         ..Default::default()
     };
-    let checksum = served_checksum(&o, input.checksum_mode.as_ref(), input.range.is_some(), input.part_number);
+    let checksum = served_checksum(
+        &o,
+        input.checksum_mode.as_ref(),
+        input.range.is_some(),
+        input.part_number,
+    );
     out.checksum_type = set_checksum!(out, checksum.as_ref());
     Ok(S3Response::new(out))
 }
@@ -80,7 +85,12 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         .stream_range(o.size, start, end)
         .await
         .map_err(|e| s3_error!(InternalError, "{e}"))?;
-    let checksum = served_checksum(&o, input.checksum_mode.as_ref(), input.range.is_some(), input.part_number);
+    let checksum = served_checksum(
+        &o,
+        input.checksum_mode.as_ref(),
+        input.range.is_some(),
+        input.part_number,
+    );
     let mut out = GetObjectOutput {
         parts_count,
         accept_ranges: Some("bytes".to_owned()),

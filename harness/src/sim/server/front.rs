@@ -153,10 +153,28 @@ fn guess_operation(method: &hyper::Method, uri: &hyper::Uri, copy: bool) -> Opti
 /// `X-Amz-Expires`).
 const MAX_PRESIGNED_EXPIRES_SECS: u64 = 604_800;
 
+/// What S3 answers a Signature Version 2 request for a bucket created after June 24,
+/// 2020, which every bucket of a simulated world is
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingAWSSDK.html#UsingAWSSDK-sig2-deprecation>).
+const SIGV2_REFUSED: &str =
+    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.";
+
+/// Signed with Signature Version 2: an `Authorization: AWS AKID:signature` header, or a
+/// presigned URL with `AWSAccessKeyId` and `Signature` in its query.
+fn is_sigv2(headers: &hyper::HeaderMap, query: &[(String, String)]) -> bool {
+    let header = headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.starts_with("AWS ") && a.contains(':'));
+    let has = |k: &str| query.iter().any(|(q, _)| q == k);
+    header || (has("Signature") && has("AWSAccessKeyId"))
+}
+
 /// What S3 refuses about how a request is signed before it checks the signature: a
 /// presigned URL valid for more than seven days (400 AuthorizationQueryParametersError),
-/// and a request signed both in its Authorization header and in its query string (400
-/// InvalidArgument, "Only one auth mechanism allowed").
+/// a request signed both in its Authorization header and in its query string (400
+/// InvalidArgument, "Only one auth mechanism allowed"), and Signature Version 2 in
+/// either place (400 InvalidRequest, [`SIGV2_REFUSED`]).
 fn auth_shape_error(req: &Request<Incoming>) -> Option<(u16, &'static str, String)> {
     let query = query_pairs(req.uri());
     let has = |k: &str| query.iter().any(|(q, _)| q == k);
@@ -170,6 +188,9 @@ fn auth_shape_error(req: &Request<Incoming>) -> Option<(u16, &'static str, Strin
              parameter or the Authorization header should be specified"
                 .to_owned(),
         ));
+    }
+    if is_sigv2(req.headers(), &query) {
+        return Some((400, "InvalidRequest", SIGV2_REFUSED.to_owned()));
     }
     let expires = query
         .iter()

@@ -327,10 +327,7 @@ mod tests {
     }
 
     fn parts_of(algorithm: Algorithm, chunks: &[&[u8]]) -> Vec<(Digest, u64)> {
-        chunks
-            .iter()
-            .map(|c| (digest(algorithm, c), c.len() as u64))
-            .collect()
+        chunks.iter().map(|c| (digest(algorithm, c), c.len() as u64)).collect()
     }
 
     #[test]
@@ -342,7 +339,14 @@ mod tests {
             assert_eq!(c.digest, digest(a, &all), "{a:?}");
             assert_eq!(c.value(), encode(&digest(a, &all)), "no -N on a full-object value");
         }
-        assert!(of_parts(Algorithm::Sha256, ChecksumKind::FullObject, &parts_of(Algorithm::Sha256, &chunks)).is_none());
+        assert!(
+            of_parts(
+                Algorithm::Sha256,
+                ChecksumKind::FullObject,
+                &parts_of(Algorithm::Sha256, &chunks)
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -82,7 +82,9 @@ pub enum StoreError {
         part: i32,
     },
     /// 400 InvalidRequest: a completion names another checksum type than the upload's.
-    #[error("The upload was created using the {created} checksum mode. The complete request must use the same checksum mode.")]
+    #[error(
+        "The upload was created using the {created} checksum mode. The complete request must use the same checksum mode."
+    )]
     ChecksumTypeMismatch {
         /// The upload's type.
         created: String,

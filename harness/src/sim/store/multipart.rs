@@ -101,7 +101,9 @@ impl Upload {
     /// "Using part-level checksums for multipart uploads"). Checksums of another
     /// algorithm than the upload's are not the upload's business and are ignored.
     fn check_part_checksum(&self, requested: &RequestedPart, part: &Part) -> Result<(), StoreError> {
-        let Some((algorithm, kind)) = self.checksum else { return Ok(()) };
+        let Some((algorithm, kind)) = self.checksum else {
+            return Ok(());
+        };
         let named = requested.checksums.iter().find(|(a, _)| *a == algorithm);
         match (named, &part.checksum) {
             (None, _) if kind == ChecksumKind::Composite => Err(StoreError::MissingPartChecksum {
@@ -127,7 +129,9 @@ impl Upload {
         chosen: &[&Part],
         claimed: &ClaimedChecksum,
     ) -> Result<Option<ObjectChecksum>, StoreError> {
-        let (algorithm, kind) = self.checksum.unwrap_or((Algorithm::Crc64Nvme, ChecksumKind::FullObject));
+        let (algorithm, kind) = self
+            .checksum
+            .unwrap_or((Algorithm::Crc64Nvme, ChecksumKind::FullObject));
         if let Some(asked) = claimed.kind
             && asked != kind
         {
