@@ -137,3 +137,38 @@ async fn presigned_urls_past_a_week_and_two_signatures_are_refused() {
     let last = sim.requests().snapshot().pop().unwrap();
     assert_eq!(last.error_code.as_deref(), Some("InvalidArgument"));
 }
+
+/// S3 refuses Signature Version 2 for buckets created after June 24, 2020
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingAWSSDK.html#UsingAWSSDK-sig2-deprecation>):
+/// an `Authorization: AWS AKID:signature` header and a presigned
+/// `AWSAccessKeyId`/`Signature`/`Expires` query are 400 InvalidRequest before the
+/// signature is looked at.
+#[tokio::test]
+async fn signature_version_2_is_refused_in_the_header_and_in_the_query() {
+    let sim = sim().await;
+    put(&owner(&sim), "v2/k", b"v2").await;
+    let url = format!("{}/{BUCKET}/v2/k", sim.endpoint());
+    let date = "Thu, 01 Jan 2026 00:00:00 GMT";
+    let header = [
+        ("authorization", "AWS AKIAROOT111122223333:bm90LWEtc2lnbmF0dXJl"),
+        ("date", date),
+    ];
+    let presigned =
+        format!("{url}?AWSAccessKeyId=AKIAROOT111122223333&Signature=bm90LWEtc2lnbmF0dXJl&Expires=4102444800");
+    for (what, (status, body)) in [
+        ("header", crate::regions::raw("GET", &url, &header, b"").await),
+        ("query", crate::regions::reqwest_get(&presigned).await),
+    ] {
+        assert_eq!(status, 400, "{what}: {body}");
+        assert!(
+            body.contains("<Code>InvalidRequest</Code>")
+                && body.contains(
+                    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
+                ),
+            "{what}: {body}"
+        );
+        let last = sim.requests().snapshot().pop().unwrap();
+        assert_eq!(last.error_code.as_deref(), Some("InvalidRequest"), "{what}");
+        assert_eq!(last.operation.as_deref(), Some("GetObject"), "{what}");
+    }
+}

@@ -451,8 +451,8 @@ async fn composite_completions_name_right_part_checksums_and_shas_are_never_full
     assert_eq!((status(&err), code(&err).as_str()), (400, "InvalidRequest"));
 }
 
-/// A SigV4-signed request with an aws-chunked body S3's SDKs would never send: the
-/// payload is `STREAMING-UNSIGNED-PAYLOAD-TRAILER`, the chunks and trailers as given.
+/// A SigV4-signed PUT with an aws-chunked body S3's SDKs would never send: the payload
+/// is `STREAMING-UNSIGNED-PAYLOAD-TRAILER`, the chunks and trailers as given.
 async fn chunked_put(
     sim: &s3_harness::Simulator,
     key: &str,
@@ -460,57 +460,20 @@ async fn chunked_put(
     chunked: &[u8],
     trailer: &str,
 ) -> (u16, String) {
-    use http_body_util::BodyExt;
-    let url = format!("{}/{BUCKET}/{key}", sim.endpoint());
-    let uri: hyper::Uri = url.parse().unwrap();
-    let host = uri.authority().unwrap().to_string();
-    let mut req = hyper::Request::builder()
-        .method("PUT")
-        .uri(&url)
-        .header("host", &host)
-        .header("content-encoding", "aws-chunked")
-        .header("content-length", chunked.len().to_string())
-        .header("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
-        .header("x-amz-decoded-content-length", decoded_len.to_string())
-        .header("x-amz-trailer", trailer)
-        .body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(chunked)))
-        .unwrap();
-    let identity =
-        aws_credential_types::Credentials::new("AKIAROOT111122223333", "root-secret-111122223333", None, None, "test")
-            .into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(REGION)
-        .name("s3")
-        .time(std::time::SystemTime::now())
-        .settings(aws_sigv4::http_request::SigningSettings::default())
-        .build()
-        .unwrap()
-        .into();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
-        .collect();
-    let signable = aws_sigv4::http_request::SignableRequest::new(
+    let decoded_len = decoded_len.to_string();
+    signed_raw(
+        sim,
         "PUT",
-        url.clone(),
-        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        aws_sigv4::http_request::SignableBody::Precomputed("STREAMING-UNSIGNED-PAYLOAD-TRAILER".to_owned()),
+        &format!("/{BUCKET}/{key}"),
+        &[
+            ("content-encoding", "aws-chunked"),
+            ("x-amz-decoded-content-length", &decoded_len),
+            ("x-amz-trailer", trailer),
+        ],
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        chunked.to_vec(),
     )
-    .unwrap();
-    let (instructions, _) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
-    instructions.apply_to_request_http1x(&mut req);
-    *req.uri_mut() = uri.path_and_query().unwrap().as_str().parse().unwrap();
-    let stream = tokio::net::TcpStream::connect(&host).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let resp = sender.send_request(req).await.unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    .await
 }
 
 fn chunked_body(data: &[u8], trailer: &str) -> Vec<u8> {

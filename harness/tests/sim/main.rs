@@ -6,6 +6,7 @@ mod auth;
 mod buckets;
 mod connections;
 mod integrity;
+mod limits;
 mod listing;
 mod objects;
 mod policies;

@@ -61,3 +61,80 @@ where
 pub fn status<E>(err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> u16 {
     err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
 }
+
+/// A request signed with SigV4 as the bucket owner's root, sent over its own HTTP/1.1
+/// connection: for bodies and headers no SDK sends. `payload` is the
+/// `x-amz-content-sha256` the signature covers (`UNSIGNED-PAYLOAD`,
+/// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`, ...). Returns the status and body; a server that
+/// closes the connection before answering is status 0.
+pub async fn signed_raw(
+    sim: &Simulator,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    payload: &str,
+    body: Vec<u8>,
+) -> (u16, String) {
+    use http_body_util::BodyExt;
+    let url = format!("{}{path_and_query}", sim.endpoint());
+    let uri: hyper::Uri = url.parse().unwrap();
+    let host = uri.authority().unwrap().to_string();
+    let mut req = hyper::Request::builder()
+        .method(method)
+        .uri(&url)
+        .header("host", &host)
+        .header("content-length", body.len().to_string())
+        .header("x-amz-content-sha256", payload);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut req = req.body(http_body_util::Full::new(bytes::Bytes::from(body))).unwrap();
+    let identity = aws_credential_types::Credentials::new(
+        format!("AKIAROOT{OWNER}"),
+        format!("root-secret-{OWNER}"),
+        None,
+        None,
+        "test",
+    )
+    .into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(REGION)
+        .name("s3")
+        .time(std::time::SystemTime::now())
+        .settings(aws_sigv4::http_request::SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let signed_headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let signable = aws_sigv4::http_request::SignableRequest::new(
+        method,
+        url.clone(),
+        signed_headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        aws_sigv4::http_request::SignableBody::Precomputed(payload.to_owned()),
+    )
+    .unwrap();
+    let (instructions, _) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
+    instructions.apply_to_request_http1x(&mut req);
+    *req.uri_mut() = uri.path_and_query().unwrap().as_str().parse().unwrap();
+    let stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let Ok(resp) = sender.send_request(req).await else {
+        return (0, String::new());
+    };
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}

@@ -73,7 +73,29 @@ impl Front {
         let method = req.method().clone();
         let uri = req.uri().clone();
         let copy = req.headers().contains_key("x-amz-copy-source");
-        let result = self.s3.call(req.map(s3s::Body::from)).await;
+        let req = match super::xml_body::limited(req).await {
+            Ok(req) => req,
+            Err(super::xml_body::Refusal::TooLong) => {
+                let mut record = slot.take();
+                record.operation = guess_operation(&method, &uri, copy);
+                record.status = 400;
+                record.error_code = Some("MaxMessageLengthExceeded".to_owned());
+                self.log.push(record);
+                return Ok(error_response(
+                    400,
+                    "MaxMessageLengthExceeded",
+                    "Your request was too big.",
+                ));
+            }
+            Err(super::xml_body::Refusal::Read(e)) => {
+                let mut record = slot.take();
+                record.operation = guess_operation(&method, &uri, copy);
+                record.status = 400;
+                self.log.push(record);
+                return Err(s3s::HttpError::new(Box::new(e)));
+            }
+        };
+        let result = self.s3.call(req).await;
         let mut record: RequestRecord = slot.take();
         if record.operation.is_none() {
             record.operation = guess_operation(&method, &uri, copy);

@@ -5,6 +5,7 @@
 mod accept;
 mod builder;
 mod front;
+mod xml_body;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
