@@ -13,6 +13,7 @@ ones first, since later checks upload objects (under `cli/` and `boto/`) that wo
 change the listings the first ones compare against the world file.
 """
 
+import base64
 import concurrent.futures
 import hashlib
 import json
@@ -25,6 +26,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+import zlib
 
 import boto3
 import botocore
@@ -390,6 +392,103 @@ def _():
     expect_eq(r.get("ContentLength"), 4, "ContentLength")
 
 
+# --- integrity: additional checksums (checking-object-integrity.html) and partNumber reads
+
+INTEGRITY_PREFIX = "boto/integrity/"
+
+
+def _crc32_b64(data):
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def _expect_bad_digest(key, algorithm, **checksum):
+    c = client(attempts=1)
+    try:
+        c.put_object(Bucket=BUCKET, Key=key, Body=b"the body", **checksum)
+    except ClientError as e:
+        expect_eq(e.response["ResponseMetadata"]["HTTPStatusCode"], 400, "status")
+        expect_eq(e.response["Error"]["Code"], "BadDigest", "error code")
+        expect_eq(
+            e.response["Error"]["Message"],
+            f"The {algorithm} you specified did not match the calculated checksum.",
+            "message",
+        )
+    else:
+        raise CheckFailed("the put succeeded")
+    expect_eq(error_code(lambda: c.head_object(Bucket=BUCKET, Key=key)), "404", "head after the refused put")
+
+
+@check("boto3 put_object with a wrong ChecksumCRC32 is refused: 400 BadDigest, nothing stored")
+def _():
+    _expect_bad_digest(INTEGRITY_PREFIX + "bad-crc32", "CRC32", ChecksumCRC32=_crc32_b64(b"another body"))
+
+
+@check("boto3 put_object with a wrong ChecksumSHA256 is refused: 400 BadDigest, nothing stored")
+def _():
+    wrong = base64.b64encode(hashlib.sha256(b"another body").digest()).decode()
+    _expect_bad_digest(INTEGRITY_PREFIX + "bad-sha256", "SHA256", ChecksumSHA256=wrong)
+
+
+@check("boto3 put_object with the default checksum round-trips; head_object(ChecksumMode='ENABLED') returns its CRC32")
+def _():
+    c = client()
+    key, body = INTEGRITY_PREFIX + "default.txt", b"checked both ways\n" * 100
+    put = c.put_object(Bucket=BUCKET, Key=key, Body=body)
+    expect_eq(put.get("ChecksumCRC32"), _crc32_b64(body), "PutObject's ChecksumCRC32 (botocore sends CRC32)")
+    head = c.head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
+    expect_eq(head.get("ChecksumCRC32"), _crc32_b64(body), "head ChecksumCRC32")
+    expect_eq(head.get("ChecksumType"), "FULL_OBJECT", "head ChecksumType")
+    expect("ChecksumCRC32" not in c.head_object(Bucket=BUCKET, Key=key), "a checksum without ChecksumMode")
+    # botocore validates the response checksum of a GET by default.
+    got = c.get_object(Bucket=BUCKET, Key=key)
+    expect_eq(got["Body"].read(), body, "body")
+
+
+MPU_PARTS = [os.urandom(5 * 1024 * 1024), b"the second and last part"]
+
+
+def _multipart(key, **create):
+    c = client()
+    up = c.create_multipart_upload(Bucket=BUCKET, Key=key, **create)
+    parts = []
+    for n, data in enumerate(MPU_PARTS, start=1):
+        extra = {"ChecksumAlgorithm": create["ChecksumAlgorithm"]} if "ChecksumAlgorithm" in create else {}
+        r = c.upload_part(Bucket=BUCKET, Key=key, UploadId=up["UploadId"], PartNumber=n, Body=data, **extra)
+        part = {"PartNumber": n, "ETag": r["ETag"]}
+        if "ChecksumCRC32" in r and create:
+            part["ChecksumCRC32"] = r["ChecksumCRC32"]
+        parts.append(part)
+    return c, c.complete_multipart_upload(
+        Bucket=BUCKET, Key=key, UploadId=up["UploadId"], MultipartUpload={"Parts": parts}
+    )
+
+
+@check("boto3 get_object(PartNumber=2) of a multipart object: 206, PartsCount 2, the part's bytes; PartNumber=3: InvalidPartNumber")
+def _():
+    key = INTEGRITY_PREFIX + "multipart.bin"
+    c, _ = _multipart(key)
+    r = c.get_object(Bucket=BUCKET, Key=key, PartNumber=2)
+    expect_eq(r["ResponseMetadata"]["HTTPStatusCode"], 206, "status")
+    expect_eq(r.get("PartsCount"), 2, "PartsCount")
+    expect_eq(r["Body"].read(), MPU_PARTS[1], "body")
+    total = sum(len(p) for p in MPU_PARTS)
+    expect_eq(r.get("ContentRange"), f"bytes {len(MPU_PARTS[0])}-{total - 1}/{total}", "ContentRange")
+    expect_eq(error_code(lambda: c.get_object(Bucket=BUCKET, Key=key, PartNumber=3)), "InvalidPartNumber", "past the end")
+
+
+@check("boto3 multipart upload with ChecksumAlgorithm='CRC32': composite 'X-2' checksum; a part read returns and validates the part's")
+def _():
+    key = INTEGRITY_PREFIX + "composite.bin"
+    c, done = _multipart(key, ChecksumAlgorithm="CRC32")
+    expect_eq(done.get("ChecksumType"), "COMPOSITE", "ChecksumType")
+    expect(str(done.get("ChecksumCRC32", "")).endswith("-2"), f"ChecksumCRC32 {done.get('ChecksumCRC32')!r}")
+    head = c.head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
+    expect_eq(head.get("ChecksumCRC32"), done.get("ChecksumCRC32"), "head ChecksumCRC32")
+    part = c.get_object(Bucket=BUCKET, Key=key, PartNumber=2, ChecksumMode="ENABLED")
+    expect_eq(part.get("ChecksumCRC32"), _crc32_b64(MPU_PARTS[1]), "the part's ChecksumCRC32")
+    expect_eq(part["Body"].read(), MPU_PARTS[1], "body")
+
+
 @check("boto3 head_bucket succeeds and reports the region")
 def _():
     r = client().head_bucket(Bucket=BUCKET)
@@ -455,14 +554,20 @@ def _presigned_get(key, version=None):
     return url, _fetch(url)
 
 
-@check("boto3 generate_presigned_url(get_object) (botocore default: SigV2 query) fetched with urllib returns the body")
+SIGV2_REFUSED = "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
+
+
+@check("boto3 generate_presigned_url(get_object) (botocore default: SigV2 query) is refused: 400 InvalidRequest, use AWS4-HMAC-SHA256")
 def _():
     # With endpoint_url and no signature_version, botocore presigns S3 URLs the legacy
-    # way (AWSAccessKeyId/Signature/Expires); real S3 still accepts that in eu-west-1.
-    url, (status, body) = _presigned_get("readme.txt")
-    expect_eq(status, 200, "status")
-    expect_eq(body, README_BODY, "body")
-    return "SigV4" if "X-Amz-Signature=" in url else "SigV2 query"
+    # way (AWSAccessKeyId/Signature/Expires). S3 refuses SigV2 for buckets created after
+    # June 24, 2020 (UsingAWSSDK.html#UsingAWSSDK-sig2-deprecation), as the simulator
+    # does for every bucket.
+    url = _presign_client(None).generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "readme.txt"}, ExpiresIn=300
+    )
+    expect("Signature=" in url and "AWSAccessKeyId=" in url, f"botocore did not presign with SigV2: {url}")
+    _expect_refused(url, 400, "InvalidRequest", "SigV2", message=SIGV2_REFUSED)
 
 
 @check("boto3 generate_presigned_url(get_object) with signature_version='s3v4' returns the body")
@@ -473,50 +578,45 @@ def _():
     expect_eq(body, README_BODY, "body")
 
 
-@check("boto3 presigned URLs (SigV2 and SigV4) for a unicode key with spaces return the body")
+@check("boto3 presigned URL (SigV4) for a unicode key with spaces returns the body")
 def _():
     key = ODD_KEYS["unicode"]
-    for version in (None, "s3v4"):
-        _, (status, body) = _presigned_get(key, version)
-        expect_eq(status, 200, f"status ({version or 'default'})")
-        expect_eq(body, ("body of " + key).encode("utf-8"), f"body ({version or 'default'})")
+    _, (status, body) = _presigned_get(key, "s3v4")
+    expect_eq(status, 200, "status")
+    expect_eq(body, ("body of " + key).encode("utf-8"), "body")
 
 
-def _expect_refused(url, status, code, what):
+def _expect_refused(url, status, code, what, message=None):
     try:
         got_status, body = _fetch(url)
     except urllib.error.HTTPError as e:
         expect_eq(e.code, status, f"{what}: status")
         text = e.read().decode("utf-8", "replace")
         expect(f"<Code>{code}</Code>" in text, f"{what}: expected {code}, error body: {text[:300]}")
+        expect(message is None or message in text, f"{what}: expected {message!r}, error body: {text[:300]}")
         return
     raise CheckFailed(f"{what}: fetched with status {got_status}: {body[:80]!r}")
 
 
-@check("presigned URLs (SigV2 and SigV4) with a tampered signature are refused: 403 SignatureDoesNotMatch")
+@check("presigned URLs (SigV4) with a tampered signature are refused: 403 SignatureDoesNotMatch")
 def _():
-    for version, field in ((None, "Signature="), ("s3v4", "X-Amz-Signature=")):
-        url = _presign_client(version).generate_presigned_url(
-            "get_object", Params={"Bucket": BUCKET, "Key": "readme.txt"}, ExpiresIn=300
-        )
-        i = url.index(field) + len(field)
-        # Swap one character for another valid one (hex for SigV4, base64 for SigV2), so
-        # the URL still parses and only the signature is wrong.
-        bad = url[:i] + ("0" if url[i] != "0" else "1") + url[i + 1 :]
-        _expect_refused(bad, 403, "SignatureDoesNotMatch", version or "SigV2")
+    url = _presign_client("s3v4").generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "readme.txt"}, ExpiresIn=300
+    )
+    i = url.index("X-Amz-Signature=") + len("X-Amz-Signature=")
+    # Swap one hex character for another, so the URL still parses and only the
+    # signature is wrong.
+    bad = url[:i] + ("0" if url[i] != "0" else "1") + url[i + 1 :]
+    _expect_refused(bad, 403, "SignatureDoesNotMatch", "SigV4")
 
 
-@check("expired presigned URLs (SigV2 and SigV4) are refused: 403 AccessDenied")
+@check("expired presigned URLs (SigV4) are refused: 403 AccessDenied")
 def _():
-    urls = [
-        (version or "SigV2", _presign_client(version).generate_presigned_url(
-            "get_object", Params={"Bucket": BUCKET, "Key": "readme.txt"}, ExpiresIn=1
-        ))
-        for version in (None, "s3v4")
-    ]
+    url = _presign_client("s3v4").generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "readme.txt"}, ExpiresIn=1
+    )
     time.sleep(2.5)
-    for what, url in urls:
-        _expect_refused(url, 403, "AccessDenied", what)
+    _expect_refused(url, 403, "AccessDenied", "SigV4")
 
 
 # --- main ---------------------------------------------------------------------------------
