@@ -92,16 +92,23 @@ impl Claim {
         self.header.as_ref().map(|(a, _)| *a).or(self.trailer)
     }
 
-    /// A hasher for the claimed algorithm and `also` (what the object or part keeps).
-    pub(super) fn hasher(&self, also: Algorithm) -> Hasher {
-        Hasher::new(self.algorithm().into_iter().chain([also]))
+    /// A hasher for a PutObject body: the claimed algorithm, which the object keeps,
+    /// else the default CRC-64/NVME.
+    pub(super) fn object_hasher(&self) -> Hasher {
+        Hasher::new([self.algorithm().unwrap_or(Algorithm::Crc64Nvme)])
+    }
+
+    /// A hasher for an UploadPart body: the claimed algorithm and the one the part
+    /// keeps, [`part_algorithm`]`(upload)`.
+    pub(super) fn part_hasher(&self, upload: Option<(Algorithm, ChecksumKind)>) -> Hasher {
+        Hasher::new(self.algorithm().into_iter().chain([part_algorithm(upload)]))
     }
 
     /// PutObject: the claim checked against the body's `len` bytes and their digests,
     /// and the object's full-object checksum: the claimed algorithm's, else the
     /// CRC-64/NVME S3 adds to uploads without one ("default data integrity
-    /// protections" on the page above). The hasher must have been
-    /// [`Claim::hasher`]`(Algorithm::Crc64Nvme)`.
+    /// protections" on the page above). The digests are an
+    /// [`Claim::object_hasher`]'s.
     pub(super) fn object(
         &self,
         len: u64,
@@ -120,7 +127,7 @@ impl Claim {
     /// out but not name another algorithm. An upload created without an algorithm takes
     /// a part checksum of any algorithm, checks it and keeps its own default, because
     /// current SDKs send CRC32 with every part whatever the upload was created with.
-    /// The hasher must have been [`Claim::hasher`] of [`part_algorithm`]`(upload)`.
+    /// The digests are a [`Claim::part_hasher`]'s.
     pub(super) fn part(
         &self,
         upload: Option<(Algorithm, ChecksumKind)>,
@@ -147,7 +154,7 @@ impl Claim {
 
     /// [`Claim::object`] for a body in memory.
     pub(super) fn object_of(&self, bytes: &[u8], trailers: Option<&TrailingHeaders>) -> S3Result<ObjectChecksum> {
-        let mut h = self.hasher(Algorithm::Crc64Nvme);
+        let mut h = self.object_hasher();
         h.update(bytes);
         self.object(bytes.len() as u64, &h.finish(), trailers)
     }
@@ -159,7 +166,7 @@ impl Claim {
         bytes: &[u8],
         trailers: Option<&TrailingHeaders>,
     ) -> S3Result<(Algorithm, Digest)> {
-        let mut h = self.hasher(part_algorithm(upload));
+        let mut h = self.part_hasher(upload);
         h.update(bytes);
         self.part(upload, bytes.len() as u64, &h.finish(), trailers)
     }
@@ -376,8 +383,8 @@ mod tests {
         e.code().as_str().to_owned()
     }
 
-    fn digests_of(claim: &Claim, also: Algorithm, bytes: &[u8]) -> Digests {
-        let mut h = claim.hasher(also);
+    fn digests_of(claim: &Claim, upload: Option<(Algorithm, ChecksumKind)>, bytes: &[u8]) -> Digests {
+        let mut h = claim.part_hasher(upload);
         h.update(bytes);
         h.finish()
     }
@@ -386,10 +393,10 @@ mod tests {
     fn a_matching_header_is_the_objects_checksum_and_a_wrong_one_is_bad_digest() {
         let good = encode(&digest(Algorithm::Sha256, b"body"));
         let claim = Claim::of(&headers(&[("x-amz-checksum-sha256", &good)])).unwrap();
-        let d = digests_of(&claim, Algorithm::Crc64Nvme, b"body");
+        let d = digests_of(&claim, None, b"body");
         let c = claim.object(4, &d, None).unwrap();
         assert_eq!((c.algorithm, c.value()), (Algorithm::Sha256, good));
-        let d = digests_of(&claim, Algorithm::Crc64Nvme, b"other");
+        let d = digests_of(&claim, None, b"other");
         let e = claim.object(5, &d, None).unwrap_err();
         assert_eq!(code(&e), "BadDigest");
         assert_eq!(
@@ -401,7 +408,7 @@ mod tests {
     #[test]
     fn no_claim_gets_the_default_crc64nvme() {
         let claim = Claim::of(&HeaderMap::new()).unwrap();
-        let d = digests_of(&claim, Algorithm::Crc64Nvme, b"x");
+        let d = digests_of(&claim, None, b"x");
         let c = claim.object(1, &d, None).unwrap();
         assert_eq!(c.algorithm, Algorithm::Crc64Nvme);
         assert_eq!(c.digest, digest(Algorithm::Crc64Nvme, b"x"));
@@ -427,7 +434,7 @@ mod tests {
     #[test]
     fn a_declared_trailer_that_never_came_is_malformed() {
         let claim = Claim::of(&headers(&[("x-amz-trailer", "x-amz-checksum-crc32")])).unwrap();
-        let d = digests_of(&claim, Algorithm::Crc64Nvme, b"x");
+        let d = digests_of(&claim, None, b"x");
         assert_eq!(code(&claim.object(1, &d, None).unwrap_err()), "MalformedTrailerError");
     }
 
@@ -438,7 +445,7 @@ mod tests {
             ("x-amz-decoded-content-length", "9"),
         ]))
         .unwrap();
-        let d = digests_of(&claim, Algorithm::Crc64Nvme, b"x");
+        let d = digests_of(&claim, None, b"x");
         assert_eq!(code(&claim.object(1, &d, None).unwrap_err()), "IncompleteBody");
         // Not aws-chunked: the header means nothing.
         let claim = Claim::of(&headers(&[("x-amz-decoded-content-length", "9")])).unwrap();
@@ -452,7 +459,7 @@ mod tests {
         let none = Claim::of(&HeaderMap::new()).unwrap();
         let composite = Some((Algorithm::Sha256, ChecksumKind::Composite));
         let full = Some((Algorithm::Crc32, ChecksumKind::FullObject));
-        let d = |c: &Claim, u| digests_of(c, part_algorithm(u), b"part");
+        let d = |c: &Claim, u| digests_of(c, u, b"part");
         let e = with_crc.part(composite, 4, &d(&with_crc, composite), None).unwrap_err();
         assert_eq!(
             e.message(),
