@@ -525,6 +525,87 @@ async fn an_aws_chunked_trailer_checksum_is_checked() {
     assert_eq!(last.error_code.as_deref(), Some("BadDigest"));
 }
 
+fn hex_sha256(bytes: &[u8]) -> String {
+    use s3s::crypto::Checksum as _;
+    hex::encode(s3s::crypto::Sha256::checksum(bytes))
+}
+
+/// A PUT with a signed aws-chunked body (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`,
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html>):
+/// one data chunk, the final chunk, and `trailer` signed, so the signatures hold and
+/// only the checksum is in question.
+async fn signed_chunked_put(sim: &s3_harness::Simulator, key: &str, data: &[u8], trailer: &str) -> (u16, String) {
+    const SIG: usize = 64;
+    let meta = |len: usize| format!("{len:x};chunk-signature=").len() + SIG + 2;
+    let trailer_block = format!("{trailer}\r\nx-amz-trailer-signature:").len() + SIG + 4;
+    let total = meta(data.len()) + data.len() + 2 + meta(0) + 2 + trailer_block;
+    let decoded = data.len().to_string();
+    let name = trailer.split(':').next().unwrap();
+    let mut signed = sign_raw(
+        sim,
+        "PUT",
+        &format!("/{BUCKET}/{key}"),
+        &[
+            ("content-encoding", "aws-chunked"),
+            ("x-amz-decoded-content-length", &decoded),
+            ("x-amz-trailer", name),
+        ],
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        total,
+    );
+    let scope = format!("{}/{REGION}/s3/aws4_request", &signed.amz_date[..8]);
+    let sign = |string_to_sign: String| {
+        aws_sigv4::sign::v4::calculate_signature(&signed.signing_key, string_to_sign.as_bytes())
+    };
+    let chunk_sig = |prev: &str, chunk: &[u8]| {
+        sign(format!(
+            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{scope}\n{prev}\n{}\n{}",
+            signed.amz_date,
+            hex_sha256(b""),
+            hex_sha256(chunk)
+        ))
+    };
+    let first = chunk_sig(&signed.signature, data);
+    let last = chunk_sig(&first, b"");
+    let trailer_sig = sign(format!(
+        "AWS4-HMAC-SHA256-TRAILER\n{}\n{scope}\n{last}\n{}",
+        signed.amz_date,
+        hex_sha256(format!("{trailer}\n").as_bytes())
+    ));
+    let mut body = format!("{:x};chunk-signature={first}\r\n", data.len()).into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(
+        format!("\r\n0;chunk-signature={last}\r\n\r\n{trailer}\r\nx-amz-trailer-signature:{trailer_sig}\r\n\r\n")
+            .as_bytes(),
+    );
+    assert_eq!(body.len(), total);
+    *signed.req.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
+    send_raw(signed.req).await
+}
+
+/// The signed form of the same: the trailer's signature is s3s's to check, its checksum
+/// the simulator's.
+#[tokio::test]
+async fn a_signed_aws_chunked_trailer_checksum_is_checked() {
+    let sim = sim().await;
+    let data = b"signed chunked body";
+    let good = format!("x-amz-checksum-sha256:{}", b64(&hex::decode(hex_sha256(data)).unwrap()));
+    let (s, body) = signed_chunked_put(&sim, "signed/good", data, &good).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(get(&owner(&sim), "signed/good").await, data);
+    let bad = format!(
+        "x-amz-checksum-sha256:{}",
+        b64(&hex::decode(hex_sha256(b"other")).unwrap())
+    );
+    let (s, body) = signed_chunked_put(&sim, "signed/bad", data, &bad).await;
+    assert_eq!(s, 400, "{body}");
+    assert!(
+        body.contains("<Code>BadDigest</Code>") && body.contains("The SHA256 you specified"),
+        "{body}"
+    );
+    assert!(!exists(&owner(&sim), "signed/bad").await);
+}
+
 /// An aws-chunked body whose decoded bytes are not `x-amz-decoded-content-length` is
 /// 400 IncompleteBody (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
 #[tokio::test]

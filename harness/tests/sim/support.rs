@@ -75,7 +75,32 @@ pub async fn signed_raw(
     payload: &str,
     body: Vec<u8>,
 ) -> (u16, String) {
-    use http_body_util::BodyExt;
+    let len = body.len();
+    let mut signed = sign_raw(sim, method, path_and_query, headers, payload, len);
+    *signed.req.body_mut() = http_body_util::Full::new(bytes::Bytes::from(body));
+    send_raw(signed.req).await
+}
+
+/// A signed request whose body is still to be set (of `content_length` bytes), with
+/// what signing the rest of a streaming body needs.
+pub struct Signed {
+    pub req: hyper::Request<http_body_util::Full<bytes::Bytes>>,
+    /// The request's signature: the seed of a signed aws-chunked body.
+    pub signature: String,
+    /// `x-amz-date`.
+    pub amz_date: String,
+    /// The SigV4 signing key of the owner's root for today, here.
+    pub signing_key: Vec<u8>,
+}
+
+pub fn sign_raw(
+    sim: &Simulator,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    payload: &str,
+    content_length: usize,
+) -> Signed {
     let url = format!("{}{path_and_query}", sim.endpoint());
     let uri: hyper::Uri = url.parse().unwrap();
     let host = uri.authority().unwrap().to_string();
@@ -83,25 +108,21 @@ pub async fn signed_raw(
         .method(method)
         .uri(&url)
         .header("host", &host)
-        .header("content-length", body.len().to_string())
+        .header("content-length", content_length.to_string())
         .header("x-amz-content-sha256", payload);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let mut req = req.body(http_body_util::Full::new(bytes::Bytes::from(body))).unwrap();
-    let identity = aws_credential_types::Credentials::new(
-        format!("AKIAROOT{OWNER}"),
-        format!("root-secret-{OWNER}"),
-        None,
-        None,
-        "test",
-    )
-    .into();
+    let mut req = req.body(http_body_util::Full::new(bytes::Bytes::new())).unwrap();
+    let secret = format!("root-secret-{OWNER}");
+    let identity =
+        aws_credential_types::Credentials::new(format!("AKIAROOT{OWNER}"), &secret, None, None, "test").into();
+    let now = std::time::SystemTime::now();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
         .region(REGION)
         .name("s3")
-        .time(std::time::SystemTime::now())
+        .time(now)
         .settings(aws_sigv4::http_request::SigningSettings::default())
         .build()
         .unwrap()
@@ -118,9 +139,25 @@ pub async fn signed_raw(
         aws_sigv4::http_request::SignableBody::Precomputed(payload.to_owned()),
     )
     .unwrap();
-    let (instructions, _) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
+    let (instructions, signature) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
     instructions.apply_to_request_http1x(&mut req);
     *req.uri_mut() = uri.path_and_query().unwrap().as_str().parse().unwrap();
+    let amz_date = req.headers()["x-amz-date"].to_str().unwrap().to_owned();
+    let signing_key = aws_sigv4::sign::v4::generate_signing_key(&secret, now, REGION, "s3")
+        .as_ref()
+        .to_vec();
+    Signed {
+        req,
+        signature,
+        amz_date,
+        signing_key,
+    }
+}
+
+/// Sends a request over a fresh connection; status 0 when the server closes it first.
+pub async fn send_raw(req: hyper::Request<http_body_util::Full<bytes::Bytes>>) -> (u16, String) {
+    use http_body_util::BodyExt;
+    let host = req.headers()["host"].to_str().unwrap().to_owned();
     let stream = tokio::net::TcpStream::connect(&host).await.unwrap();
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
         .await
