@@ -411,6 +411,21 @@ async fn composite_completions_name_right_part_checksums_and_shas_are_never_full
         .await
         .unwrap();
     assert_eq!(up.checksum_crc32(), Some(crc32(b"only part").as_str()));
+    // Listings show the upload's algorithm and each part's checksum.
+    let listed = c
+        .list_parts()
+        .bucket(BUCKET)
+        .key("mpu/wrong")
+        .upload_id(id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.checksum_algorithm(), Some(&ChecksumAlgorithm::Crc32));
+    assert_eq!(listed.checksum_type(), Some(&ChecksumType::Composite));
+    assert_eq!(listed.parts()[0].checksum_crc32(), Some(crc32(b"only part").as_str()));
+    let uploads = c.list_multipart_uploads().bucket(BUCKET).send().await.unwrap();
+    let mine = uploads.uploads().iter().find(|u| u.upload_id() == Some(id)).unwrap();
+    assert_eq!(mine.checksum_algorithm(), Some(&ChecksumAlgorithm::Crc32));
     let part = CompletedPart::builder()
         .part_number(1)
         .e_tag(up.e_tag().unwrap())

@@ -10,9 +10,10 @@
 //! [`Claim::part`] (UploadPart) once the body, and so its trailers, are in.
 
 use hyper::HeaderMap;
-use s3s::dto::ChecksumType;
+use s3s::dto::{ChecksumMode, ChecksumType};
 use s3s::{S3Error, S3ErrorCode, S3Result, TrailingHeaders, s3_error};
 
+use crate::sim::store::Object;
 use crate::sim::store::checksum::{Algorithm, ChecksumKind, Digest, Digests, Hasher, ObjectChecksum, decode};
 
 /// The checksum a request claims for its body.
@@ -233,6 +234,29 @@ fn invalid_value(a: Algorithm, place: &str) -> S3Error {
 
 fn not_computed() -> S3Error {
     s3_error!(InternalError, "a checksum the simulator needed was not computed")
+}
+
+/// The checksum a GET or HEAD answers with: only when asked (`x-amz-checksum-mode:
+/// ENABLED`), never for a byte range (the stored checksum is not the range's), and for
+/// a `partNumber` read the part's own checksum when the object kept its parts' (a
+/// composite upload), the whole object's when the object is one part, else none
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>,
+/// `x-amz-checksum-mode`).
+pub(super) fn served(
+    o: &Object,
+    mode: Option<&ChecksumMode>,
+    ranged: bool,
+    part_number: Option<i32>,
+) -> Option<ObjectChecksum> {
+    if !mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case(ChecksumMode::ENABLED)) || ranged {
+        return None;
+    }
+    let c = o.checksum.as_ref()?;
+    match (part_number, &o.parts) {
+        (None, _) | (Some(1), None) => Some(c.clone()),
+        (Some(n), Some(_)) if c.kind == ChecksumKind::Composite => c.part(u32::try_from(n).ok()?),
+        _ => None,
+    }
 }
 
 /// CreateMultipartUpload's `x-amz-checksum-algorithm` and `x-amz-checksum-type`: a type
@@ -493,6 +517,22 @@ mod tests {
         assert!(upload_checksum(Some("CRC64NVME"), Some("COMPOSITE")).is_err());
         assert!(upload_checksum(None, Some("COMPOSITE")).is_err());
         assert!(upload_checksum(Some("MD5"), None).is_err());
+    }
+
+    #[test]
+    fn reads_get_the_checksum_only_in_checksum_mode_and_only_for_what_it_covers() {
+        let mut o = Object::from_bytes(bytes::Bytes::from_static(b"whole"), "111122223333");
+        o.checksum = Some(ObjectChecksum::full(
+            Algorithm::Crc32,
+            digest(Algorithm::Crc32, b"whole"),
+        ));
+        let on = ChecksumMode::from_static(ChecksumMode::ENABLED);
+        assert!(served(&o, None, false, None).is_none());
+        assert_eq!(served(&o, Some(&on), false, None), o.checksum);
+        assert!(served(&o, Some(&on), true, None).is_none());
+        // Part 1 of a single-part object is the object.
+        assert_eq!(served(&o, Some(&on), false, Some(1)), o.checksum);
+        assert!(served(&o, Some(&on), false, Some(2)).is_none());
     }
 
     #[test]

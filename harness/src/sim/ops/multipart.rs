@@ -204,6 +204,16 @@ fn page_uploads<'a>(
     (entries, false)
 }
 
+/// An upload's `ChecksumAlgorithm` as listings show it (none for S3's default).
+fn algorithm_field(u: &Upload) -> Option<ChecksumAlgorithm> {
+    u.checksum.map(|(a, _)| ChecksumAlgorithm::from(a.name().to_owned()))
+}
+
+/// An upload's `ChecksumType` as listings show it (none for S3's default).
+fn type_field(u: &Upload) -> Option<ChecksumType> {
+    u.checksum.map(|(_, k)| ChecksumType::from(k.name().to_owned()))
+}
+
 fn initiator(account: &str) -> Initiator {
     Initiator {
         display_name: Some(account.to_owned()),
@@ -247,7 +257,8 @@ pub(super) async fn list_multipart_uploads(
                     initiator: Some(initiator(&u.initiator_account)),
                     owner: Some(owner(&u.initiator_account)),
                     storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
-                    ..Default::default()
+                    checksum_algorithm: algorithm_field(u),
+                    checksum_type: type_field(u),
                 });
             }
             UploadEntry::CommonPrefix(p) => {

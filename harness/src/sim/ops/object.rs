@@ -36,7 +36,7 @@ pub(super) async fn head_object(
         metadata: metadata_out(&o.metadata),
         ..Default::default()
     };
-    let checksum = served_checksum(
+    let checksum = integrity::served(
         &o,
         input.checksum_mode.as_ref(),
         input.range.is_some(),
@@ -44,31 +44,6 @@ pub(super) async fn head_object(
     );
     out.checksum_type = set_checksum!(out, checksum.as_ref());
     Ok(S3Response::new(out))
-}
-
-/// The checksum a GET or HEAD answers with: only when asked (`x-amz-checksum-mode:
-/// ENABLED`), never for a byte range (the stored checksum is not the range's), and for
-/// a `partNumber` read the part's own checksum when the object kept its parts' (a
-/// composite upload), the whole object's when the object is one part, else none
-/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>,
-/// `x-amz-checksum-mode`).
-fn served_checksum(
-    o: &crate::sim::store::Object,
-    mode: Option<&ChecksumMode>,
-    ranged: bool,
-    part_number: Option<i32>,
-) -> Option<crate::sim::store::checksum::ObjectChecksum> {
-    if !mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case(ChecksumMode::ENABLED)) || ranged {
-        return None;
-    }
-    let c = o.checksum.as_ref()?;
-    match (part_number, &o.parts) {
-        (None, _) | (Some(1), None) => Some(c.clone()),
-        (Some(n), Some(_)) if c.kind == crate::sim::store::checksum::ChecksumKind::Composite => {
-            c.part(u32::try_from(n).ok()?)
-        }
-        _ => None,
-    }
 }
 
 pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
@@ -85,7 +60,7 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         .stream_range(o.size, start, end)
         .await
         .map_err(|e| s3_error!(InternalError, "{e}"))?;
-    let checksum = served_checksum(
+    let checksum = integrity::served(
         &o,
         input.checksum_mode.as_ref(),
         input.range.is_some(),

@@ -88,9 +88,11 @@ impl Front {
                 ));
             }
             Err(super::xml_body::Refusal::Read(e)) => {
+                // The client is gone: the record says why the request ended.
                 let mut record = slot.take();
                 record.operation = guess_operation(&method, &uri, copy);
                 record.status = 400;
+                record.error_code = Some("IncompleteBody".to_owned());
                 self.log.push(record);
                 return Err(s3s::HttpError::new(Box::new(e)));
             }
