@@ -153,25 +153,6 @@ impl Claim {
         Ok((algorithm, digest))
     }
 
-    /// [`Claim::object`] for a body in memory.
-    pub(super) fn object_of(&self, bytes: &[u8], trailers: Option<&TrailingHeaders>) -> S3Result<ObjectChecksum> {
-        let mut h = self.object_hasher();
-        h.update(bytes);
-        self.object(bytes.len() as u64, &h.finish(), trailers)
-    }
-
-    /// [`Claim::part`] for a body in memory.
-    pub(super) fn part_of(
-        &self,
-        upload: Option<(Algorithm, ChecksumKind)>,
-        bytes: &[u8],
-        trailers: Option<&TrailingHeaders>,
-    ) -> S3Result<(Algorithm, Digest)> {
-        let mut h = self.part_hasher(upload);
-        h.update(bytes);
-        self.part(upload, bytes.len() as u64, &h.finish(), trailers)
-    }
-
     /// Checks the decoded length and the claimed value; returns the claimed algorithm.
     fn verify(&self, len: u64, digests: &Digests, trailers: Option<&TrailingHeaders>) -> S3Result<Option<Algorithm>> {
         // https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html: S3 answers

@@ -11,6 +11,7 @@
 
 mod bucket;
 mod conditional;
+mod incoming;
 mod integrity;
 pub mod list;
 mod multipart;
@@ -21,9 +22,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use bytes::Bytes;
-use futures::TryStreamExt;
-use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
@@ -104,31 +102,15 @@ fn owner(account: &str) -> Owner {
     }
 }
 
-async fn collect_body(body: Option<StreamingBlob>) -> S3Result<Bytes> {
-    let Some(body) = body else { return Ok(Bytes::new()) };
-    let chunks: Vec<Bytes> = body
-        .try_collect()
-        .await
-        .map_err(|e| s3_error!(IncompleteBody, "the request body could not be read: {e}"))?;
-    if let [one] = chunks.as_slice() {
-        return Ok(one.clone());
-    }
-    let mut out = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
-    for c in chunks {
-        out.extend_from_slice(&c);
-    }
-    Ok(Bytes::from(out))
-}
-
-/// Checks a `Content-MD5` header against the received bytes.
-fn check_content_md5(content_md5: Option<&str>, bytes: &[u8]) -> S3Result<()> {
+/// Checks a `Content-MD5` header against the received bytes' MD5.
+fn check_content_md5(content_md5: Option<&str>, md5: &[u8; 16]) -> S3Result<()> {
     let Some(expected) = content_md5 else { return Ok(()) };
     let expected = base64::engine::general_purpose::STANDARD
         .decode(expected)
         .ok()
         .filter(|d| d.len() == 16)
         .ok_or_else(|| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
-    if Md5::digest(bytes).as_slice() != expected.as_slice() {
+    if md5.as_slice() != expected.as_slice() {
         return Err(s3_error!(
             BadDigest,
             "The Content-MD5 you specified did not match what we received."

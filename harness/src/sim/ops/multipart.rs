@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use super::integrity::{self, set_checksum};
 use super::list::{check_encoding, encoded};
-use super::{SimS3, caller_account, check_content_md5, collect_body, key_of, metadata_map, owner, ts};
+use super::{SimS3, caller_account, check_content_md5, incoming, key_of, metadata_map, owner, ts};
 use crate::sim::store::checksum::{self, ObjectChecksum};
 use crate::sim::store::{ClaimedChecksum, Part, RequestedPart, Upload, now};
 
@@ -60,10 +59,18 @@ pub(super) async fn upload_part(
     let upload_checksum = sim
         .store()
         .upload_checksum(&input.bucket, &input.upload_id, &input.key)?;
-    let bytes = collect_body(input.body).await?;
-    check_content_md5(input.content_md5.as_deref(), &bytes)?;
-    let part_checksum = claim.part_of(upload_checksum, &bytes, req.trailing_headers.as_ref())?;
-    let digest: [u8; 16] = Md5::digest(&bytes).into();
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html: a part is at
+    // most 5 GiB, refused before its body is read.
+    let mut hasher = claim.part_hasher(upload_checksum);
+    let received = incoming::receive(input.body, input.content_length, &mut hasher).await?;
+    check_content_md5(input.content_md5.as_deref(), &received.md5)?;
+    let part_checksum = claim.part(
+        upload_checksum,
+        received.chunks.len(),
+        &hasher.finish(),
+        req.trailing_headers.as_ref(),
+    )?;
+    let digest = received.md5;
     let mut out = UploadPartOutput {
         e_tag: Some(ETag::Strong(hex::encode(digest))),
         ..Default::default()
@@ -75,7 +82,7 @@ pub(super) async fn upload_part(
         set_checksum!(out, Some(&shown));
     }
     let part = Part {
-        bytes,
+        body: received.chunks,
         digest,
         last_modified: now(),
         checksum: Some(part_checksum),
@@ -310,7 +317,7 @@ pub(super) async fn list_parts(sim: &SimS3, req: S3Request<ListPartsInput>) -> S
             let mut part = s3s::dto::Part {
                 part_number: Some(*n),
                 e_tag: Some(ETag::Strong(hex::encode(p.digest))),
-                size: Some(i64::try_from(p.bytes.len()).unwrap_or(i64::MAX)),
+                size: Some(i64::try_from(p.body.len()).unwrap_or(i64::MAX)),
                 last_modified: Some(ts(p.last_modified)),
                 ..Default::default()
             };

@@ -7,8 +7,7 @@ use s3s::{S3Request, S3Response, S3Result, s3_error};
 use super::conditional::{ReadTarget, read_target_of};
 use super::integrity::{self, set_checksum};
 use super::{
-    SimS3, caller_account, check_content_md5, collect_body, key_of, metadata_map, metadata_out, principal,
-    request_keys, ts,
+    SimS3, caller_account, check_content_md5, incoming, key_of, metadata_map, metadata_out, principal, request_keys, ts,
 };
 use crate::sim::store::{DEFAULT_CONTENT_TYPE, Object, now};
 
@@ -92,10 +91,11 @@ pub(super) async fn put_object(sim: &SimS3, req: S3Request<PutObjectInput>) -> S
     let claim = integrity::Claim::of(&req.headers)?;
     let input = req.input;
     let key = key_of(&input.key)?;
-    let bytes = collect_body(input.body).await?;
-    check_content_md5(input.content_md5.as_deref(), &bytes)?;
-    let checksum = claim.object_of(&bytes, req.trailing_headers.as_ref())?;
-    let mut o = Object::from_bytes(bytes, &account);
+    let mut hasher = claim.object_hasher();
+    let received = incoming::receive(input.body, input.content_length, &mut hasher).await?;
+    check_content_md5(input.content_md5.as_deref(), &received.md5)?;
+    let checksum = claim.object(received.chunks.len(), &hasher.finish(), req.trailing_headers.as_ref())?;
+    let mut o = Object::received(received.chunks, &received.md5, &account);
     o.content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
     o.content_encoding = integrity::stored_content_encoding(input.content_encoding);
     o.metadata = metadata_map(input.metadata);

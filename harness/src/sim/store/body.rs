@@ -8,11 +8,16 @@ use std::pin::Pin;
 use futures::stream::{self, Stream, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use super::chunks::Chunks;
+
 /// An object's bytes.
 #[derive(Debug, Clone)]
 pub enum Body {
     /// In memory; clones share the buffer.
     Inline(Bytes),
+    /// In memory as segments (a received body larger than one segment, or a completed
+    /// multipart upload); clones share them.
+    Chunks(Chunks),
     /// A fixture file, read when served. Its size and ETag were taken at load.
     File(PathBuf),
     /// A sized object: every byte reads as zero. Lets a scenario hold terabytes of
@@ -52,6 +57,14 @@ pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send +
 const CHUNK: usize = 64 * 1024;
 
 impl Body {
+    /// An in-memory body: one segment stays a plain buffer (no segment list to keep).
+    pub fn from_chunks(chunks: Chunks) -> Self {
+        match chunks.as_single() {
+            Some(bytes) => Self::Inline(bytes),
+            None => Self::Chunks(chunks),
+        }
+    }
+
     /// Streams bytes `start..end` of an object of `size` bytes (`end <= size`).
     pub async fn stream_range(&self, size: u64, start: u64, end: u64) -> Result<ByteStream, BodyError> {
         match self {
@@ -59,6 +72,7 @@ impl Body {
                 let slice = b.slice(start as usize..end as usize);
                 Ok(Box::pin(stream::once(async move { Ok(slice) })))
             }
+            Self::Chunks(c) => Ok(Box::pin(stream::iter(c.range(start, end).map(Ok)))),
             Self::Zeros => {
                 let zero = Bytes::from_static(&[0; CHUNK]);
                 let mut left = end - start;

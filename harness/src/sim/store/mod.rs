@@ -9,6 +9,7 @@
 
 mod body;
 pub mod checksum;
+mod chunks;
 pub mod etag;
 mod key;
 pub mod listing;
@@ -20,11 +21,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use bytes::Bytes;
 use s3_policy::ObjectOwnership;
 use time::OffsetDateTime;
 
 pub use body::{Body, BodyError};
+pub use chunks::{Chunks, ChunksBuilder, SEGMENT, Slices};
 pub use key::{KeyError, MAX_KEY_BYTES, ObjKey, prefix_successor};
 pub use listing::{Entry, ListQuery, Page};
 pub use multipart::{ClaimedChecksum, MIN_PART_SIZE, Part, RequestedPart, Upload};
@@ -365,9 +366,10 @@ impl Store {
         Ok(())
     }
 
-    /// Completes an upload into one object: the parts are checked and their bytes
-    /// taken under the lock, concatenated without it, and the object stored under it
-    /// again, so a large completion does not stall other requests.
+    /// Completes an upload into one object. The parts are checked and shared (not
+    /// copied) under a read lock, the object is assembled from their segments without
+    /// any lock, and the store is write-locked only to swap the upload for the object,
+    /// so a large completion does not stall other requests.
     pub fn complete_upload(
         &self,
         bucket: &str,
@@ -376,7 +378,21 @@ impl Store {
         requested: &[RequestedPart],
         claimed: &ClaimedChecksum,
     ) -> Result<Object, StoreError> {
-        let (chunks, digests, part_sizes, upload_meta, checksum) = {
+        self.complete_upload_with(bucket, upload_id, key, requested, claimed, || {})
+    }
+
+    /// [`Store::complete_upload`], running `assembling` while the object is assembled
+    /// (tests use it to look at the store at that moment).
+    fn complete_upload_with(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        key: &ObjKey,
+        requested: &[RequestedPart],
+        claimed: &ClaimedChecksum,
+        assembling: impl FnOnce(),
+    ) -> Result<Object, StoreError> {
+        let (bodies, digests, upload_meta, checksum) = {
             let state = self.read();
             let upload = state
                 .bucket(bucket)?
@@ -386,32 +402,29 @@ impl Store {
                 .ok_or(StoreError::NoSuchUpload)?;
             let chosen = upload.chosen_parts(requested)?;
             let checksum = upload.object_checksum(&chosen, claimed)?;
-            let chunks: Vec<Bytes> = chosen.iter().map(|p| p.bytes.clone()).collect();
+            let bodies: Vec<Chunks> = chosen.iter().map(|p| p.body.clone()).collect();
             let digests: Vec<[u8; 16]> = chosen.iter().map(|p| p.digest).collect();
-            let part_sizes: Vec<u64> = chosen.iter().map(|p| p.bytes.len() as u64).collect();
             let meta = (
                 upload.initiator_account.clone(),
                 upload.content_type.clone(),
                 upload.metadata.clone(),
             );
-            (chunks, digests, part_sizes, meta, checksum)
+            (bodies, digests, meta, checksum)
         };
-        let mut all = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
-        for c in &chunks {
-            all.extend_from_slice(c);
-        }
-        drop(chunks);
+        assembling();
+        let part_sizes: Vec<u64> = bodies.iter().map(Chunks::len).collect();
+        let all = Chunks::concat(&bodies);
+        drop(bodies);
         let (initiator, content_type, metadata) = upload_meta;
-        let all = Bytes::from(all);
-        let size = all.len() as u64;
-        let mut o = Object::new(Body::Inline(all), size, etag::multipart_etag(&digests), &initiator);
+        let size = all.len();
+        let mut o = Object::new(Body::from_chunks(all), size, etag::multipart_etag(&digests), &initiator);
         o.parts = Some(PartLayout::Sizes(part_sizes.into()));
         o.content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
         o.metadata = metadata;
         o.checksum = checksum;
         let mut state = self.write();
         let b = state.bucket_mut(bucket)?;
-        // Completed or aborted by another request while the bytes were joined.
+        // Completed or aborted by another request while the object was assembled.
         if b.uploads.remove(upload_id).is_none() {
             return Err(StoreError::NoSuchUpload);
         }
@@ -485,4 +498,105 @@ fn upload_id() -> String {
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let seed = format!("{n}-{}", OffsetDateTime::now_utc().unix_timestamp_nanos());
     format!("{n:016x}{}", etag::md5_hex(seed.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use md5::Digest;
+
+    const OWNER: &str = "111122223333";
+
+    fn part(byte: u8, len: usize) -> Part {
+        let bytes = vec![byte; len];
+        let mut b = ChunksBuilder::new(Some(len as u64));
+        b.push(&bytes);
+        let body = b.finish();
+        let digest = md5::Md5::digest(&bytes).into();
+        Part {
+            body,
+            digest,
+            last_modified: now(),
+            checksum: None,
+        }
+    }
+
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>:
+    /// while a completion assembles the object, the store is not locked, so a GET of
+    /// another key and a listing proceed; the object shares the parts' bytes.
+    #[test]
+    fn completion_assembles_the_object_without_holding_the_store_lock() {
+        let store = Store::default();
+        store.add_bucket("b", "eu-west-1", OWNER).unwrap();
+        store
+            .put(
+                "b",
+                ObjKey::parse("other").unwrap(),
+                Object::from_bytes(Bytes::from_static(b"x"), OWNER),
+            )
+            .unwrap();
+        let upload = Upload {
+            key: "big".to_owned(),
+            initiator_account: OWNER.to_owned(),
+            initiated: now(),
+            content_type: None,
+            metadata: BTreeMap::new(),
+            parts: BTreeMap::new(),
+            checksum: None,
+        };
+        let id = store.create_upload("b", upload).unwrap();
+        let (p1, p2) = (part(1, MIN_PART_SIZE), part(2, 10));
+        let first_segment = p1.body.segments()[0].as_ptr();
+        store.put_part("b", &id, "big", 1, p1).unwrap();
+        store.put_part("b", &id, "big", 2, p2).unwrap();
+        let requested = [
+            RequestedPart {
+                number: 1,
+                etag: None,
+                checksums: Vec::new(),
+            },
+            RequestedPart {
+                number: 2,
+                etag: None,
+                checksums: Vec::new(),
+            },
+        ];
+        let mut seen = None;
+        let o = store
+            .complete_upload_with(
+                "b",
+                &id,
+                &ObjKey::parse("big").unwrap(),
+                &requested,
+                &ClaimedChecksum::default(),
+                || {
+                    let writable = store.state.try_write().is_ok();
+                    let other = store.get("b", "other").map(|o| o.size);
+                    let listed = store.list(
+                        "b",
+                        ListQuery {
+                            prefix: "",
+                            delimiter: None,
+                            from: None,
+                            max_keys: 1000,
+                        },
+                        |p| p.entries.len(),
+                    );
+                    seen = Some((writable, other, listed));
+                },
+            )
+            .unwrap();
+        assert_eq!(seen, Some((true, Ok(1), Ok(1))));
+        assert_eq!(o.size, MIN_PART_SIZE as u64 + 10);
+        let Body::Chunks(all) = &o.body else {
+            panic!("a two-part object is kept as segments: {:?}", o.parts);
+        };
+        assert_eq!(
+            all.segments()[0].as_ptr(),
+            first_segment,
+            "the object shares the part's bytes"
+        );
+        assert!(store.upload("b", &id, "big").is_err());
+    }
 }

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
 use time::OffsetDateTime;
 
 use super::StoreError;
 use super::checksum::{self, Algorithm, ChecksumKind, Digest, ObjectChecksum};
+use super::chunks::Chunks;
 
 /// S3's minimum part size for all but the last part
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html>).
@@ -37,8 +37,8 @@ pub struct Upload {
 /// One uploaded part.
 #[derive(Debug, Clone)]
 pub struct Part {
-    /// The part's bytes.
-    pub bytes: Bytes,
+    /// The part's bytes, which the completed object shares.
+    pub body: Chunks,
     /// MD5 of the bytes (the part's ETag).
     pub digest: [u8; 16],
     /// When it was uploaded.
@@ -87,7 +87,7 @@ impl Upload {
                 return Err(StoreError::InvalidPart);
             }
             self.check_part_checksum(p, part)?;
-            if i + 1 < requested.len() && part.bytes.len() < MIN_PART_SIZE {
+            if i + 1 < requested.len() && part.body.len() < MIN_PART_SIZE as u64 {
                 return Err(StoreError::EntityTooSmall);
             }
             chosen.push(part);
@@ -142,7 +142,7 @@ impl Upload {
         let parts: Option<Vec<(Digest, u64)>> = chosen
             .iter()
             .map(|p| match &p.checksum {
-                Some((a, d)) if *a == algorithm => Some((d.clone(), p.bytes.len() as u64)),
+                Some((a, d)) if *a == algorithm => Some((d.clone(), p.body.len())),
                 _ => None,
             })
             .collect();

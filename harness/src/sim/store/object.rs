@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::body::Body;
 use super::checksum::ObjectChecksum;
+use super::chunks::Chunks;
 use super::etag;
 
 /// S3's default Content-Type for objects stored without one
@@ -107,6 +108,12 @@ impl Object {
         let etag = etag::md5_hex(&bytes);
         let size = bytes.len() as u64;
         Self::new(Body::Inline(bytes), size, etag, owner)
+    }
+
+    /// A single-part object from a received body and its MD5.
+    pub fn received(chunks: Chunks, md5: &[u8; 16], owner: &str) -> Self {
+        let size = chunks.len();
+        Self::new(Body::from_chunks(chunks), size, hex::encode(md5), owner)
     }
 
     /// An object of `size` zero bytes that are never stored; above 8 MiB it has the
