@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod bodies;
 mod buckets;
 mod connections;
 mod integrity;
