@@ -248,7 +248,9 @@ impl Store {
 
     /// Stores `object` under `key`, replacing what was there.
     pub fn put(&self, bucket: &str, key: ObjKey, object: Object) -> Result<(), StoreError> {
-        self.write().bucket_mut(bucket)?.objects.insert(key, object);
+        let replaced = self.write().bucket_mut(bucket)?.objects.insert(key, object);
+        // Freed once the lock is released: freeing gigabytes takes a while.
+        drop(replaced);
         Ok(())
     }
 
@@ -296,7 +298,8 @@ impl Store {
     /// Removes `key`; a missing key is no error on an unversioned bucket
     /// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html>).
     pub fn delete(&self, bucket: &str, key: &str) -> Result<(), StoreError> {
-        self.write().bucket_mut(bucket)?.objects.remove(key.as_bytes());
+        let removed = self.write().bucket_mut(bucket)?.objects.remove(key.as_bytes());
+        drop(removed);
         Ok(())
     }
 
@@ -304,9 +307,12 @@ impl Store {
     pub fn delete_all<'k>(&self, bucket: &str, keys: impl IntoIterator<Item = &'k str>) -> Result<(), StoreError> {
         let mut state = self.write();
         let b = state.bucket_mut(bucket)?;
-        for key in keys {
-            b.objects.remove(key.as_bytes());
-        }
+        let removed: Vec<Object> = keys
+            .into_iter()
+            .filter_map(|k| b.objects.remove(k.as_bytes()))
+            .collect();
+        drop(state);
+        drop(removed);
         Ok(())
     }
 
@@ -362,7 +368,9 @@ impl Store {
             .get_mut(upload_id)
             .filter(|u| u.key == key)
             .ok_or(StoreError::NoSuchUpload)?;
-        upload.parts.insert(number, part);
+        let replaced = upload.parts.insert(number, part);
+        drop(state);
+        drop(replaced);
         Ok(())
     }
 
@@ -425,10 +433,13 @@ impl Store {
         let mut state = self.write();
         let b = state.bucket_mut(bucket)?;
         // Completed or aborted by another request while the object was assembled.
-        if b.uploads.remove(upload_id).is_none() {
+        let Some(upload) = b.uploads.remove(upload_id) else {
             return Err(StoreError::NoSuchUpload);
-        }
-        b.objects.insert(key.clone(), o.clone());
+        };
+        let replaced = b.objects.insert(key.clone(), o.clone());
+        drop(state);
+        // Freed outside the lock: parts left out of the object, and the object replaced.
+        drop((upload, replaced));
         Ok(o)
     }
 
@@ -467,7 +478,9 @@ impl Store {
         let b = state.bucket_mut(bucket)?;
         match b.uploads.get(upload_id) {
             Some(u) if u.key == key => {
-                b.uploads.remove(upload_id);
+                let aborted = b.uploads.remove(upload_id);
+                drop(state);
+                drop(aborted);
                 Ok(())
             }
             _ => Err(StoreError::NoSuchUpload),
