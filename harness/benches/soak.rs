@@ -8,8 +8,8 @@
 //! - `puts`: RSS per stored object: 50,000 PutObject of 1 KiB, and 50,000 of 0 bytes
 //!   (the per-key overhead), after a warm-up that fills the request log.
 //! - `bigput`: the peak RSS while one 1 GiB PutObject is received and stored.
-//! - `stall`: the latency of small GETs from a second client while a 512 MiB
-//!   CompleteMultipartUpload (64 parts of 8 MiB) runs.
+//! - `stall`: the latency of small GETs and of listings from a second client while a
+//!   512 MiB CompleteMultipartUpload (64 parts of 8 MiB) runs.
 //! - `cold`: time from starting `serve` on a scenario of 1,000 sized objects of 64 MiB
 //!   to its `endpoint:` line.
 //!
@@ -358,25 +358,36 @@ async fn stall(dir: &Path) {
         );
     }
     drop(part);
-    // A second client reads the small object in a loop and records each GET's start
-    // and end (offsets from `origin`).
+    // A second client reads the small object and lists the bucket in turn, and records
+    // each request's kind, start and end (offsets from `origin`).
     let origin = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let reads = {
         let stop = stop.clone();
         tokio::spawn(async move {
             let mut spans = Vec::new();
+            let mut list = false;
             while !stop.load(Ordering::Relaxed) {
                 let t0 = origin.elapsed();
-                let out = reader
-                    .get_object()
-                    .bucket(BUCKET)
-                    .key("small")
-                    .send()
-                    .await
-                    .expect("GET small");
-                out.body.collect().await.expect("body");
-                spans.push((t0, origin.elapsed()));
+                if list {
+                    reader
+                        .list_objects_v2()
+                        .bucket(BUCKET)
+                        .send()
+                        .await
+                        .expect("ListObjectsV2");
+                } else {
+                    let out = reader
+                        .get_object()
+                        .bucket(BUCKET)
+                        .key("small")
+                        .send()
+                        .await
+                        .expect("GET small");
+                    out.body.collect().await.expect("body");
+                }
+                spans.push((list, t0, origin.elapsed()));
+                list = !list;
             }
             spans
         })
@@ -397,17 +408,6 @@ async fn stall(dir: &Path) {
     stop.store(true, Ordering::Relaxed);
     let spans = reads.await.expect("reader");
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mut baseline: Vec<f64> = spans
-        .iter()
-        .filter(|(_, e)| *e < c0)
-        .map(|(s, e)| ms(*e - *s))
-        .collect();
-    baseline.sort_by(f64::total_cmp);
-    let during: Vec<f64> = spans
-        .iter()
-        .filter(|(s, e)| *e >= c0 && *s <= c1)
-        .map(|(s, e)| ms(*e - *s))
-        .collect();
     let pct = |v: &[f64], p: f64| {
         v.get(((v.len() as f64 - 1.0) * p) as usize)
             .copied()
@@ -417,18 +417,28 @@ async fn stall(dir: &Path) {
         "\n[stall] CompleteMultipartUpload of 512 MiB ({PARTS} x 8 MiB) took {:.1} ms (client side)",
         ms(c1 - c0)
     );
-    println!(
-        "  small GETs before it: {} GETs, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        baseline.len(),
-        pct(&baseline, 0.5),
-        pct(&baseline, 0.99),
-        baseline.last().copied().unwrap_or(f64::NAN)
-    );
-    println!(
-        "  small GETs overlapping it: {} GETs, max {:.2} ms",
-        during.len(),
-        during.iter().copied().fold(f64::NAN, f64::max)
-    );
+    for (kind, name) in [(false, "GetObject (10 B)"), (true, "ListObjectsV2")] {
+        let mut baseline: Vec<f64> = spans
+            .iter()
+            .filter(|(k, _, e)| *k == kind && *e < c0)
+            .map(|(_, s, e)| ms(*e - *s))
+            .collect();
+        baseline.sort_by(f64::total_cmp);
+        let during: Vec<f64> = spans
+            .iter()
+            .filter(|(k, s, e)| *k == kind && *e >= c0 && *s <= c1)
+            .map(|(_, s, e)| ms(*e - *s))
+            .collect();
+        println!(
+            "  {name}: before it {} requests, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; overlapping it {} requests, max {:.2} ms",
+            baseline.len(),
+            pct(&baseline, 0.5),
+            pct(&baseline, 0.99),
+            baseline.last().copied().unwrap_or(f64::NAN),
+            during.len(),
+            during.iter().copied().fold(f64::NAN, f64::max)
+        );
+    }
 }
 
 fn cold(dir: &Path) {
