@@ -79,6 +79,7 @@ mod error;
 pub mod layout;
 pub mod names;
 pub mod resync;
+pub mod retry;
 mod s3;
 pub mod schema;
 

@@ -10,6 +10,8 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use bytes::Bytes;
 
 use crate::layout::ListedObject;
+use crate::retry::{Held, Retrier, RetryOptions, Transient};
+use std::time::Duration;
 
 /// One page of ListObjectsV2.
 #[derive(Debug, Clone, Default)]
@@ -31,13 +33,79 @@ pub(crate) enum S3Failure {
     /// The bucket lives in another region; S3 names it when it can.
     #[error("{code}: the bucket is in {}", expected.as_deref().unwrap_or("another region"))]
     WrongRegion { code: String, expected: Option<String> },
-    /// Retryable errors that outlasted the SDK's retries.
-    #[error("{code} (HTTP {status}): S3 kept failing after retries")]
-    Unavailable { code: String, status: u16 },
+    /// Transient failures that outlasted the retries (or the retry budget).
+    #[error("{operation} of `{subject}` failed {attempts} times; last error: {last}")]
+    Unavailable {
+        /// The S3 operation (`ListObjectsV2`, `GetObject`).
+        operation: String,
+        /// The key read, or the prefix listed.
+        subject: String,
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// What the last attempt ended with.
+        last: String,
+    },
     #[error("InvalidRange: the range is beyond the object")]
     InvalidRange,
     #[error("{code} (HTTP {status}): {message}")]
     Other { code: String, status: u16, message: String },
+}
+
+/// How one attempt failed: for good, or in a way another attempt may not.
+#[derive(Debug)]
+enum AttemptError {
+    Final(S3Failure),
+    Transient(Transient, String),
+}
+
+/// Error codes S3 (and the AWS SDKs' standard retry mode) treat as throttling.
+const THROTTLING_CODES: [&str; 5] = [
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequests",
+];
+
+/// Error codes of transient failures that are not throttling.
+const TRANSIENT_CODES: [&str; 5] = [
+    "InternalError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "PriorRequestNotComplete",
+];
+
+fn classify_attempt<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> AttemptError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match err {
+        // No answer, a connection that failed or closed, an answer cut short or unreadable:
+        // the request may never have reached S3, or its answer was lost; reads are safe to repeat.
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            AttemptError::Transient(
+                Transient::Other,
+                aws_sdk_s3::error::DisplayErrorContext(err).to_string(),
+            )
+        }
+        _ => {
+            let status = err.raw_response().map_or(0, |r| r.status().as_u16());
+            let code = err.as_service_error().and_then(|e| e.code()).unwrap_or_default();
+            let last = if code.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                format!("{code} (HTTP {status})")
+            };
+            if THROTTLING_CODES.contains(&code) || status == 429 {
+                AttemptError::Transient(Transient::Throttling, last)
+            } else if TRANSIENT_CODES.contains(&code) || status >= 500 {
+                AttemptError::Transient(Transient::Other, last)
+            } else {
+                AttemptError::Final(classify_error(err))
+            }
+        }
+    }
 }
 
 fn classify_error<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Failure
@@ -81,17 +149,6 @@ where
             },
             expected: region,
         },
-        "SlowDown" | "InternalError" | "ServiceUnavailable" | "RequestTimeout" => {
-            S3Failure::Unavailable { code, status }
-        }
-        _ if status >= 500 => S3Failure::Unavailable {
-            code: if code.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                code
-            },
-            status,
-        },
         _ if status == 403 => S3Failure::AccessDenied { message },
         _ => S3Failure::Other {
             code: if code.is_empty() { "Unknown".to_owned() } else { code },
@@ -115,22 +172,33 @@ fn region_in_message(message: &str) -> Option<String> {
     rest.split('\'').next().map(str::to_owned)
 }
 
-/// The connector's S3 client: every call it makes is counted by operation.
+/// The connector's S3 client: every attempt it makes is counted by operation, and
+/// transient failures are retried as [`crate::retry`] says.
 #[derive(Debug, Clone)]
 pub(crate) struct S3Client {
     client: aws_sdk_s3::Client,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
-    /// Bounds the calls in flight, however many listings and reads run at once.
+    /// Bounds the attempts in flight, however many listings and reads run at once.
     in_flight: Arc<tokio::sync::Semaphore>,
+    retrier: Arc<Retrier>,
 }
 
 impl S3Client {
-    /// A client making at most `concurrency` calls at once.
-    pub(crate) fn new(client: aws_sdk_s3::Client, concurrency: usize) -> Self {
+    /// A client making at most `concurrency` attempts at once. The SDK's own retries
+    /// are turned off: the connector retries itself, so that a body cut short or
+    /// stalled after the answer's head is retried too (the SDK retries only up to the
+    /// head), under one budget and one jitter source a test can seed.
+    pub(crate) fn new(client: aws_sdk_s3::Client, concurrency: usize, retry: RetryOptions) -> Self {
+        let config = client
+            .config()
+            .to_builder()
+            .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
+            .build();
         Self {
-            client,
+            client: aws_sdk_s3::Client::from_conf(config),
             counts: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            retrier: Arc::new(Retrier::new(retry)),
         }
     }
 
@@ -143,9 +211,56 @@ impl S3Client {
             .or_insert(0) += 1;
     }
 
-    /// Calls made so far, by operation.
+    /// Attempts made so far, by operation.
     pub(crate) fn counts(&self) -> BTreeMap<String, u64> {
         self.counts.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or its transient failures
+    /// outlast the attempts or the budget. A permit is held per attempt, not during a
+    /// backoff, so other calls go on meanwhile.
+    async fn with_retries<T, F, Fut>(&self, operation: &str, subject: &str, mut attempt: F) -> Result<T, S3Failure>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AttemptError>>,
+    {
+        let mut held = Held::default();
+        let mut n = 1;
+        loop {
+            self.count(operation);
+            let outcome = {
+                let _permit = self.in_flight.acquire().await.ok();
+                attempt().await
+            };
+            match outcome {
+                Ok(v) => {
+                    self.retrier.succeeded(held);
+                    return Ok(v);
+                }
+                Err(AttemptError::Final(failure)) => return Err(failure),
+                Err(AttemptError::Transient(why, last)) => match self.retrier.retry(n, why, &mut held) {
+                    Some(delay) => {
+                        tracing::debug!(operation, subject, attempt = n, %last, ?delay, "retrying");
+                        if !delay.is_zero() {
+                            tokio::time::sleep(delay).await;
+                        }
+                        n += 1;
+                    }
+                    None => {
+                        return Err(S3Failure::Unavailable {
+                            operation: operation.to_owned(),
+                            subject: subject.to_owned(),
+                            attempts: n,
+                            last,
+                        });
+                    }
+                },
+            }
+        }
+    }
+
+    fn timed_out(what: &str, after: Duration) -> AttemptError {
+        AttemptError::Transient(Transient::Other, format!("{what} within {} ms", after.as_millis()))
     }
 
     /// One ListObjectsV2 page (up to 1,000 entries).
@@ -156,21 +271,29 @@ impl S3Client {
         delimiter: Option<&str>,
         token: Option<String>,
     ) -> Result<ListPage, S3Failure> {
-        self.count("ListObjectsV2");
-        let _permit = self.in_flight.acquire().await.ok();
+        let timeout = self.retrier.options.attempt_timeout;
         let out = self
-            .client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .set_delimiter(delimiter.map(str::to_owned))
-            .set_continuation_token(token)
-            // Keys may hold characters XML 1.0 cannot carry; S3 sends them encoded on
-            // request (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
-            .encoding_type(aws_sdk_s3::types::EncodingType::Url)
-            .send()
-            .await
-            .map_err(|e| classify_error(&e))?;
+            .with_retries("ListObjectsV2", prefix, || {
+                let token = token.clone();
+                async move {
+                    let send = self
+                        .client
+                        .list_objects_v2()
+                        .bucket(bucket)
+                        .prefix(prefix)
+                        .set_delimiter(delimiter.map(str::to_owned))
+                        .set_continuation_token(token)
+                        // Keys may hold characters XML 1.0 cannot carry; S3 sends them encoded on
+                        // request (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+                        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+                        .send();
+                    tokio::time::timeout(timeout, send)
+                        .await
+                        .map_err(|_| Self::timed_out("no complete listing page", timeout))?
+                        .map_err(|e| classify_attempt(&e))
+                }
+            })
+            .await?;
         Ok(ListPage {
             objects: out
                 .contents()
@@ -280,25 +403,42 @@ impl S3Client {
         .boxed()
     }
 
-    /// A ranged GetObject (`bytes=0-65535`, `bytes=-8`).
+    /// A ranged GetObject (`bytes=0-65535`, `bytes=-8`): the head within the attempt
+    /// timeout, then the body with no gap between bytes longer than the read timeout,
+    /// and as long as the head promised.
     pub(crate) async fn get_range(&self, bucket: &str, key: &str, range: &str) -> Result<Bytes, S3Failure> {
-        self.count("GetObject");
-        let _permit = self.in_flight.acquire().await.ok();
-        let out = self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .range(range)
-            .send()
-            .await
-            .map_err(|e| classify_error(&e))?;
-        let body = out.body.collect().await.map_err(|e| S3Failure::Other {
-            code: "IncompleteBody".to_owned(),
-            status: 0,
-            message: e.to_string(),
-        })?;
-        Ok(body.into_bytes())
+        let (timeout, read_timeout) = (self.retrier.options.attempt_timeout, self.retrier.options.read_timeout);
+        self.with_retries("GetObject", key, || async move {
+            let send = self.client.get_object().bucket(bucket).key(key).range(range).send();
+            let out = tokio::time::timeout(timeout, send)
+                .await
+                .map_err(|_| Self::timed_out("no answer", timeout))?
+                .map_err(|e| classify_attempt(&e))?;
+            let promised = out.content_length().and_then(|n| usize::try_from(n).ok());
+            let mut body = out.body;
+            let mut bytes = Vec::with_capacity(promised.unwrap_or(0).min(1 << 20));
+            loop {
+                match tokio::time::timeout(read_timeout, body.next()).await {
+                    Err(_) => return Err(Self::timed_out("no byte of the body", read_timeout)),
+                    Ok(None) => break,
+                    Ok(Some(Ok(chunk))) => bytes.extend_from_slice(&chunk),
+                    Ok(Some(Err(e))) => {
+                        return Err(AttemptError::Transient(
+                            Transient::Other,
+                            format!("the body was cut short: {}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+                        ));
+                    }
+                }
+            }
+            match promised {
+                Some(n) if bytes.len() < n => Err(AttemptError::Transient(
+                    Transient::Other,
+                    format!("the body was cut short: {} of {n} bytes", bytes.len()),
+                )),
+                _ => Ok(Bytes::from(bytes)),
+            }
+        })
+        .await
     }
 }
 

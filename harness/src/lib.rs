@@ -69,7 +69,7 @@ pub mod sim;
 
 pub use aws_sdk_s3;
 pub use error::Error;
-pub use run::{ScenarioRun, run_scenario_file};
+pub use run::{RunOptions, ScenarioRun, run_scenario, run_scenario_file, run_scenario_with};
 pub use sim::request_log::{Decision, RequestLog, RequestRecord};
 pub use sim::server::{ServerOptions, Simulator, SimulatorBuilder, Who};
 pub use sim::world::World;

@@ -467,7 +467,7 @@ fn structural_errors() {
         "description = \"d\"\n[faults]\nlatency = 3\n",
         3,
         1,
-        "expected one of `latency_ms`, `error_rate`, `seed`",
+        "expected one of `latency_ms`, `latency_p99_ms`, `error_rate`, `seed`, `inject`",
     );
     assert_error(
         "description = \"d\"\n[platform]\nrole_name = \"r\"\n",
@@ -714,6 +714,86 @@ fn platform_identity_and_fault_errors() {
     assert_error("description = \"d\"\n[faults]\nerror_rate = nan\n", 3, 14, "found NaN");
     let s = parse("description = \"d\"\n[faults]\nerror_rate = 1\n");
     assert_eq!(s.faults.unwrap().error_rate, 1.0);
+}
+
+/// Every `[[faults.inject]]` value is bounded, with the error at the value.
+#[test]
+fn fault_rule_errors() {
+    let rule = |body: &str| format!("description = \"d\"\n[faults]\n[[faults.inject]]\n{body}");
+    assert_error(
+        &rule("kind = \"gremlins\"\nrate = 0.1\n"),
+        4,
+        8,
+        "unknown fault kind `gremlins`; expected one of: slow_down, internal_error, request_timeout, reset, truncated_body, stalled_body, no_answer, error_in_200",
+    );
+    assert_error(
+        &rule("kind = \"reset\"\nrate = 2.0\n"),
+        5,
+        8,
+        "`rate` must be between 0.0 and 1.0, found 2",
+    );
+    assert_error(
+        &rule("kind = \"reset\"\nrate = 0.1\noperations = [\"GetObjekt\"]\n"),
+        6,
+        15,
+        "unknown operation `GetObjekt`",
+    );
+    assert_error(
+        &rule("kind = \"stalled_body\"\nrate = 0.1\nstall_ms = 60001\n"),
+        6,
+        12,
+        "`stall_ms` 60001 is more than 60000 ms",
+    );
+    assert_error(
+        &rule("kind = \"reset\"\nrate = 0.1\nstall_ms = 10\n"),
+        6,
+        12,
+        "`stall_ms` applies to kind `stalled_body` only",
+    );
+    assert_error(
+        &rule("kind = \"error_in_200\"\nrate = 0.1\noperations = [\"GetObject\"]\n"),
+        6,
+        15,
+        "`error_in_200` applies to CompleteMultipartUpload and CopyObject only",
+    );
+    assert_error(
+        &rule("kind = \"reset\"\nrate = 0.6\n[[faults.inject]]\nkind = \"slow_down\"\nrate = 0.6\n"),
+        8,
+        8,
+        "add up to 1.2, more than 1.0",
+    );
+    assert_error(
+        &rule("kind = \"reset\"\nrate = 0.1\nwhen = 3\n"),
+        6,
+        1,
+        "unknown field `when`",
+    );
+    assert_error(
+        "description = \"d\"\n[faults]\nlatency_ms = 10\nlatency_p99_ms = 5\n",
+        4,
+        18,
+        "needs a `latency_ms` (the median) of at least 1 and at most 5, found 10",
+    );
+    assert_error(
+        "description = \"d\"\n[faults]\nlatency_ms = 10\nlatency_p99_ms = 60001\n",
+        4,
+        18,
+        "`latency_p99_ms` 60001 is more than 60000 ms",
+    );
+    let s = parse(&rule(
+        "kind = \"stalled_body\"\nrate = 0.25\noperations = [\"GetObject\"]\nprefix = \"data/\"\n",
+    ));
+    let f = s.faults.unwrap();
+    assert_eq!(f.rules.len(), 1);
+    let r = &f.rules[0];
+    assert_eq!(
+        (r.kind.name(), r.rate, r.prefix.as_deref()),
+        ("stalled_body", 0.25, Some("data/"))
+    );
+    assert_eq!(
+        (r.operations.as_slice(), r.stall.as_millis()),
+        (["GetObject".to_owned()].as_slice(), 2000)
+    );
 }
 
 #[test]

@@ -42,6 +42,8 @@ pub(super) struct Listed {
     pub(super) objects: Vec<ListedObject>,
     /// Whether the prefix holds any directory; without one there is no table.
     pub(super) has_table_dirs: bool,
+    /// `s3_unavailable` for each table directory S3 kept failing to list.
+    pub(super) unavailable: Vec<Diagnostic>,
 }
 
 /// The listing probe's outcome: what was listed, or the one diagnostic that ends the
@@ -58,9 +60,11 @@ pub(super) fn listing(config: &ConnectionConfig, role: &str, probe: ListingProbe
         ListingProbe::Listed {
             objects,
             has_table_dirs,
+            unavailable,
         } => Ok(Listed {
             objects,
             has_table_dirs,
+            unavailable: unavailable.iter().map(unavailable_diag).collect(),
         }),
     }
 }
@@ -92,15 +96,25 @@ pub(super) fn list_failure(config: &ConnectionConfig, role: &str, failure: &S3Fa
             "the bucket policy needs a statement allowing s3:ListBucket on arn:aws:s3:::{bucket} (the bucket ARN, not `{bucket}/*`) for {role}, with no s3:prefix condition excluding `{}`: paste the generated policy",
             config.schema_prefix
         )),
-        S3Failure::Unavailable { code, .. } => Diagnostic::error(
-            Code::S3Unavailable,
-            bucket.clone(),
-            format!("S3 kept answering {code} after retries"),
-        )
-        .hint("retry later; the connection is re-validated on the next sync"),
+        S3Failure::Unavailable { .. } => unavailable(failure),
         other => Diagnostic::error(Code::ListAccessDenied, bucket.clone(), format!("listing failed: {other}"))
             .hint("check the bucket policy and the bucket name"),
     }
+}
+
+/// `s3_unavailable`: transient failures outlasted the retries. Names the operation,
+/// the key or prefix, and the last error; the subject is that key or prefix.
+pub(super) fn unavailable(failure: &S3Failure) -> Diagnostic {
+    unavailable_diag(failure)
+}
+
+fn unavailable_diag(failure: &S3Failure) -> Diagnostic {
+    let subject = match failure {
+        S3Failure::Unavailable { subject, .. } => subject.clone(),
+        _ => String::new(),
+    };
+    Diagnostic::error(Code::S3Unavailable, subject, format!("S3 kept failing: {failure}"))
+        .hint("retry later; the connection is re-validated on the next sync")
 }
 
 /// The directory holding the schema prefix (`data/` for `data/audiences/`, empty at the
@@ -283,12 +297,18 @@ mod tests {
             Code::BucketNotFound
         );
         let d = listing_problem(ListingProbe::PrefixFailed(S3Failure::Unavailable {
-            code: "SlowDown".into(),
-            status: 503,
+            operation: "ListObjectsV2".into(),
+            subject: "data/audiences/".into(),
+            attempts: 10,
+            last: "SlowDown (HTTP 503)".into(),
         }));
         assert_eq!(
-            (d.code, d.message.as_str()),
-            (Code::S3Unavailable, "S3 kept answering SlowDown after retries")
+            (d.code, d.subject.as_str(), d.message.as_str()),
+            (
+                Code::S3Unavailable,
+                "data/audiences/",
+                "S3 kept failing: ListObjectsV2 of `data/audiences/` failed 10 times; last error: SlowDown (HTTP 503)"
+            )
         );
         // A table directory that cannot be listed is named as the subject.
         let d = listing_problem(ListingProbe::TableFailed {
@@ -333,6 +353,7 @@ mod tests {
             ListingProbe::Listed {
                 objects: objects.clone(),
                 has_table_dirs: true,
+                unavailable: Vec::new(),
             },
         )
         .unwrap();

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::config::{ConnectionConfig, ConnectionForm, DataFormat};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::layout::tables::{IgnoredKey, Layout, SkippedTable, TableLayout, discover_tables};
+use crate::retry::RetryOptions;
 use crate::s3::S3Client;
 use crate::schema::Column;
 
@@ -36,6 +37,8 @@ pub struct ConnectorOptions {
     pub csv_sample_bytes: u64,
     /// The platform's account and role, named in hints.
     pub platform: Option<(String, String)>,
+    /// How S3 calls are retried and timed out.
+    pub retry: RetryOptions,
 }
 
 impl Default for ConnectorOptions {
@@ -45,6 +48,7 @@ impl Default for ConnectorOptions {
             schema_files_per_table: 3,
             csv_sample_bytes: 64 * 1024,
             platform: None,
+            retry: RetryOptions::default(),
         }
     }
 }
@@ -112,7 +116,7 @@ impl Connector {
     /// A connector calling S3 through `client` (whose credentials are the platform's role).
     pub fn new(client: aws_sdk_s3::Client, options: ConnectorOptions) -> Self {
         Self {
-            s3: S3Client::new(client, options.concurrency),
+            s3: S3Client::new(client, options.concurrency, options.retry.clone()),
             options,
         }
     }
@@ -162,6 +166,7 @@ impl Connector {
         if !listed.has_table_dirs {
             diagnostics.push(diagnose::no_tables(&config));
         }
+        diagnostics.extend(listed.unavailable);
         diagnostics.extend(layout_diags);
 
         if let Some(key) = probe::read_check_key(&table_layouts, &listed.objects) {
@@ -195,6 +200,11 @@ impl Connector {
         let mut skipped = skipped;
         for (layout, files) in sampled {
             let (columns, diags) = sample::table_columns(&layout, files);
+            let code = if diags.iter().any(|d| d.code == Code::S3Unavailable) {
+                Code::S3Unavailable
+            } else {
+                Code::UnreadableFile
+            };
             diagnostics.extend(diags);
             match columns {
                 Some(columns) => tables.push(Table {
@@ -210,7 +220,7 @@ impl Connector {
                 None => skipped.push(SkippedTable {
                     name: layout.name.clone(),
                     prefix: layout.prefix.clone(),
-                    code: Code::UnreadableFile,
+                    code,
                     files: layout.files.clone(),
                 }),
             }

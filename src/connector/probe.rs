@@ -4,8 +4,8 @@
 //! ranged reads schemas are inferred from. What the outcomes mean is decided elsewhere
 //! (`diagnose`, `sample`), without I/O.
 //!
-//! The calls are made in a fixed order (and, with a concurrency of one, one at a time), so a
-//! simulator injecting faults by request number sees the same requests on every run.
+//! Which requests are made depends only on what S3 answers, not on their timing, so a
+//! simulator injecting faults by request identity fails the same requests on every run.
 
 use futures::stream::{self, StreamExt};
 
@@ -36,6 +36,8 @@ pub(super) enum ListingProbe {
         objects: Vec<ListedObject>,
         /// Whether the prefix holds any directory (a table candidate).
         has_table_dirs: bool,
+        /// Directories S3 kept failing to list, in name order; they are left out.
+        unavailable: Vec<S3Failure>,
     },
 }
 
@@ -87,16 +89,21 @@ impl Connector {
             .collect()
             .await;
         let mut objects = root.objects;
+        let mut unavailable = Vec::new();
         // In the order the listings finished, as the first failure is the one reported.
         for (table_prefix, listing) in listings {
             match listing {
                 Ok(list) => objects.extend(list),
+                // S3 kept failing on this directory only: the others are still discovered.
+                Err(failure @ S3Failure::Unavailable { .. }) => unavailable.push((table_prefix, failure)),
                 Err(failure) => return ListingProbe::TableFailed { table_prefix, failure },
             }
         }
+        unavailable.sort_by(|a, b| a.0.cmp(&b.0));
         ListingProbe::Listed {
             objects,
             has_table_dirs,
+            unavailable: unavailable.into_iter().map(|(_, f)| f).collect(),
         }
     }
 

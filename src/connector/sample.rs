@@ -47,6 +47,9 @@ pub(super) fn read_failed(config: &ConnectionConfig, key: &str, failure: S3Failu
             "the bucket policy's s3:GetObject must cover arn:aws:s3:::{}/{key}",
             config.bucket
         )),
+        // A throttled, reset or timed-out read says nothing about the file: it is
+        // S3 (or the network) that failed, after the retries.
+        failure @ S3Failure::Unavailable { .. } => super::diagnose::unavailable(&failure),
         other => unreadable(key, format!("cannot be read: {other}")),
     }
 }
@@ -126,8 +129,19 @@ pub(super) fn csv_columns(
 
 /// A table's columns from its sampled files, in the order they were sampled: the first
 /// readable file's columns (later ones are compared with them), then the partition
-/// columns. `None` when no sampled file could be read: the table is not imported.
+/// columns. `None` when no sampled file could be read, or when S3 kept failing on one
+/// of them (its schema cannot be judged from part of the sample): the table is not
+/// imported.
 pub(super) fn table_columns(table: &TableLayout, sampled: Vec<FileColumns>) -> (Option<Vec<Column>>, Vec<Diagnostic>) {
+    let unavailable: Vec<Diagnostic> = sampled
+        .iter()
+        .filter_map(|f| f.columns.as_ref().err())
+        .filter(|d| d.code == Code::S3Unavailable)
+        .cloned()
+        .collect();
+    if !unavailable.is_empty() {
+        return (None, unavailable);
+    }
     let mut diags = Vec::new();
     let mut reference: Option<(String, Vec<Column>)> = None;
     for FileColumns { key, columns } in sampled {

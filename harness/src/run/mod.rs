@@ -11,6 +11,7 @@ use std::path::Path;
 
 use s3_connector::config::ConnectionForm;
 use s3_connector::connector::{ConnectionReport, ConnectionStatus, Connector, ConnectorOptions};
+use s3_connector::retry::RetryOptions;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -112,8 +113,20 @@ impl Serialize for ScenarioRun {
     }
 }
 
+/// How `run` drives the connector.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The connector's retries and timeouts (tests turn the backoff off).
+    pub retry: RetryOptions,
+}
+
 /// Runs one loaded scenario; `path` is how reports name it.
 pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun, Error> {
+    run_scenario_with(path, scenario, &RunOptions::default()).await
+}
+
+/// [`run_scenario`], driving the connector as `options` say.
+pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOptions) -> Result<ScenarioRun, Error> {
     let spec = scenario
         .connection
         .clone()
@@ -122,9 +135,9 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
         path: Some(path.into()),
         source,
     })?;
-    // With faults injected, one request at a time keeps each request's fate (and so
-    // the report) the same on every run.
-    let concurrency = if scenario.faults.is_some() { 1 } else { 16 };
+    // Faults are drawn per request identity, not per arrival, so the report is the
+    // same on every run at any concurrency.
+    let concurrency = 16;
     let platform = scenario.platform.clone();
     let opts = ServerOptions {
         faults: scenario.faults.as_ref().map(FaultConfig::from),
@@ -143,6 +156,7 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
         ConnectorOptions {
             concurrency,
             platform: Some((platform.account.clone(), platform.role.clone())),
+            retry: options.retry.clone(),
             ..ConnectorOptions::default()
         },
     );

@@ -557,36 +557,7 @@ impl<'a> Loader<'a> {
     }
 
     fn faults(&self, raw: RawFaults) -> Result<FaultsSpec, ScenarioError> {
-        let error_rate = match raw.error_rate {
-            Some(r) => {
-                let v = *r.get_ref();
-                if !(0.0..=1.0).contains(&v) {
-                    return Err(self.error(
-                        r.span().start,
-                        format!("`error_rate` must be between 0.0 and 1.0, found {v}"),
-                    ));
-                }
-                v
-            }
-            None => 0.0,
-        };
-        Ok(FaultsSpec {
-            latency_ms: match raw.latency_ms {
-                Some(l) if *l.get_ref() > MAX_LATENCY_MS => {
-                    return Err(self.error(
-                        l.span().start,
-                        format!(
-                            "`latency_ms` {} is more than {MAX_LATENCY_MS} ms: clients time out long before that",
-                            l.get_ref()
-                        ),
-                    ));
-                }
-                Some(l) => l.into_inner(),
-                None => 0,
-            },
-            error_rate,
-            seed: raw.seed.unwrap_or(1),
-        })
+        super::faults::load(raw, |offset, message| self.error(offset, message))
     }
 }
 

@@ -5,6 +5,7 @@ mod brace;
 mod bundled;
 mod discover;
 mod error;
+mod faults;
 mod load;
 mod model;
 pub mod names;

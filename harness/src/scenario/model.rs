@@ -130,9 +130,14 @@ pub struct FaultsSpec {
     pub latency_ms: u64,
     /// Share of requests answered with a retryable error (503 SlowDown / 500).
     pub error_rate: f64,
-    /// `seed` (default 1): picks which requests `error_rate` fails, so that runs with
-    /// the same seed fail the same requests.
+    /// `latency_p99_ms`: the 99th percentile of the delay; `latency_ms` is then the
+    /// median of a log-normal delay rather than a fixed one.
+    pub latency_p99_ms: Option<u64>,
+    /// `seed` (default 1): picks which requests are faulted, so that runs with the
+    /// same seed fault the same requests (and the same retries of them).
     pub seed: u64,
+    /// `[[faults.inject]]`: faults by kind, operation and key prefix, each at a rate.
+    pub rules: Vec<crate::sim::faults::FaultRule>,
 }
 
 /// `[[identities]]`: an extra principal that can sign requests.

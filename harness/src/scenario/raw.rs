@@ -86,8 +86,22 @@ pub(super) struct RawIdentity {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFaults {
     pub(super) latency_ms: Option<Spanned<u64>>,
+    pub(super) latency_p99_ms: Option<Spanned<u64>>,
     pub(super) error_rate: Option<Spanned<f64>>,
     pub(super) seed: Option<u64>,
+    #[serde(default)]
+    pub(super) inject: Vec<RawFaultRule>,
+}
+
+/// One `[[faults.inject]]` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFaultRule {
+    pub(super) kind: Spanned<String>,
+    pub(super) rate: Spanned<f64>,
+    pub(super) operations: Option<Vec<Spanned<String>>>,
+    pub(super) prefix: Option<String>,
+    pub(super) stall_ms: Option<Spanned<u64>>,
 }
 
 /// `[expect]`.

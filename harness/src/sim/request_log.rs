@@ -8,6 +8,8 @@ use serde::Serialize;
 
 pub use s3_policy::Decision;
 
+use crate::sim::faults::FaultKind;
+
 /// One answered request.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RequestRecord {
@@ -38,12 +40,25 @@ pub struct RequestRecord {
     pub status: u16,
     /// The S3 error code of an error answer.
     pub error_code: Option<String>,
-    /// Whether the fault layer answered instead of the store.
+    /// Whether the fault layer answered instead of the store, or changed its answer.
     pub injected_fault: bool,
+    /// Which fault it injected (`slow_down`, `reset`, `truncated_body`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<FaultKind>,
     /// The bucket's region when the answer is a wrong-region error: S3 names it in the
     /// error body, which s3s cannot write, so the front service adds it.
     #[serde(skip)]
     pub(crate) region_hint: Option<String>,
+}
+
+impl RequestRecord {
+    /// Records the fault injected into this request, if one was.
+    pub fn mark_fault(&mut self, fault: Option<FaultKind>) {
+        if fault.is_some() {
+            self.injected_fault = true;
+            self.fault = fault;
+        }
+    }
 }
 
 /// The shared log: the most recent records, at most `capacity` of them, and exact
@@ -61,6 +76,7 @@ struct LogState {
     total: u64,
     by_operation: BTreeMap<String, u64>,
     injected_faults: u64,
+    faults_by_kind: BTreeMap<&'static str, u64>,
 }
 
 /// Records a default log keeps: enough to read back a test's or a session's requests,
@@ -83,6 +99,7 @@ impl RequestLog {
                 total: 0,
                 by_operation: BTreeMap::new(),
                 injected_faults: 0,
+                faults_by_kind: BTreeMap::new(),
             })),
         }
     }
@@ -103,6 +120,9 @@ impl RequestLog {
             .or_insert(0) += 1;
         if record.injected_fault {
             state.injected_faults += 1;
+        }
+        if let Some(kind) = record.fault {
+            *state.faults_by_kind.entry(kind.name()).or_insert(0) += 1;
         }
         if state.capacity == 0 {
             return;
@@ -137,6 +157,15 @@ impl RequestLog {
     pub fn injected_faults(&self) -> u64 {
         self.state().injected_faults
     }
+
+    /// Injected faults by kind (`slow_down`, `reset`, ...), kept or not.
+    pub fn injected_faults_by_kind(&self) -> BTreeMap<String, u64> {
+        self.state()
+            .faults_by_kind
+            .iter()
+            .map(|(k, n)| ((*k).to_owned(), *n))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +179,7 @@ mod tests {
             log.push(RequestRecord {
                 operation: Some(if i % 2 == 0 { "GetObject" } else { "HeadObject" }.to_owned()),
                 injected_fault: i == 0,
+                fault: (i == 0).then_some(FaultKind::Reset),
                 ..RequestRecord::default()
             });
         }
@@ -161,6 +191,7 @@ mod tests {
             BTreeMap::from([("GetObject".to_owned(), 5), ("HeadObject".to_owned(), 5)])
         );
         assert_eq!(log.injected_faults(), 1);
+        assert_eq!(log.injected_faults_by_kind(), BTreeMap::from([("reset".to_owned(), 1)]));
         let none = RequestLog::with_capacity(0);
         none.push(RequestRecord::default());
         assert!(none.snapshot().is_empty());

@@ -13,7 +13,7 @@ use s3s::service::S3Service;
 
 use crate::sim::auth::gate::{AccessGate, ConnInfo};
 use crate::sim::auth::sigv4::{CredentialScope, query_pairs};
-use crate::sim::faults::Faults;
+use crate::sim::faults::{self, Faults, RequestIdentity};
 use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
 
 /// One connection's front service.
@@ -54,20 +54,20 @@ impl Front {
             return Ok(error_response(status, code, &message));
         }
 
-        if let Some(faults) = &self.faults {
-            if !faults.config.latency.is_zero() {
-                tokio::time::sleep(faults.config.latency).await;
-            }
-            if let Some(err) = faults.next() {
-                let mut record = slot.take();
-                record.operation =
-                    guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
-                record.status = err.status();
-                record.error_code = Some(err.code().to_owned());
-                record.injected_fault = true;
-                self.log.push(record);
-                return Ok(error_response(err.status(), err.code(), err.message()));
-            }
+        let fate = self.faults.as_ref().map(|f| {
+            let op = guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
+            (f.decide(&RequestIdentity::of(&req, op.as_deref())), op)
+        });
+        if let Some((fate, op)) = &fate
+            && let Some(early) = faults::before(fate).await
+        {
+            let mut record = slot.take();
+            record.operation.clone_from(op);
+            record.status = early.status;
+            record.error_code = early.code.map(str::to_owned);
+            record.mark_fault(fate.fault);
+            self.log.push(record);
+            return Ok(early.into_response().await);
         }
 
         let method = req.method().clone();
@@ -125,6 +125,16 @@ impl Front {
                     Response::from_parts(parts, s3s::Body::from(bytes))
                 } else {
                     resp
+                };
+                let resp = match &fate {
+                    Some((fate, _)) => {
+                        let (resp, applied) = faults::apply(fate, resp);
+                        if applied {
+                            record.mark_fault(fate.fault);
+                        }
+                        resp
+                    }
+                    None => resp,
                 };
                 self.log.push(record);
                 Ok(resp)
