@@ -84,10 +84,7 @@ where
         // No answer, a connection that failed or closed, an answer cut short or unreadable:
         // the request may never have reached S3, or its answer was lost; reads are safe to repeat.
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            AttemptError::Transient(
-                Transient::Other,
-                aws_sdk_s3::error::DisplayErrorContext(err).to_string(),
-            )
+            AttemptError::Transient(Transient::Other, innermost(err))
         }
         _ => {
             let status = err.raw_response().map_or(0, |r| r.status().as_u16());
@@ -106,6 +103,16 @@ where
             }
         }
     }
+}
+
+/// The innermost cause of an error (`connection closed before message completed`):
+/// what a person can act on, without the layers of wrapping around it.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = err;
+    while let Some(source) = e.source() {
+        e = source;
+    }
+    e.to_string()
 }
 
 fn classify_error<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Failure
@@ -425,7 +432,7 @@ impl S3Client {
                     Ok(Some(Err(e))) => {
                         return Err(AttemptError::Transient(
                             Transient::Other,
-                            format!("the body was cut short: {}", aws_sdk_s3::error::DisplayErrorContext(&e)),
+                            format!("the body was cut short: {}", innermost(&e)),
                         ));
                     }
                 }

@@ -84,8 +84,8 @@ fn world() -> World {
 async fn discover(world: World, latency: Duration) -> (Duration, std::collections::BTreeMap<String, u64>, usize) {
     let faults = (!latency.is_zero()).then_some(FaultConfig {
         latency,
-        error_rate: 0.0,
         seed: 1,
+        ..FaultConfig::default()
     });
     let sim = Simulator::start_with(
         world,

@@ -129,6 +129,10 @@ impl Connector {
     }
 
     fn report(&self, config: Option<ConnectionConfig>, mut diagnostics: Vec<Diagnostic>) -> ConnectionReport {
+        // The read check and a schema read of the same file can both outlast the
+        // retries: the first diagnostic says it.
+        let mut seen = std::collections::BTreeSet::new();
+        diagnostics.retain(|d| d.code != Code::S3Unavailable || seen.insert(d.subject.clone()));
         let status = diagnose::status(&diagnostics);
         diagnostics.sort_by_key(|d| d.severity);
         ConnectionReport {

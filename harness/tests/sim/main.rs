@@ -6,6 +6,7 @@ mod auth;
 mod bodies;
 mod buckets;
 mod connections;
+mod faults;
 mod integrity;
 mod limits;
 mod listing;

@@ -25,10 +25,11 @@ pub struct Early {
 }
 
 impl Early {
-    /// The answer, once its hold (for a request never answered) is over.
-    pub async fn into_response(self) -> Response<s3s::Body> {
+    /// The answer, once its hold (for a request never answered) is over: after
+    /// [`NO_ANSWER_HOLD`] or when the simulator stops, whichever comes first.
+    pub async fn into_response(self, faults: &super::Faults) -> Response<s3s::Body> {
         if !self.hold.is_zero() {
-            tokio::time::sleep(self.hold).await;
+            faults.held(self.hold).await;
         }
         self.response
     }
@@ -142,7 +143,8 @@ fn reset() -> Response<s3s::Body> {
         keep: 0,
         after: After::Close,
         state: BodyState::Failed,
-        flushed: false,
+        // Nothing is to reach the client: no pause to let the head out.
+        flushed: true,
     };
     let mut resp = Response::new(body.into_s3s());
     resp.headers_mut().insert(
@@ -192,7 +194,7 @@ impl FaultedBody {
             match std::mem::replace(&mut self.state, BodyState::After) {
                 BodyState::Failed => {
                     self.state = BodyState::Failed;
-                    if self.sent > 0 && !self.flushed {
+                    if !self.flushed {
                         // Pending once, so that hyper sends the head and the bytes so far
                         // before the connection closes: the body is cut short, not absent.
                         self.flushed = true;

@@ -67,7 +67,10 @@ impl RequestIdentity {
     /// The identity of a request as it arrived; `operation` is what its method, path
     /// and query say it is.
     pub fn of<B>(req: &hyper::Request<B>, operation: Option<&str>) -> Self {
-        let path = s3s::path::parse_path_style(req.uri().path()).ok();
+        // The path as sent is percent-encoded (`date%3D2025-01-01`); rules name keys
+        // as they are stored.
+        let decoded = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8_lossy();
+        let path = s3s::path::parse_path_style(&decoded).ok();
         let headers = req
             .headers()
             .iter()

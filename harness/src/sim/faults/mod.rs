@@ -79,6 +79,9 @@ pub struct Faults {
     pub config: FaultConfig,
     rules: Vec<FaultRule>,
     attempts: Mutex<HashMap<u128, u32>>,
+    /// Cancelled when the simulator stops: requests held unanswered are let go then,
+    /// so that shutdown does not wait for them.
+    released: tokio_util::sync::CancellationToken,
 }
 
 /// What happens to one request.
@@ -102,6 +105,20 @@ impl Faults {
             rules: config.effective_rules(),
             config,
             attempts: Mutex::new(HashMap::new()),
+            released: tokio_util::sync::CancellationToken::new(),
+        }
+    }
+
+    /// Lets go of every request held unanswered, now and from now on.
+    pub fn release_held(&self) {
+        self.released.cancel();
+    }
+
+    /// Waits until the simulator stops: how a request that never answers waits.
+    pub(crate) async fn held(&self, at_most: Duration) {
+        tokio::select! {
+            () = self.released.cancelled() => {}
+            () = tokio::time::sleep(at_most) => {}
         }
     }
 

@@ -58,7 +58,7 @@ impl Front {
             let op = guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
             (f.decide(&RequestIdentity::of(&req, op.as_deref())), op)
         });
-        if let Some((fate, op)) = &fate
+        if let (Some((fate, op)), Some(layer)) = (&fate, &self.faults)
             && let Some(early) = faults::before(fate).await
         {
             let mut record = slot.take();
@@ -67,7 +67,7 @@ impl Front {
             record.error_code = early.code.map(str::to_owned);
             record.mark_fault(fate.fault);
             self.log.push(record);
-            return Ok(early.into_response().await);
+            return Ok(early.into_response(layer).await);
         }
 
         let method = req.method().clone();

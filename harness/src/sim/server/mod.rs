@@ -87,6 +87,8 @@ pub struct Simulator {
     rejected_policies: Vec<RejectedPolicy>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The fault layer, whose held requests are let go on shutdown.
+    faults: Option<Arc<Faults>>,
 }
 
 impl Simulator {
@@ -120,10 +122,11 @@ impl Simulator {
         let mut builder = S3ServiceBuilder::new(SimS3 { gate: gate.clone() });
         builder.set_auth(IdentityAuth { world: world.clone() });
         builder.set_access(GateRef(gate));
+        let faults = opts.faults.map(|c| Arc::new(Faults::new(c)));
         let front = Front {
             s3: builder.build(),
             log: log.clone(),
-            faults: opts.faults.map(|c| Arc::new(Faults::new(c))),
+            faults: faults.clone(),
             peer: addr,
         };
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -145,6 +148,7 @@ impl Simulator {
             rejected_policies: Vec::new(),
             stop: Some(stop_tx),
             task: Some(task),
+            faults,
         })
     }
 
@@ -238,6 +242,9 @@ impl Simulator {
 
     /// Stops accepting, waits (up to the grace period) for requests in flight.
     pub async fn shutdown(mut self) {
+        if let Some(faults) = &self.faults {
+            faults.release_held();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
