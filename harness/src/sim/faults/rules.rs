@@ -147,7 +147,7 @@ impl FaultRule {
 
     /// Whether the rule selects `request`.
     pub fn matches(&self, request: &RequestIdentity) -> bool {
-        if !self.operations.is_empty() && !self.operations.iter().any(|o| *o == request.operation) {
+        if !self.operations.is_empty() && !self.operations.contains(&request.operation) {
             return false;
         }
         if self.kind == FaultKind::ErrorIn200
