@@ -13,6 +13,9 @@ pub use s3_policy::Decision;
 pub struct RequestRecord {
     /// Order of arrival, from 1.
     pub seq: u64,
+    /// The `x-amz-request-id` the answer carried (and its error body's `<RequestId>`):
+    /// what an SDK error reports as the request id.
+    pub request_id: String,
     /// The HTTP method (`GET`, `PUT`, ...).
     pub method: String,
     /// The S3 operation (`ListObjectsV2`, `GetObject`, ...); `None` when the request
