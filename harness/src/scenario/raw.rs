@@ -20,6 +20,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) identities: Vec<RawIdentity>,
     pub(super) faults: Option<RawFaults>,
+    pub(super) simulator: Option<RawSimulator>,
     pub(super) expect: Option<RawExpect>,
 }
 
@@ -88,6 +89,13 @@ pub(super) struct RawFaults {
     pub(super) latency_ms: Option<Spanned<u64>>,
     pub(super) error_rate: Option<Spanned<f64>>,
     pub(super) seed: Option<u64>,
+}
+
+/// `[simulator]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSimulator {
+    pub(super) transport: Option<Spanned<String>>,
 }
 
 /// `[expect]`.

@@ -183,6 +183,7 @@ impl SimulatorBuilder {
                 buckets: Vec::new(),
                 identities: Vec::new(),
                 faults: None,
+                simulator: crate::scenario::SimulatorSpec::default(),
                 expect: None,
             },
         };
