@@ -63,7 +63,13 @@ async fn serve_prints_the_endpoint_first_and_serves_the_scenario() {
 async fn serve_tls_prints_the_https_endpoint_and_the_ca_file_and_removes_it_on_sigterm() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_s3-harness"))
-        .args(["serve", "scenarios/valid/daily_csv.toml", "--tls", "--domain", "s3.example.test"])
+        .args([
+            "serve",
+            "scenarios/valid/daily_csv.toml",
+            "--tls",
+            "--domain",
+            "s3.example.test",
+        ])
         .current_dir(repo)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -72,7 +78,10 @@ async fn serve_tls_prints_the_https_endpoint_and_the_ca_file_and_removes_it_on_s
     let mut child = KillOnDrop(child);
     let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let endpoint = first.strip_prefix("endpoint: ").unwrap_or_else(|| panic!("{first}")).to_owned();
+    let endpoint = first
+        .strip_prefix("endpoint: ")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
     assert!(endpoint.starts_with("https://127.0.0.1:"), "{endpoint}");
     let second = lines.next().unwrap().unwrap();
     let ca_path = std::path::PathBuf::from(second.strip_prefix("ca: ").unwrap_or_else(|| panic!("{second}")));
@@ -113,7 +122,13 @@ async fn serve_tls_prints_the_https_endpoint_and_the_ca_file_and_removes_it_on_s
 fn serve_tls_writes_the_ca_where_ca_out_says_and_refuses_a_bad_domain() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_s3-harness"))
-        .args(["serve", "scenarios/valid/daily_csv.toml", "--tls", "--domain", "https://x:1"])
+        .args([
+            "serve",
+            "scenarios/valid/daily_csv.toml",
+            "--tls",
+            "--domain",
+            "https://x:1",
+        ])
         .current_dir(repo)
         .output()
         .unwrap();
@@ -142,7 +157,11 @@ fn serve_tls_writes_the_ca_where_ca_out_says_and_refuses_a_bad_domain() {
     let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let _endpoint = lines.next().unwrap().unwrap();
     assert_eq!(lines.next().unwrap().unwrap(), format!("ca: {}", ca_out.display()));
-    assert!(std::fs::read_to_string(&ca_out).unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(
+        std::fs::read_to_string(&ca_out)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
 }
 
 struct KillOnDrop(std::process::Child);

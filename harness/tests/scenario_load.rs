@@ -944,7 +944,12 @@ fn simulator_transport_errors_are_positioned() {
         13,
         "found \"HTTPS\"",
     );
-    assert_error("description = \"d\"\n[simulator]\ntransport = true\n", 3, 13, "expected a string");
+    assert_error(
+        "description = \"d\"\n[simulator]\ntransport = true\n",
+        3,
+        13,
+        "expected a string",
+    );
     assert_error(
         "description = \"d\"\n[simulator]\ntls = true\n",
         3,

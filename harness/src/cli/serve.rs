@@ -49,7 +49,9 @@ fn banner(sim: &Simulator, ca: Option<&Path>) -> String {
         .find(|i| i.kind == s3_harness::sim::world::IdentityKind::AccountRoot)
         .or_else(|| world.identities().first());
     if let (Some(i), Some(b)) = (example, buckets.first()) {
-        let bundle = ca.map(|p| format!("AWS_CA_BUNDLE={} ", p.display())).unwrap_or_default();
+        let bundle = ca
+            .map(|p| format!("AWS_CA_BUNDLE={} ", p.display()))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "try: {bundle}AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {} --region {} s3 ls s3://{}/ --recursive",

@@ -142,7 +142,13 @@ pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun
     // As a connector reaches S3: over HTTPS, trusting the CA that signed the endpoint's
     // certificate; or with the `http://` endpoint a user may have configured.
     let s3 = match sim.ca_pem() {
-        Some(ca) => client_trusting(sim.endpoint(), ca, &platform.access_key, &platform.secret_key, &spec.region),
+        Some(ca) => client_trusting(
+            sim.endpoint(),
+            ca,
+            &platform.access_key,
+            &platform.secret_key,
+            &spec.region,
+        ),
         None => client(sim.endpoint(), &platform.access_key, &platform.secret_key, &spec.region),
     };
     let connector = Connector::new(

@@ -151,7 +151,11 @@ impl<'a> Loader<'a> {
         }
         let identities = self.identities(raw.identities, &platform)?;
         let faults = raw.faults.map(|f| self.faults(f)).transpose()?;
-        let simulator = raw.simulator.map(|s| self.simulator(s)).transpose()?.unwrap_or_default();
+        let simulator = raw
+            .simulator
+            .map(|s| self.simulator(s))
+            .transpose()?
+            .unwrap_or_default();
         let expect = raw.expect.map(|e| self.expect(e)).transpose()?;
         if expect.is_some() && connection.is_none() {
             return Err(self.error(0, "`[expect]` needs a `[connection]` to run"));

@@ -33,13 +33,8 @@ async fn tls_serves_https_and_a_client_trusting_the_ca_lists_gets_and_puts() {
     assert_eq!(listed.key_count(), Some(1));
     // The same CA, given to the free client constructor, is trusted too.
     let owner = sim.identity(Who::BucketOwner(BUCKET)).expect("owner");
-    let other = s3_harness::sim::server::client_trusting(
-        sim.endpoint(),
-        ca,
-        &owner.access_key,
-        owner.secret_key(),
-        REGION,
-    );
+    let other =
+        s3_harness::sim::server::client_trusting(sim.endpoint(), ca, &owner.access_key, owner.secret_key(), REGION);
     other.head_bucket().bucket(BUCKET).send().await.expect("trusted");
 }
 
@@ -52,7 +47,9 @@ async fn a_client_that_does_not_trust_the_run_ca_fails_certificate_verification(
     let err = c.head_bucket().bucket(BUCKET).send().await.expect_err("untrusted");
     assert!(err.as_service_error().is_none(), "{err:?}");
     assert!(
-        format!("{:?}", aws_smithy_error_chain(&err)).to_lowercase().contains("certificate"),
+        format!("{:?}", aws_smithy_error_chain(&err))
+            .to_lowercase()
+            .contains("certificate"),
         "{err:?}"
     );
     // Nothing reached the S3 layer.
@@ -111,7 +108,11 @@ async fn the_deny_insecure_transport_policy_refuses_http_and_allows_https() {
     let c = owner_of(&https);
     put(&c, "k", b"v").await;
     assert_eq!(get(&c, "k").await, b"v");
-    c.list_objects_v2().bucket(BUCKET).send().await.expect("lists over https");
+    c.list_objects_v2()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("lists over https");
 
     let http = sim_with(false, Some(&policy)).await;
     let c = owner_of(&http);
@@ -129,7 +130,8 @@ async fn the_deny_insecure_transport_policy_refuses_http_and_allows_https() {
     let log = http.requests().snapshot();
     assert!(log.iter().all(|r| r.status == 403), "{log:?}");
     assert!(
-        log.iter().all(|r| r.trace.iter().any(|t| t.to_string().contains("AllowSSLRequestsOnly"))),
+        log.iter()
+            .all(|r| r.trace.iter().any(|t| t.to_string().contains("AllowSSLRequestsOnly"))),
         "{log:?}"
     );
 }
@@ -180,21 +182,37 @@ async fn virtual_hosted_style_requests_route_to_the_bucket_in_the_host() {
             Some(REGION.to_owned()),
             "{what}"
         );
-        c.delete_object().bucket(BUCKET).key("dir/a b.csv").send().await.expect(&what);
+        c.delete_object()
+            .bucket(BUCKET)
+            .key("dir/a b.csv")
+            .send()
+            .await
+            .expect(&what);
         let log = sim.requests().snapshot();
         assert!(
-            log.iter().all(|r| r.bucket.as_deref() == Some(BUCKET) && r.status < 300),
+            log.iter()
+                .all(|r| r.bucket.as_deref() == Some(BUCKET) && r.status < 300),
             "{what}: {log:?}"
         );
         assert_eq!(log[0].key.as_deref(), Some("dir/a b.csv"), "{what}");
         // The host named the bucket, and the signature covering it verified.
         let sent = hosts.0.lock().expect("not poisoned").clone();
         let expected = format!("{BUCKET}.{base}:{}", sim.addr().port());
-        assert!(sent.len() == 6 && sent.iter().all(|h| *h == expected), "{what}: {sent:?}");
+        assert!(
+            sent.len() == 6 && sent.iter().all(|h| *h == expected),
+            "{what}: {sent:?}"
+        );
         let ops: Vec<&str> = log.iter().filter_map(|r| r.operation.as_deref()).collect();
         assert_eq!(
             ops,
-            ["PutObject", "GetObject", "HeadBucket", "ListObjectsV2", "GetBucketLocation", "DeleteObject"],
+            [
+                "PutObject",
+                "GetObject",
+                "HeadBucket",
+                "ListObjectsV2",
+                "GetBucketLocation",
+                "DeleteObject"
+            ],
             "{what}"
         );
     }
@@ -302,10 +320,19 @@ async fn request_ids_on_success_error_auth_failure_and_injected_fault() {
     let ok_id = ok.request_id().expect("x-amz-request-id on success").to_owned();
     assert!(ok.extended_request_id().is_some_and(|h| !h.is_empty()));
     assert_eq!(ok_id.len(), 16);
-    assert!(ok_id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()), "{ok_id}");
+    assert!(
+        ok_id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()),
+        "{ok_id}"
+    );
 
     // An S3 error.
-    let err = c.get_object().bucket(BUCKET).key("missing").send().await.expect_err("no key");
+    let err = c
+        .get_object()
+        .bucket(BUCKET)
+        .key("missing")
+        .send()
+        .await
+        .expect_err("no key");
     assert_eq!(code(&err), "NoSuchKey");
     let err_id = err.request_id().expect("x-amz-request-id on an error").to_owned();
 
@@ -319,9 +346,17 @@ async fn request_ids_on_success_error_auth_failure_and_injected_fault() {
         "not-the-secret",
     );
     let bad = sim.client_for(&wrong, REGION);
-    let err = bad.list_objects_v2().bucket(BUCKET).send().await.expect_err("bad signature");
+    let err = bad
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect_err("bad signature");
     assert_eq!(code(&err), "SignatureDoesNotMatch");
-    let auth_id = err.request_id().expect("x-amz-request-id on an auth failure").to_owned();
+    let auth_id = err
+        .request_id()
+        .expect("x-amz-request-id on an auth failure")
+        .to_owned();
 
     let ids = [&ok_id, &err_id, &auth_id];
     let log = sim.requests().snapshot();
@@ -340,9 +375,18 @@ async fn request_ids_on_success_error_auth_failure_and_injected_fault() {
     assert_eq!(status, 403, "{body}");
     let id = header(&headers, "x-amz-request-id").expect("request id header");
     let host_id = header(&headers, "x-amz-id-2").expect("host id header");
-    assert!(body.contains(&format!("<RequestId>{id}</RequestId><HostId>{host_id}</HostId></Error>")), "{body}");
+    assert!(
+        body.contains(&format!(
+            "<RequestId>{id}</RequestId><HostId>{host_id}</HostId></Error>"
+        )),
+        "{body}"
+    );
     assert_eq!(
-        sim.requests().snapshot().last().map(|r| r.request_id.clone()).as_deref(),
+        sim.requests()
+            .snapshot()
+            .last()
+            .map(|r| r.request_id.clone())
+            .as_deref(),
         Some(id)
     );
 }
@@ -367,7 +411,10 @@ async fn an_injected_fault_carries_request_ids_in_headers_and_body() {
     assert!(status == 503 || status == 500, "{status} {body}");
     let id = header(&headers, "x-amz-request-id").expect("request id header");
     let host_id = header(&headers, "x-amz-id-2").expect("host id header");
-    assert!(body.contains(&format!("<RequestId>{id}</RequestId><HostId>{host_id}</HostId>")), "{body}");
+    assert!(
+        body.contains(&format!("<RequestId>{id}</RequestId><HostId>{host_id}</HostId>")),
+        "{body}"
+    );
     let record = sim.requests().snapshot().pop().expect("logged");
     assert!(record.injected_fault);
     assert_eq!(record.request_id, id);

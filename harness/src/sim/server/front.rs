@@ -49,7 +49,11 @@ impl Front {
             Ok(resp) => resp,
             Err(e) => {
                 tracing::error!(error = ?e, "request failed inside s3s");
-                error_response(500, "InternalError", "We encountered an internal error. Please try again.")
+                error_response(
+                    500,
+                    "InternalError",
+                    "We encountered an internal error. Please try again.",
+                )
             }
         };
         stamp(resp, &ids).await
@@ -77,8 +81,12 @@ impl Front {
 
         if let Some((status, code, message)) = auth_shape_error(&req) {
             let mut record = slot.take();
-            record.operation =
-                guess_operation(s3_path.as_ref(), req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
+            record.operation = guess_operation(
+                s3_path.as_ref(),
+                req.method(),
+                req.uri(),
+                req.headers().contains_key("x-amz-copy-source"),
+            );
             record.status = status;
             record.error_code = Some(code.to_owned());
             self.log.push(record);
@@ -91,8 +99,12 @@ impl Front {
             }
             if let Some(err) = faults.next() {
                 let mut record = slot.take();
-                record.operation =
-                    guess_operation(s3_path.as_ref(), req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
+                record.operation = guess_operation(
+                    s3_path.as_ref(),
+                    req.method(),
+                    req.uri(),
+                    req.headers().contains_key("x-amz-copy-source"),
+                );
                 record.status = err.status();
                 record.error_code = Some(err.code().to_owned());
                 record.injected_fault = true;

@@ -103,10 +103,19 @@ mod tests {
     fn buckets_come_from_subdomains_of_the_base_domains_per_the_virtual_hosting_guide() {
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
         let hosts = Hosts::new(&["s3.example.test".to_owned()]);
-        assert_eq!(hosts.bucket_of("acme-data.localhost:9555").as_deref(), Some("acme-data"));
-        assert_eq!(hosts.bucket_of("acme-data.s3.localhost:9555").as_deref(), Some("acme-data"));
+        assert_eq!(
+            hosts.bucket_of("acme-data.localhost:9555").as_deref(),
+            Some("acme-data")
+        );
+        assert_eq!(
+            hosts.bucket_of("acme-data.s3.localhost:9555").as_deref(),
+            Some("acme-data")
+        );
         assert_eq!(hosts.bucket_of("Acme-Data.S3.localhost").as_deref(), Some("acme-data"));
-        assert_eq!(hosts.bucket_of("my.dotted.bucket.localhost").as_deref(), Some("my.dotted.bucket"));
+        assert_eq!(
+            hosts.bucket_of("my.dotted.bucket.localhost").as_deref(),
+            Some("my.dotted.bucket")
+        );
         assert_eq!(hosts.bucket_of("logs.s3.example.test:443").as_deref(), Some("logs"));
         for path_style in [
             "localhost:9555",

@@ -334,7 +334,8 @@ pub fn client_trusting(
     secret_key: &str,
     region: &str,
 ) -> aws_sdk_s3::Client {
-    let config = config_builder(endpoint, access_key, secret_key, region).http_client(tls::trusting_http_client(ca_pem));
+    let config =
+        config_builder(endpoint, access_key, secret_key, region).http_client(tls::trusting_http_client(ca_pem));
     aws_sdk_s3::Client::from_conf(config.build())
 }
 

@@ -97,10 +97,16 @@ mod tests {
         assert_eq!(ids.len(), 10_000);
         for id in ids.iter().take(50) {
             assert_eq!(id.len(), 16);
-            assert!(id.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)), "{id}");
+            assert!(
+                id.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)),
+                "{id}"
+            );
         }
         let host = source.next().host_id;
-        assert!(base64::engine::general_purpose::STANDARD.decode(&host).is_ok(), "{host}");
+        assert!(
+            base64::engine::general_purpose::STANDARD.decode(&host).is_ok(),
+            "{host}"
+        );
     }
 
     #[test]

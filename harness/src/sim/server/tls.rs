@@ -41,7 +41,13 @@ pub(crate) struct TlsMaterial {
 /// The names the server certificate always covers: the loopback names path-style
 /// clients use, the `s3.localhost` base domain, and the wildcards virtual-hosted-style clients reach buckets by
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html>).
-pub(crate) const BASE_NAMES: [&str; 5] = ["localhost", "127.0.0.1", "s3.localhost", "*.localhost", "*.s3.localhost"];
+pub(crate) const BASE_NAMES: [&str; 5] = [
+    "localhost",
+    "127.0.0.1",
+    "s3.localhost",
+    "*.localhost",
+    "*.s3.localhost",
+];
 
 /// A fresh CA, and a server certificate it signs for [`BASE_NAMES`], `domains` (each
 /// also as `*.DOMAIN`), and `BUCKET.DOMAIN` for each bucket in `buckets` under
