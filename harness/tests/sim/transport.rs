@@ -419,3 +419,36 @@ async fn an_injected_fault_carries_request_ids_in_headers_and_body() {
     assert!(record.injected_fault);
     assert_eq!(record.request_id, id);
 }
+
+/// A client that connects and never starts its TLS handshake holds up only its own
+/// connection: others are served meanwhile, and the header read timeout closes it.
+#[tokio::test]
+async fn a_stalled_tls_handshake_blocks_no_one_and_is_closed_by_the_header_timeout() {
+    use tokio::io::AsyncReadExt;
+    let mut world = s3_harness::World::new();
+    world.add_bucket(BUCKET, REGION, OWNER).expect("fresh world");
+    let sim = Simulator::start_with(
+        world,
+        s3_harness::ServerOptions {
+            tls: true,
+            header_read_timeout: std::time::Duration::from_millis(300),
+            ..s3_harness::ServerOptions::default()
+        },
+    )
+    .await
+    .expect("starts");
+    let mut stalled = tokio::net::TcpStream::connect(sim.addr()).await.expect("connects");
+    // Served while the stalled handshake is pending.
+    owner(&sim).head_bucket().bucket(BUCKET).send().await.expect("served");
+    let mut buf = [0_u8; 64];
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            match stalled.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stalled connection was still open after 30 s");
+}
