@@ -42,7 +42,9 @@ impl Hosts {
     /// The bucket a `Host` header value names, if it is virtual-hosted-style.
     pub(crate) fn bucket_of(&self, host: &str) -> Option<String> {
         let name = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
-        if name.parse::<std::net::IpAddr>().is_ok() {
+        // A base domain is path-style even when it is under another (`s3.localhost`
+        // under `localhost`).
+        if name.parse::<std::net::IpAddr>().is_ok() || self.domains.contains(&name) {
             return None;
         }
         self.domains.iter().find_map(|d| {
