@@ -21,11 +21,10 @@ pub struct RequestRecord {
     /// The S3 operation (`ListObjectsV2`, `GetObject`, ...); `None` when the request
     /// failed before it was routed (a bad signature, an unknown access key).
     pub operation: Option<String>,
-    /// The bucket in the request's path-style URL; `None` for a request on the
-    /// service itself, such as ListBuckets.
+    /// The bucket the request addresses, in its path or (virtual-hosted-style) its
+    /// host; `None` for a request on the service itself, such as ListBuckets.
     pub bucket: Option<String>,
-    /// The object key in the request's path-style URL; `None` for a bucket or service
-    /// request.
+    /// The object key the request addresses; `None` for a bucket or service request.
     pub key: Option<String>,
     /// The caller's ARN, `anonymous`, or the unverified access key it claimed.
     pub principal: Option<String>,
