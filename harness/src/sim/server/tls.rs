@@ -78,7 +78,8 @@ pub(crate) fn generate(domains: &[String], buckets: &[String]) -> Result<TlsMate
             names.push(format!("{b}.{p}"));
         }
     }
-    names.dedup();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.to_ascii_lowercase()));
     let mut sans = Vec::with_capacity(names.len());
     for n in names {
         let san = match n.parse::<std::net::IpAddr>() {
