@@ -440,7 +440,7 @@ async fn http_list(
 async fn get_throughput() {
     section("3. GetObject of a 1 KiB object over loopback (aws-sdk-s3), plain HTTP and HTTPS");
     println!("{GET_REQUESTS} requests per row after {GET_WARMUP} warm-up; latency is send() to the last body byte");
-    println!("(HTTPS: TLS 1.3 on kept-alive connections, so the handshakes are in the warm-up)");
+    println!("(HTTPS: TLS 1.3 on kept-alive connections: a handshake only when the client opens a connection)");
     println!(
         "  {:<9} {:<11} {:>9} {:>11} {:>10} {:>10} {:>10} {:>10}",
         "transport", "concurrency", "requests", "wall", "req/s", "p50", "p99", "max"
