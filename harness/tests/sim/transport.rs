@@ -452,3 +452,33 @@ async fn a_stalled_tls_handshake_blocks_no_one_and_is_closed_by_the_header_timeo
     .await;
     assert!(ended.is_ok(), "the stalled connection was still open after 30 s");
 }
+
+/// An object upload addressed by host streams like a path-style one: it is not held to
+/// the 20 MiB limit on the bodies S3 parses.
+#[tokio::test]
+async fn a_virtual_hosted_upload_past_20_mib_is_an_upload_not_a_parsed_body() {
+    let sim = sim_with(false, None).await;
+    let owner = sim.identity(Who::BucketOwner(BUCKET)).expect("owner").clone();
+    let config = sim
+        .client_config(&owner, REGION)
+        .endpoint_url(format!("http://localhost:{}", sim.addr().port()))
+        .force_path_style(false)
+        .http_client(sim.resolve_all_to_loopback());
+    let c = Client::from_conf(config.build());
+    let body = vec![b'z'; 21 * 1024 * 1024];
+    c.put_object()
+        .bucket(BUCKET)
+        .key("big.bin")
+        .body(body.clone().into())
+        .send()
+        .await
+        .expect("a 21 MiB PutObject is accepted");
+    let head = c
+        .head_object()
+        .bucket(BUCKET)
+        .key("big.bin")
+        .send()
+        .await
+        .expect("stored");
+    assert_eq!(head.content_length(), Some(21 * 1024 * 1024));
+}

@@ -116,11 +116,11 @@ impl Front {
         let method = req.method().clone();
         let uri = req.uri().clone();
         let copy = req.headers().contains_key("x-amz-copy-source");
-        let req = match super::xml_body::limited(req).await {
+        let req = match super::xml_body::limited(req, s3_path.as_ref()).await {
             Ok(req) => req,
             Err(super::xml_body::Refusal::TooLong) => {
                 let mut record = slot.take();
-                record.operation = guess_operation(&method, &uri, copy);
+                record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
                 record.status = 400;
                 record.error_code = Some("MaxMessageLengthExceeded".to_owned());
                 self.log.push(record);
@@ -133,7 +133,7 @@ impl Front {
             Err(super::xml_body::Refusal::Read(e)) => {
                 // The client is gone: the record says why the request ended.
                 let mut record = slot.take();
-                record.operation = guess_operation(&method, &uri, copy);
+                record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
                 record.status = 400;
                 record.error_code = Some("IncompleteBody".to_owned());
                 self.log.push(record);
