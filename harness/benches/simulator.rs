@@ -30,8 +30,9 @@
 //!    inserting the million keys takes and the process's resident memory (`VmRSS` of
 //!    `/proc/self/status`) before and after.
 //! 3. **Small GetObject throughput** over loopback: a 1 KiB object fetched a fixed
-//!    number of times at concurrency 1 and 16 (cloned clients, one tokio task each):
-//!    requests per second and latency percentiles.
+//!    number of times at concurrency 1 and 16 (cloned clients, one tokio task each),
+//!    over plain HTTP and over HTTPS (`ServerOptions::tls`): requests per second and
+//!    latency percentiles.
 //!
 //! Everything is bounded: fixed repetition counts, a timeout on every request, and the
 //! server listens on 127.0.0.1 only (port 0).
@@ -437,54 +438,62 @@ async fn http_list(
 // 3. GetObject throughput
 
 async fn get_throughput() {
-    section("3. GetObject of a 1 KiB object over loopback (aws-sdk-s3)");
-    let mut world = World::new();
-    world
-        .add_bucket(GET_BUCKET, REGION, OWNER)
-        .expect("a fresh world takes the bucket");
-    let body = Bytes::from(vec![b'x'; GET_BYTES]);
-    world
-        .store
-        .put(
-            GET_BUCKET,
-            ObjKey::parse(GET_KEY).expect("a short key is valid"),
-            Object::from_bytes(body, OWNER),
-        )
-        .expect("bucket was just added");
-    let sim = Simulator::start(world).await.expect("bind 127.0.0.1:0");
-    let client = sim
-        .client_in(Who::Identity(OWNER_ROOT), REGION)
-        .expect("the bucket owner's root identity exists");
-    for _ in 0..GET_WARMUP {
-        get_once(&client).await;
-    }
+    section("3. GetObject of a 1 KiB object over loopback (aws-sdk-s3), plain HTTP and HTTPS");
     println!("{GET_REQUESTS} requests per row after {GET_WARMUP} warm-up; latency is send() to the last body byte");
+    println!("(HTTPS: TLS 1.3 on kept-alive connections: a handshake only when the client opens a connection)");
     println!(
-        "  {:<11} {:>9} {:>11} {:>10} {:>10} {:>10} {:>10}",
-        "concurrency", "requests", "wall", "req/s", "p50", "p99", "max"
+        "  {:<9} {:<11} {:>9} {:>11} {:>10} {:>10} {:>10} {:>10}",
+        "transport", "concurrency", "requests", "wall", "req/s", "p50", "p99", "max"
     );
-    for concurrency in [1, 16] {
-        let served_before = sim.requests().len();
-        let (wall, latencies) = run_gets(&client, concurrency).await;
-        assert_eq!(latencies.len(), GET_REQUESTS);
-        assert_eq!(
-            sim.requests().len() - served_before,
-            GET_REQUESTS,
-            "the server logged each request once"
-        );
-        let st = Stats::of(&latencies);
-        println!(
-            "  {:<11} {:>9} {:>11} {:>10.0} {:>10} {:>10} {:>10}",
-            concurrency,
-            GET_REQUESTS,
-            fmt_dur(wall),
-            GET_REQUESTS as f64 / wall.as_secs_f64(),
-            fmt_dur(st.median),
-            fmt_dur(st.p99),
-            fmt_dur(st.max)
-        );
+    for tls in [false, true] {
+        let mut world = World::new();
+        world
+            .add_bucket(GET_BUCKET, REGION, OWNER)
+            .expect("a fresh world takes the bucket");
+        let body = Bytes::from(vec![b'x'; GET_BYTES]);
+        world
+            .store
+            .put(
+                GET_BUCKET,
+                ObjKey::parse(GET_KEY).expect("a short key is valid"),
+                Object::from_bytes(body, OWNER),
+            )
+            .expect("bucket was just added");
+        let opts = s3_harness::ServerOptions {
+            tls,
+            ..s3_harness::ServerOptions::default()
+        };
+        let sim = Simulator::start_with(world, opts).await.expect("bind 127.0.0.1:0");
+        let client = sim
+            .client_in(Who::Identity(OWNER_ROOT), REGION)
+            .expect("the bucket owner's root identity exists");
+        for _ in 0..GET_WARMUP {
+            get_once(&client).await;
+        }
+        for concurrency in [1, 16] {
+            let served_before = sim.requests().len();
+            let (wall, latencies) = run_gets(&client, concurrency).await;
+            assert_eq!(latencies.len(), GET_REQUESTS);
+            assert_eq!(
+                sim.requests().len() - served_before,
+                GET_REQUESTS,
+                "the server logged each request once"
+            );
+            let st = Stats::of(&latencies);
+            println!(
+                "  {:<9} {:<11} {:>9} {:>11} {:>10.0} {:>10} {:>10} {:>10}",
+                if tls { "https" } else { "http" },
+                concurrency,
+                GET_REQUESTS,
+                fmt_dur(wall),
+                GET_REQUESTS as f64 / wall.as_secs_f64(),
+                fmt_dur(st.median),
+                fmt_dur(st.p99),
+                fmt_dur(st.max)
+            );
+        }
+        sim.shutdown().await;
     }
-    sim.shutdown().await;
 }
 
 /// `GET_REQUESTS` GetObjects shared among `concurrency` tasks; wall time and latencies.

@@ -1,13 +1,17 @@
 //! `s3-harness`: a local, S3-faithful simulator and scenario runner for teams that own an
 //! S3 data connector.
 //!
-//! A [`Simulator`] serves a simulated AWS world over HTTP on 127.0.0.1: accounts with
+//! A [`Simulator`] serves a simulated AWS world over HTTP, or HTTPS with a CA made for
+//! it ([`SimulatorBuilder::tls`], [`Simulator::ca_pem`]), on 127.0.0.1: accounts with
 //! their principals (SigV4 keys, identity policies), buckets with a region, an owner, a
 //! bucket policy and objects. Every request is signature-checked, authorized by the IAM
 //! engine (`s3-policy`) as AWS would authorize it, optionally delayed or failed by the
 //! fault layer, and logged with its decision. Worlds come from scenario files (TOML, see
 //! [`scenario`]) or are built in code with [`Simulator::builder`]; clients are plain
-//! `aws_sdk_s3::Client`s (re-exported as [`aws_sdk_s3`], so one dependency is enough).
+//! `aws_sdk_s3::Client`s (re-exported as [`aws_sdk_s3`], so one dependency is enough)
+//! that trust the simulator's CA over HTTPS. Every answer carries S3's
+//! `x-amz-request-id`, which the request log records ([`RequestRecord::request_id`]);
+//! buckets are addressed path-style or virtual-hosted-style (`BUCKET.localhost`).
 //!
 //! # A world built in code
 //!

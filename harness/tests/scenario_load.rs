@@ -987,3 +987,53 @@ fn fixtures_stay_inside_the_scenario_and_fixture_folders() {
     let e = parse_scenario(&path, &policy).unwrap_err().to_string();
     assert!(e.contains("policy file `../../secret.txt`"), "{e}");
 }
+
+#[test]
+fn simulator_transport_defaults_to_https_and_reads_http() {
+    use s3_harness::scenario::Transport;
+    assert_eq!(parse("description = \"d\"\n").simulator.transport, Transport::Https);
+    assert_eq!(
+        parse("description = \"d\"\n[simulator]\n").simulator.transport,
+        Transport::Https
+    );
+    assert_eq!(
+        parse("description = \"d\"\n[simulator]\ntransport = \"https\"\n")
+            .simulator
+            .transport,
+        Transport::Https
+    );
+    assert_eq!(
+        parse("description = \"d\"\n[simulator]\ntransport = \"http\"\n")
+            .simulator
+            .transport,
+        Transport::Http
+    );
+}
+
+#[test]
+fn simulator_transport_errors_are_positioned() {
+    assert_error(
+        "description = \"d\"\n[simulator]\ntransport = \"ftp\"\n",
+        3,
+        13,
+        "`transport` must be \"https\" or \"http\", found \"ftp\"",
+    );
+    assert_error(
+        "description = \"d\"\n[simulator]\ntransport = \"HTTPS\"\n",
+        3,
+        13,
+        "found \"HTTPS\"",
+    );
+    assert_error(
+        "description = \"d\"\n[simulator]\ntransport = true\n",
+        3,
+        13,
+        "expected a string",
+    );
+    assert_error(
+        "description = \"d\"\n[simulator]\ntls = true\n",
+        3,
+        1,
+        "unknown field `tls`, expected `transport`",
+    );
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real-client compatibility tests: the aws CLI (v1) and boto3 against `s3-harness serve`.
+# Real-client compatibility tests: the aws CLI (v1) and boto3 against `s3-harness serve`,
+# one server over plain HTTP and one over HTTPS (`serve --tls`) of the same world.
 #
 #   bash tests/clients/run.sh
 #
@@ -77,51 +78,71 @@ fi
 [[ -x "$bin" ]] || { log "no s3-harness binary at $bin"; exit 1; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/s3-clients.XXXXXX")"
-server_pid=""
+server_pids=()
 tests_pid=""
 cleanup() {
     if [[ -n "$tests_pid" ]] && kill -0 "$tests_pid" 2>/dev/null; then
         kill -TERM "$tests_pid" 2>/dev/null || true
         wait "$tests_pid" 2>/dev/null || true
     fi
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
+    local pid
+    for pid in "${server_pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || continue
+        kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 50); do
-            kill -0 "$server_pid" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-: >"$work/serve.out"
-: >"$work/serve.err"
-NO_COLOR=1 "$bin" serve "$world" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
+# start_serve NAME [ARGS...]: starts `s3-harness serve WORLD ARGS...` with its output in
+# $work/NAME.out and .err, and waits for its first line: sets `endpoint`, and `ca` (the
+# second line, printed with --tls; empty otherwise).
+start_serve() {
+    local name="$1" pid
+    shift
+    : >"$work/$name.out"
+    : >"$work/$name.err"
+    NO_COLOR=1 "$bin" serve "$world" --addr 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    pid=$!
+    server_pids+=("$pid")
+    endpoint=""
+    ca=""
+    local deadline=$((SECONDS + start_timeout)) want_ca=0
+    [[ " $* " == *" --tls "* ]] && want_ca=1
+    while :; do
+        endpoint="$(sed -n 's/^endpoint: \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9][0-9]*\)$/\1/p' "$work/$name.out" | head -n1 || true)"
+        ca="$(sed -n '2s/^ca: //p' "$work/$name.out" || true)"
+        [[ -n "$endpoint" ]] && ((want_ca == 0 || ${#ca} > 0)) && break
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "s3-harness serve ($name) exited before printing its endpoint:"
+            cat "$work/$name.out" "$work/$name.err" >&2
+            exit 1
+        fi
+        if ((SECONDS >= deadline)); then
+            log "no endpoint line from s3-harness serve ($name) within ${start_timeout}s:"
+            cat "$work/$name.out" "$work/$name.err" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    log "serving $world at $endpoint ($name, pid $pid)"
+}
 
-endpoint=""
-deadline=$((SECONDS + start_timeout))
-while [[ -z "$endpoint" ]]; do
-    endpoint="$(sed -n 's/^endpoint: \(http:\/\/127\.0\.0\.1:[0-9][0-9]*\)$/\1/p' "$work/serve.out" | head -n1 || true)"
-    [[ -n "$endpoint" ]] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        log "s3-harness serve exited before printing its endpoint:"
-        cat "$work/serve.out" "$work/serve.err" >&2
-        exit 1
-    fi
-    if ((SECONDS >= deadline)); then
-        log "no endpoint line from s3-harness serve within ${start_timeout}s:"
-        cat "$work/serve.out" "$work/serve.err" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-log "serving $world at $endpoint (pid $server_pid)"
+start_serve serve
+http_endpoint="$endpoint"
+# The same world over HTTPS, with the CA file clients trust.
+start_serve serve-tls --tls
+tls_endpoint="$endpoint"
+tls_ca="$ca"
+endpoint="$http_endpoint"
 
 # --- the checks ---------------------------------------------------------------------------
 owner=111122223333
@@ -142,6 +163,8 @@ env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u AL
     AWS_PAGER= \
     PYTHONUTF8=1 \
     CLIENTS_SUMMARY_FILE="$work/summary" \
+    CLIENTS_TLS_ENDPOINT="$tls_endpoint" \
+    CLIENTS_TLS_CA="$tls_ca" \
     timeout 180 "$venv/bin/python" "$here/test_clients.py" "$endpoint" &
 # In the background so that a signal to this script runs its trap at once, not after the
 # checks end; the trap stops them and the server.
@@ -151,7 +174,7 @@ tests_pid=""
 
 if ((status != 0)); then
     log "checks failed (exit $status); the last of the server's log:"
-    tail -n 40 "$work/serve.err" >&2 || true
+    tail -n 40 "$work/serve.err" "$work/serve-tls.err" >&2 || true
     # Close on the summary again, or say why there is none (e.g. the 180 s timeout: 124).
     if [[ -s "$work/summary" ]]; then
         echo "clients: $(cat "$work/summary")"

@@ -4,8 +4,10 @@
 Usage: python tests/clients/test_clients.py ENDPOINT
 
 ENDPOINT is what `s3-harness serve tests/clients/world.toml` printed on its first line
-(`endpoint: http://127.0.0.1:PORT`). tests/clients/run.sh does all of that; run it rather
-than this file unless a server is already up.
+(`endpoint: http://127.0.0.1:PORT`). The HTTPS checks take a second server of the same
+world, `serve --tls`: its endpoint in CLIENTS_TLS_ENDPOINT and the CA file it printed
+(`ca: PATH`) in CLIENTS_TLS_CA. tests/clients/run.sh does all of that; run it rather
+than this file unless servers are already up.
 
 Prints one line per check (`PASS name` / `FAIL name: why`) and closes with exactly
 `N passed, M failed`; exits 1 when M > 0. Checks run in the order written: the read-only
@@ -617,6 +619,134 @@ def _():
     )
     time.sleep(2.5)
     _expect_refused(url, 403, "AccessDenied", "SigV4")
+
+
+# --- HTTPS: the same world from `serve --tls` ----------------------------------------------
+# run.sh passes the second server's endpoint and the CA file it printed (`ca: PATH`).
+
+TLS_ENDPOINT = os.environ.get("CLIENTS_TLS_ENDPOINT", "").rstrip("/")
+TLS_CA = os.environ.get("CLIENTS_TLS_CA", "")
+
+
+def tls_client(verify=None, endpoint=None, addressing_style="path"):
+    expect(TLS_ENDPOINT and TLS_CA, "CLIENTS_TLS_ENDPOINT and CLIENTS_TLS_CA are not set (run.sh sets them)")
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint or TLS_ENDPOINT,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        verify=TLS_CA if verify is None else verify,
+        config=Config(
+            s3={"addressing_style": addressing_style},
+            retries={"max_attempts": 1, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=30,
+        ),
+    )
+
+
+@check("boto3 over https with verify=<the printed CA> lists, gets and puts")
+def _():
+    s3 = tls_client()
+    expect(TLS_ENDPOINT.startswith("https://127.0.0.1:"), f"TLS endpoint {TLS_ENDPOINT!r}")
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
+    expect(set(WORLD_KEYS) <= set(keys), f"listing over https misses {sorted(set(WORLD_KEYS) - set(keys))}")
+    expect_eq(s3.get_object(Bucket=BUCKET, Key="readme.txt")["Body"].read(), README_BODY, "readme over https")
+    s3.put_object(Bucket=BUCKET, Key="tls/boto.txt", Body=b"over tls\n")
+    expect_eq(s3.get_object(Bucket=BUCKET, Key="tls/boto.txt")["Body"].read(), b"over tls\n", "put then get")
+
+
+@check("aws CLI over https with AWS_CA_BUNDLE=<the printed CA>: s3 ls and s3 cp")
+def _():
+    expect(TLS_ENDPOINT and TLS_CA, "CLIENTS_TLS_ENDPOINT and CLIENTS_TLS_CA are not set (run.sh sets them)")
+    exe = shutil.which("aws")
+    expect(exe is not None, "`aws` is not on PATH")
+    env = dict(os.environ, AWS_CA_BUNDLE=TLS_CA, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+               AWS_DEFAULT_REGION=REGION, AWS_PAGER="", PYTHONUTF8="1", PYTHONIOENCODING="utf-8")
+    base = [exe, "--endpoint-url", TLS_ENDPOINT]
+    p = subprocess.run([*base, "s3", "ls", f"s3://{BUCKET}/"], env=env, capture_output=True, timeout=90)
+    expect(p.returncode == 0, f"aws s3 ls exited {p.returncode}: {p.stderr.decode()[-800:]}")
+    prefixes, objects = ls_lines(p.stdout.decode("utf-8", "replace"))
+    # The boto3 check before this one wrote under tls/.
+    expect_eq([p for p in prefixes if p != "tls/"], WORLD_TOP_PREFIXES, "top-level prefixes over https")
+    expect("readme.txt" in objects, f"readme.txt missing from {objects}")
+    p = subprocess.run([*base, "s3", "cp", f"s3://{BUCKET}/readme.txt", "-"], env=env, capture_output=True, timeout=90)
+    expect(p.returncode == 0, f"aws s3 cp exited {p.returncode}: {p.stderr.decode()[-800:]}")
+    expect_eq(p.stdout, README_BODY, "aws s3 cp over https")
+
+
+@check("boto3 over https trusting only the system's roots fails certificate verification")
+def _():
+    # verify=True: botocore's default bundle, ignoring AWS_CA_BUNDLE, as a client
+    # that was never given the simulator's CA.
+    s3 = tls_client(verify=True)
+    try:
+        s3.list_objects_v2(Bucket=BUCKET)
+    except botocore.exceptions.SSLError as e:
+        expect("CERTIFICATE_VERIFY_FAILED" in str(e), f"unexpected SSL error: {e}")
+        return
+    raise CheckFailed("the request succeeded without trusting the simulator's CA")
+
+
+class _LocalhostResolver:
+    """glibc's resolver does not map `*.localhost` to loopback (RFC 6761 lets it; systemd-
+    resolved does, plain glibc does not), so virtual-hosted-style names such as
+    `compat-bucket.localhost` would not resolve: while active, this wraps
+    socket.getaddrinfo to resolve every `*.localhost` name as `localhost`."""
+
+    def __enter__(self):
+        import socket
+
+        self._socket = socket
+        self._real = socket.getaddrinfo
+
+        def getaddrinfo(host, *args, **kwargs):
+            if isinstance(host, str) and host.endswith(".localhost"):
+                host = "127.0.0.1"
+            return self._real(host, *args, **kwargs)
+
+        socket.getaddrinfo = getaddrinfo
+        return self
+
+    def __exit__(self, *exc):
+        self._socket.getaddrinfo = self._real
+
+
+@check("boto3 virtual-hosted-style over https (Host: compat-bucket.localhost:PORT) lists, gets and puts")
+def _():
+    port = TLS_ENDPOINT.rsplit(":", 1)[-1]
+    s3 = tls_client(endpoint=f"https://localhost:{port}", addressing_style="virtual")
+    sent = []
+    s3.meta.events.register("before-send.s3", lambda request, **_: sent.append(request.url))
+    with _LocalhostResolver():
+        listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="data/users/")
+        keys = [o["Key"] for o in listed.get("Contents", [])]
+        expect_eq(keys, ["data/users/part-0.csv", "data/users/part-1.csv", "data/users/part-2.csv"], "vhost listing")
+        expect_eq(s3.get_object(Bucket=BUCKET, Key="readme.txt")["Body"].read(), README_BODY, "vhost get")
+        s3.put_object(Bucket=BUCKET, Key="tls/vhost.txt", Body=b"vhost\n")
+        expect_eq(s3.get_object(Bucket=BUCKET, Key="tls/vhost.txt")["Body"].read(), b"vhost\n", "vhost put then get")
+    prefix = f"https://{BUCKET}.localhost:{port}/"
+    expect(sent and all(u.startswith(prefix) for u in sent), f"not virtual-hosted-style: {sent}")
+
+
+@check("an S3 error carries a RequestId (and HostId) that botocore surfaces, over http and https")
+def _():
+    ids = set()
+    for s3 in (client(attempts=1), tls_client()):
+        try:
+            s3.get_object(Bucket=BUCKET, Key="no/such/key.txt")
+        except ClientError as e:
+            meta = e.response["ResponseMetadata"]
+            rid = meta.get("RequestId", "")
+            expect(len(rid) == 16 and all(c in "0123456789ABCDEF" for c in rid), f"RequestId {rid!r}")
+            expect_eq(meta["HTTPHeaders"].get("x-amz-request-id"), rid, "x-amz-request-id header")
+            expect(meta.get("HostId"), f"no HostId in {meta}")
+            expect_eq(e.response["Error"]["Code"], "NoSuchKey", "error code")
+            ids.add(rid)
+        else:
+            raise CheckFailed("get_object of a missing key succeeded")
+    expect_eq(len(ids), 2, "distinct request ids")
 
 
 # --- main ---------------------------------------------------------------------------------

@@ -189,3 +189,35 @@ async fn a_bad_scenario_names_its_file_line_and_column() {
     assert_eq!(line, 4, "{err}");
     assert!(err.to_string().starts_with(&format!("{}:4:", path.display())), "{err}");
 }
+
+/// HTTPS as S3 is reached: the endpoint is `https://`, the CA's PEM is there for other
+/// clients, and the simulator's own clients trust it; request ids come back with
+/// every answer.
+#[tokio::test]
+async fn a_tls_simulator_hands_out_its_ca_and_clients_that_trust_it() {
+    use s3_harness::aws_sdk_s3::operation::RequestId as _;
+    let sim = Simulator::builder()
+        .bucket("acme-data", "eu-west-1", "111122223333")
+        .object("acme-data", "a.csv", "id\n1\n")
+        .tls(true)
+        .start()
+        .await
+        .unwrap();
+    assert!(sim.endpoint().starts_with("https://127.0.0.1:"), "{}", sim.endpoint());
+    assert!(sim.ca_pem().unwrap().contains("BEGIN CERTIFICATE"));
+    let owner = sim.client(Who::BucketOwner("acme-data")).unwrap();
+    assert_eq!(body(&owner, "acme-data", "a.csv").await.unwrap(), b"id\n1\n");
+    let err = owner
+        .get_object()
+        .bucket("acme-data")
+        .key("nope")
+        .send()
+        .await
+        .unwrap_err();
+    let id = err.request_id().unwrap().to_owned();
+    let logged = sim.requests().snapshot();
+    assert!(
+        logged.iter().any(|r| r.request_id == id && r.status == 404),
+        "{logged:?}"
+    );
+}

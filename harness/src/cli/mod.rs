@@ -122,7 +122,8 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Serve one scenario's world as an S3 endpoint until interrupted; the first line
-    /// printed is `endpoint: http://HOST:PORT`.
+    /// printed is `endpoint: http://HOST:PORT` (`https://` with `--tls`, and then the
+    /// second is `ca: PATH`, the CA certificate clients trust).
     Serve {
         /// The scenario file.
         path: PathBuf,
@@ -135,6 +136,21 @@ enum Command {
         /// hands every fixture to any client.
         #[arg(long)]
         allow_fixtures_anywhere: bool,
+        /// Serve HTTPS, as S3 is reached, with a certificate for localhost, 127.0.0.1,
+        /// *.localhost and *.s3.localhost (and each --domain) signed by a CA made for
+        /// this run; its PEM file is printed on the second line as `ca: PATH`, for
+        /// AWS_CA_BUNDLE or boto3's verify=.
+        #[arg(long)]
+        tls: bool,
+        /// Where to write the CA certificate (with --tls); by default a file in a
+        /// temporary folder removed when serve stops.
+        #[arg(long, value_name = "PATH", requires = "tls")]
+        ca_out: Option<PathBuf>,
+        /// Another base domain for virtual-hosted-style requests (`Host:
+        /// BUCKET.DOMAIN:PORT` addresses BUCKET), besides localhost and s3.localhost;
+        /// may be repeated. With --tls the certificate covers DOMAIN and *.DOMAIN.
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<String>,
     },
 }
 
@@ -162,9 +178,19 @@ pub fn main() -> ExitCode {
                 path,
                 addr,
                 allow_fixtures_anywhere,
-            } => serve::serve(&path, &addr, allow_fixtures_anywhere)
-                .await
-                .map(|()| ExitCode::SUCCESS),
+                tls,
+                ca_out,
+                domains,
+            } => serve::serve(serve::ServeArgs {
+                path: &path,
+                addr: &addr,
+                allow_fixtures_anywhere,
+                tls,
+                ca_out,
+                domains,
+            })
+            .await
+            .map(|()| ExitCode::SUCCESS),
             Command::Run {
                 json,
                 files,

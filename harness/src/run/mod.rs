@@ -1,5 +1,6 @@
 //! `s3-harness run`: each scenario's world served in process, the
-//! connector run against it over real HTTP as the platform reader, and a report.
+//! connector run against it over real HTTPS (or HTTP, as `[simulator] transport`
+//! says) as the platform reader, and a report.
 
 mod expect;
 mod files;
@@ -18,10 +19,10 @@ use serde_json::Value;
 pub use expect::Expectations;
 pub use files::with_file_lists;
 
-use crate::scenario::{LoadOptions, Scenario, load_scenario_with};
+use crate::scenario::{LoadOptions, Scenario, Transport, load_scenario_with};
 use crate::sim::faults::FaultConfig;
 use crate::sim::request_log::Decision;
-use crate::sim::server::client;
+use crate::sim::server::{client, client_trusting};
 use crate::sim::world::RejectedPolicy;
 use crate::{Error, ServerOptions, Simulator, World};
 
@@ -144,13 +145,25 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
         // A run reports every denial it saw, so its log keeps every record; a run's
         // requests are bounded by its scenario.
         request_log_capacity: usize::MAX,
+        tls: scenario.simulator.transport == Transport::Https,
         ..ServerOptions::default()
     };
     let addr = opts.addr;
     let sim = Simulator::start_with(world, opts)
         .await
         .map_err(|source| Error::Bind { addr, source })?;
-    let s3 = client(sim.endpoint(), &platform.access_key, &platform.secret_key, &spec.region);
+    // As a connector reaches S3: over HTTPS, trusting the CA that signed the endpoint's
+    // certificate; or with the `http://` endpoint a user may have configured.
+    let s3 = match sim.ca_pem() {
+        Some(ca) => client_trusting(
+            sim.endpoint(),
+            ca,
+            &platform.access_key,
+            &platform.secret_key,
+            &spec.region,
+        ),
+        None => client(sim.endpoint(), &platform.access_key, &platform.secret_key, &spec.region),
+    };
     let connector = Connector::new(
         s3,
         ConnectorOptions {
@@ -203,8 +216,8 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
 }
 
 /// Loads and runs the scenario file at `path`: its world is served in process, the
-/// connector validates the connection and discovers tables over HTTP as the platform
-/// reader, and the outcome is what `s3-harness run` reports.
+/// connector validates the connection and discovers tables over HTTPS (or HTTP, as
+/// the scenario's `[simulator] transport` says) as the platform reader, and the outcome is what `s3-harness run` reports.
 pub async fn run_scenario_file(path: impl AsRef<Path>) -> Result<ScenarioRun, Error> {
     run_scenario_file_with(path, &LoadOptions::default()).await
 }

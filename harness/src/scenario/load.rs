@@ -18,10 +18,10 @@ use super::brace::expand_braces;
 use super::error::ScenarioError;
 use super::model::{
     BucketPolicySpec, BucketSpec, ConnectionSpec, ExpectSpec, FaultsSpec, IdentitySpec, ObjectSource, ObjectSpec,
-    PlatformSpec, Scenario,
+    PlatformSpec, Scenario, SimulatorSpec, Transport,
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name, validate_role_name};
-use super::raw::{RawBucket, RawExpect, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario};
+use super::raw::{RawBucket, RawExpect, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario, RawSimulator};
 
 pub use crate::sim::store::MAX_KEY_BYTES;
 use crate::sim::store::etag::MAX_OBJECT_SIZE;
@@ -151,6 +151,11 @@ impl<'a> Loader<'a> {
         }
         let identities = self.identities(raw.identities, &platform)?;
         let faults = raw.faults.map(|f| self.faults(f)).transpose()?;
+        let simulator = raw
+            .simulator
+            .map(|s| self.simulator(s))
+            .transpose()?
+            .unwrap_or_default();
         let expect = raw.expect.map(|e| self.expect(e)).transpose()?;
         if expect.is_some() && connection.is_none() {
             return Err(self.error(0, "`[expect]` needs a `[connection]` to run"));
@@ -163,8 +168,26 @@ impl<'a> Loader<'a> {
             buckets,
             identities,
             faults,
+            simulator,
             expect,
         })
+    }
+
+    fn simulator(&self, raw: RawSimulator) -> Result<SimulatorSpec, ScenarioError> {
+        let transport = match raw.transport {
+            None => Transport::default(),
+            Some(t) => match t.get_ref().as_str() {
+                "https" => Transport::Https,
+                "http" => Transport::Http,
+                other => {
+                    return Err(self.error(
+                        t.span().start,
+                        format!("`transport` must be \"https\" or \"http\", found \"{other}\""),
+                    ));
+                }
+            },
+        };
+        Ok(SimulatorSpec { transport })
     }
 
     fn expect(&self, raw: RawExpect) -> Result<ExpectSpec, ScenarioError> {

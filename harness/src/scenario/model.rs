@@ -22,6 +22,8 @@ pub struct Scenario {
     pub identities: Vec<IdentitySpec>,
     /// `[faults]`; `None` when the table is absent, and then nothing is injected.
     pub faults: Option<FaultsSpec>,
+    /// `[simulator]`: how `run` reaches the simulator.
+    pub simulator: SimulatorSpec,
     /// `[expect]`: what `run` must find, checked after the run.
     pub expect: Option<ExpectSpec>,
 }
@@ -138,6 +140,25 @@ pub struct FaultsSpec {
     pub seed: u64,
     /// `[[faults.inject]]`: faults by kind, operation and key prefix, each at a rate.
     pub rules: Vec<crate::sim::faults::FaultRule>,
+}
+
+/// `[simulator]`: how `run`'s connector reaches the simulated S3.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SimulatorSpec {
+    /// `transport`: `"https"` (the default) or `"http"`.
+    pub transport: Transport,
+}
+
+/// How a client reaches the simulator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// TLS, as S3 is reached: the connector's client gets an `https://` endpoint and
+    /// trusts the run's CA; `aws:SecureTransport` is `true`.
+    #[default]
+    Https,
+    /// Plain HTTP, as a client configured with an `http://` endpoint sends;
+    /// `aws:SecureTransport` is `false`.
+    Http,
 }
 
 /// `[[identities]]`: an extra principal that can sign requests.

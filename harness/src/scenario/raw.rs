@@ -20,6 +20,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) identities: Vec<RawIdentity>,
     pub(super) faults: Option<RawFaults>,
+    pub(super) simulator: Option<RawSimulator>,
     pub(super) expect: Option<RawExpect>,
 }
 
@@ -102,6 +103,13 @@ pub(super) struct RawFaultRule {
     pub(super) operations: Option<Vec<Spanned<String>>>,
     pub(super) prefix: Option<String>,
     pub(super) stall_ms: Option<Spanned<u64>>,
+}
+
+/// `[simulator]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSimulator {
+    pub(super) transport: Option<Spanned<String>>,
 }
 
 /// `[expect]`.

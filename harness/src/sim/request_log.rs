@@ -15,16 +15,18 @@ use crate::sim::faults::FaultKind;
 pub struct RequestRecord {
     /// Order of arrival, from 1.
     pub seq: u64,
+    /// The `x-amz-request-id` the answer carried (and its error body's `<RequestId>`):
+    /// what an SDK error reports as the request id.
+    pub request_id: String,
     /// The HTTP method (`GET`, `PUT`, ...).
     pub method: String,
     /// The S3 operation (`ListObjectsV2`, `GetObject`, ...); `None` when the request
     /// failed before it was routed (a bad signature, an unknown access key).
     pub operation: Option<String>,
-    /// The bucket in the request's path-style URL; `None` for a request on the
-    /// service itself, such as ListBuckets.
+    /// The bucket the request addresses, in its path or (virtual-hosted-style) its
+    /// host; `None` for a request on the service itself, such as ListBuckets.
     pub bucket: Option<String>,
-    /// The object key in the request's path-style URL; `None` for a bucket or service
-    /// request.
+    /// The object key the request addresses; `None` for a bucket or service request.
     pub key: Option<String>,
     /// The caller's ARN, `anonymous`, or the unverified access key it claimed.
     pub principal: Option<String>,

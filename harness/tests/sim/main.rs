@@ -1,4 +1,4 @@
-//! The simulator through aws-sdk-s3 over real HTTP: one binary, one module per area.
+//! The simulator through aws-sdk-s3 over real HTTP and HTTPS: one binary, one module per area.
 
 mod support;
 
@@ -14,4 +14,5 @@ mod objects;
 mod policies;
 mod regions;
 mod resync;
+mod transport;
 mod world;

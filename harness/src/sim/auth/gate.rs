@@ -24,6 +24,8 @@ use crate::sim::world::World;
 pub struct ConnInfo {
     /// The client's address (`aws:SourceIp`).
     pub peer: SocketAddr,
+    /// Whether the request came over TLS (`aws:SecureTransport`).
+    pub secure: bool,
 }
 
 /// The request's condition keys, kept in its extensions for operations that authorize
@@ -165,8 +167,12 @@ fn request_context(
     scope: Option<&CredentialScope>,
 ) -> BTreeMap<String, String> {
     let mut ctx = BTreeMap::new();
-    // The simulator serves plain HTTP only.
-    ctx.insert("aws:SecureTransport".to_owned(), "false".to_owned());
+    // Whether the request came over TLS, per connection; a request that did not come
+    // through the front service (none does) counts as plain HTTP, the unsafe answer
+    // for a deny-insecure-transport policy
+    // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport>).
+    let secure = cx.extensions_mut().get::<ConnInfo>().is_some_and(|c| c.secure);
+    ctx.insert("aws:SecureTransport".to_owned(), secure.to_string());
     let now = time::OffsetDateTime::now_utc();
     if let Ok(t) = now.format(&time::format_description::well_known::Rfc3339) {
         ctx.insert("aws:CurrentTime".to_owned(), t);

@@ -9,6 +9,7 @@ use hyper::Response;
 use hyper::body::Frame;
 
 use super::{Fate, FaultKind};
+use crate::sim::server::RequestIds;
 
 /// How long a request that gets no answer is held before its connection is closed:
 /// longer than any client waits, bounded so that nothing is held forever.
@@ -38,7 +39,7 @@ impl Early {
 /// Waits the fate's delay; then, when its fault replaces the store's answer, that
 /// answer. Faults on the body ([`FaultKind::TruncatedBody`], [`FaultKind::StalledBody`])
 /// are applied afterwards, by [`apply`].
-pub async fn before(fate: &Fate) -> Option<Early> {
+pub(crate) async fn before(fate: &Fate, ids: &RequestIds) -> Option<Early> {
     if !fate.delay.is_zero() {
         tokio::time::sleep(fate.delay).await;
     }
@@ -50,7 +51,7 @@ pub async fn before(fate: &Fate) -> Option<Early> {
                 status: err.status(),
                 code: Some(err.code()),
                 hold: Duration::ZERO,
-                response: error_answer(err.status(), err.code(), err.message(), &fate.request_id),
+                response: error_answer(err.status(), err.code(), err.message(), ids),
             })
         }
         // S3 documents that these two may fail after the 200 is sent, with the error in
@@ -62,7 +63,7 @@ pub async fn before(fate: &Fate) -> Option<Early> {
                 status: 200,
                 code: Some(err.code()),
                 hold: Duration::ZERO,
-                response: error_answer(200, err.code(), err.message(), &fate.request_id),
+                response: error_answer(200, err.code(), err.message(), ids),
             })
         }
         FaultKind::Reset => Some(Early {
@@ -110,26 +111,21 @@ pub fn apply(fate: &Fate, resp: Response<s3s::Body>) -> (Response<s3s::Body>, bo
     (Response::from_parts(parts, body.into_s3s()), true)
 }
 
-/// An S3 error answer: the XML body S3 writes, with the request id also in its header
-/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
-fn error_answer(status: u16, code: &str, message: &str, request_id: &str) -> Response<s3s::Body> {
-    let host_id = format!("sim/{request_id}");
+/// An S3 error answer: the XML body S3 writes, with the request's ids in the body as in
+/// its headers (the front stamps the headers on every answer;
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
+fn error_answer(status: u16, code: &str, message: &str, ids: &RequestIds) -> Response<s3s::Body> {
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
-         <RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
+         <RequestId>{}</RequestId><HostId>{}</HostId></Error>",
+        ids.request_id, ids.host_id
     );
     let mut resp = Response::new(s3s::Body::from(body));
     *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = resp.headers_mut();
-    headers.insert(
+    resp.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/xml"),
     );
-    for (name, value) in [("x-amz-request-id", request_id), ("x-amz-id-2", host_id.as_str())] {
-        if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
-            headers.insert(name, v);
-        }
-    }
     resp
 }
 

@@ -16,7 +16,8 @@ use std::sync::Mutex;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-pub use answer::{Early, NO_ANSWER_HOLD, apply, before};
+pub use answer::{Early, NO_ANSWER_HOLD, apply};
+pub(crate) use answer::before;
 pub use identity::RequestIdentity;
 pub use rules::{FaultKind, FaultRule, InjectedError};
 
@@ -93,9 +94,6 @@ pub struct Fate {
     pub fault: Option<FaultKind>,
     /// How long a stalled body stops, from the rule that picked the fault.
     pub stall: Duration,
-    /// The request id an injected answer carries, derived from the fate's draw so
-    /// that reruns show the same ids.
-    pub request_id: String,
 }
 
 impl Faults {
@@ -161,7 +159,6 @@ impl Faults {
             delay,
             fault,
             stall,
-            request_id: format!("{:016X}", draw.word(3)),
         }
     }
 

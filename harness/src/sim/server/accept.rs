@@ -1,7 +1,8 @@
-//! The accept loop: one hyper connection per client over the front service, stopped
-//! by a signal with a grace period for requests in flight.
+//! The accept loop: one hyper connection per client over the front service, plain or
+//! TLS, stopped by a signal with a grace period for requests in flight.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -9,8 +10,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
-use super::front::{Front, error_response};
+use super::front::Front;
 
 /// Timeouts of one connection.
 #[derive(Debug, Clone, Copy)]
@@ -28,13 +30,20 @@ pub(super) struct Limits {
 const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
-pub(super) async fn accept_loop(listener: TcpListener, front: Front, mut stop: oneshot::Receiver<()>, limits: Limits) {
+pub(super) async fn accept_loop(
+    listener: TcpListener,
+    front: Front,
+    tls: Option<TlsAcceptor>,
+    mut stop: oneshot::Receiver<()>,
+    limits: Limits,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = ConnBuilder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
+    let builder = Arc::new(builder);
     let mut backoff = FIRST_ACCEPT_BACKOFF;
     loop {
         tokio::select! {
@@ -54,23 +63,36 @@ pub(super) async fn accept_loop(listener: TcpListener, front: Front, mut stop: o
                         continue;
                     }
                 };
-                let front = Front { peer, ..front.clone() };
+                let front = Front { peer, secure: tls.is_some(), ..front.clone() };
                 let service = hyper::service::service_fn(move |req| -> BoxFuture<'static, Result<_, Infallible>> {
                     let front = front.clone();
-                    Box::pin(async move {
-                        Ok(match front.handle(req).await {
-                            Ok(resp) => resp,
-                            Err(e) => {
-                                tracing::error!(error = ?e, "request failed inside s3s");
-                                error_response(500, "InternalError", "We encountered an internal error. Please try again.")
-                            }
-                        })
-                    })
+                    Box::pin(async move { Ok(front.handle(req).await) })
                 });
-                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
+                let builder = builder.clone();
+                let tls = tls.clone();
+                // The handshake runs in the connection's own task, so a client that
+                // stalls it holds up only itself; the header read timeout bounds it
+                // as it bounds a stalled request.
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
+                    let result = match tls {
+                        None => watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await,
+                        Some(acceptor) => {
+                            let stream = match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(e)) => {
+                                    tracing::debug!(error = %e, %peer, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%peer, "TLS handshake timed out");
+                                    return;
+                                }
+                            };
+                            watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await
+                        }
+                    };
+                    if let Err(e) = result {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
                 });

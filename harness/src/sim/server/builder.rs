@@ -31,6 +31,8 @@ pub struct SimulatorBuilder {
     faults: Option<FaultConfig>,
     addr: Option<SocketAddr>,
     region: Option<String>,
+    tls: bool,
+    domains: Vec<String>,
 }
 
 impl SimulatorBuilder {
@@ -152,6 +154,22 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Serve HTTPS (as S3 is reached) with a certificate signed by a CA made for this
+    /// simulator: [`Simulator::endpoint`] is `https://...`, [`Simulator::ca_pem`] the
+    /// CA, and [`Simulator::client`] trusts it.
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// A base domain besides `localhost` and `s3.localhost`: `BUCKET.DOMAIN`
+    /// addresses BUCKET virtual-hosted-style, and the TLS certificate covers `DOMAIN`
+    /// and `*.DOMAIN`.
+    pub fn domain(mut self, domain: &str) -> Self {
+        self.domains.push(domain.to_owned());
+        self
+    }
+
     /// Builds the world and serves it.
     pub async fn start(self) -> Result<Simulator, Error> {
         let mut scenario = match (self.scenario, &self.scenario_file) {
@@ -165,6 +183,7 @@ impl SimulatorBuilder {
                 buckets: Vec::new(),
                 identities: Vec::new(),
                 faults: None,
+                simulator: crate::scenario::SimulatorSpec::default(),
                 expect: None,
             },
         };
@@ -211,6 +230,8 @@ impl SimulatorBuilder {
             default_region: self
                 .region
                 .or_else(|| scenario.connection.as_ref().map(|c| c.region.clone())),
+            tls: self.tls,
+            domains: self.domains,
             ..defaults
         };
         let addr = opts.addr;

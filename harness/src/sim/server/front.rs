@@ -1,6 +1,7 @@
 //! The front service every request passes through before s3s: it opens the request's
-//! log record, passes the peer address on for `aws:SourceIp`, applies the fault
-//! layer, and completes error answers with what S3 writes and s3s cannot.
+//! log record, passes the connection (peer address, TLS or not) on for the condition
+//! keys, applies the fault layer, completes error answers with what S3 writes and s3s
+//! cannot, and stamps every answer with its request ids.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +17,9 @@ use crate::sim::auth::sigv4::{CredentialScope, query_pairs};
 use crate::sim::faults::{self, Faults, RequestIdentity};
 use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
 
+use super::hosts::{Hosts, host_of};
+use super::request_id::{RequestIdSource, RequestIds, with_ids};
+
 /// One connection's front service.
 #[derive(Clone)]
 pub(super) struct Front {
@@ -23,31 +27,66 @@ pub(super) struct Front {
     pub log: RequestLog,
     pub faults: Option<Arc<Faults>>,
     pub peer: SocketAddr,
+    /// Whether the connection is TLS (`aws:SecureTransport`).
+    pub secure: bool,
+    /// The base domains virtual-hosted-style requests name buckets under.
+    pub hosts: Arc<Hosts>,
+    /// Where each request's `x-amz-request-id` and `x-amz-id-2` come from.
+    pub ids: RequestIdSource,
 }
 
 /// The largest error body read back: enough for any error S3 or s3s writes.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 impl Front {
-    pub(super) async fn handle(self, mut req: Request<Incoming>) -> Result<Response<s3s::Body>, s3s::HttpError> {
+    /// Answers one request. Every answer carries `x-amz-request-id` and `x-amz-id-2`,
+    /// and every error body `<RequestId>` and `<HostId>`, whatever produced it (an
+    /// operation, s3s's signature check, the fault layer, an internal failure), as S3's
+    /// do (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
+    pub(super) async fn handle(self, req: Request<Incoming>) -> Response<s3s::Body> {
+        let ids = self.ids.next();
+        let resp = match self.answer(req, &ids).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                tracing::error!(error = ?e, "request failed inside s3s");
+                error_response(
+                    500,
+                    "InternalError",
+                    "We encountered an internal error. Please try again.",
+                )
+            }
+        };
+        stamp(resp, &ids).await
+    }
+
+    async fn answer(self, mut req: Request<Incoming>, ids: &RequestIds) -> Result<Response<s3s::Body>, s3s::HttpError> {
         let slot = RecordSlot::default();
         let scope = CredentialScope::of(req.headers(), req.uri());
+        let s3_path = self.hosts.s3_path(host_of(&req), req.uri().path());
         slot.update(|r| {
+            r.request_id.clone_from(&ids.request_id);
             r.method = req.method().to_string();
             r.principal = scope.as_ref().map(|s| s.access_key.clone());
-            if let Ok(path) = s3s::path::parse_path_style(req.uri().path()) {
+            if let Some(path) = &s3_path {
                 r.bucket = path.get_bucket_name().map(str::to_owned);
                 r.key = path.get_object_key().map(str::to_owned);
             }
         });
         req.extensions_mut().insert(slot.clone());
-        req.extensions_mut().insert(ConnInfo { peer: self.peer });
+        req.extensions_mut().insert(ConnInfo {
+            peer: self.peer,
+            secure: self.secure,
+        });
         drop_unparseable_range(&mut req);
 
         if let Some((status, code, message)) = auth_shape_error(&req) {
             let mut record = slot.take();
-            record.operation =
-                guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
+            record.operation = guess_operation(
+                s3_path.as_ref(),
+                req.method(),
+                req.uri(),
+                req.headers().contains_key("x-amz-copy-source"),
+            );
             record.status = status;
             record.error_code = Some(code.to_owned());
             self.log.push(record);
@@ -55,11 +94,16 @@ impl Front {
         }
 
         let fate = self.faults.as_ref().map(|f| {
-            let op = guess_operation(req.method(), req.uri(), req.headers().contains_key("x-amz-copy-source"));
+            let op = guess_operation(
+                s3_path.as_ref(),
+                req.method(),
+                req.uri(),
+                req.headers().contains_key("x-amz-copy-source"),
+            );
             (f.decide(&RequestIdentity::of(&req, op.as_deref())), op)
         });
         if let (Some((fate, op)), Some(layer)) = (&fate, &self.faults)
-            && let Some(early) = faults::before(fate).await
+            && let Some(early) = faults::before(fate, ids).await
         {
             let mut record = slot.take();
             record.operation.clone_from(op);
@@ -73,11 +117,11 @@ impl Front {
         let method = req.method().clone();
         let uri = req.uri().clone();
         let copy = req.headers().contains_key("x-amz-copy-source");
-        let req = match super::xml_body::limited(req).await {
+        let req = match super::xml_body::limited(req, s3_path.as_ref()).await {
             Ok(req) => req,
             Err(super::xml_body::Refusal::TooLong) => {
                 let mut record = slot.take();
-                record.operation = guess_operation(&method, &uri, copy);
+                record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
                 record.status = 400;
                 record.error_code = Some("MaxMessageLengthExceeded".to_owned());
                 self.log.push(record);
@@ -90,7 +134,7 @@ impl Front {
             Err(super::xml_body::Refusal::Read(e)) => {
                 // The client is gone: the record says why the request ended.
                 let mut record = slot.take();
-                record.operation = guess_operation(&method, &uri, copy);
+                record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
                 record.status = 400;
                 record.error_code = Some("IncompleteBody".to_owned());
                 self.log.push(record);
@@ -100,7 +144,7 @@ impl Front {
         let result = self.s3.call(req).await;
         let mut record: RequestRecord = slot.take();
         if record.operation.is_none() {
-            record.operation = guess_operation(&method, &uri, copy);
+            record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
         }
         match result {
             Ok(resp) => {
@@ -150,11 +194,16 @@ impl Front {
 
 /// The operation of a request that never reached s3s's router (a fault answered it, or
 /// its signature failed), from its method, path and query as S3's REST API lays them out.
-fn guess_operation(method: &hyper::Method, uri: &hyper::Uri, copy: bool) -> Option<String> {
-    let path = s3s::path::parse_path_style(uri.path()).ok()?;
+fn guess_operation(
+    path: Option<&s3s::path::S3Path>,
+    method: &hyper::Method,
+    uri: &hyper::Uri,
+    copy: bool,
+) -> Option<String> {
+    let path = path?;
     let query: Vec<(String, String)> = query_pairs(uri);
     let has = |k: &str| query.iter().any(|(q, _)| q == k);
-    let op = match (&path, method.as_str()) {
+    let op = match (path, method.as_str()) {
         (s3s::path::S3Path::Root, _) => "ListBuckets",
         (s3s::path::S3Path::Bucket { .. }, "GET") if has("list-type") => "ListObjectsV2",
         (s3s::path::S3Path::Bucket { .. }, "GET") if has("location") => "GetBucketLocation",
@@ -308,6 +357,29 @@ fn error_code(body: &[u8]) -> Option<String> {
     let start = text.find("<Code>")? + "<Code>".len();
     let end = start + text[start..].find("</Code>")?;
     Some(text[start..end].to_owned())
+}
+
+/// `resp` with the request's id headers, and its error body (if any) with them too.
+async fn stamp(resp: Response<s3s::Body>, ids: &RequestIds) -> Response<s3s::Body> {
+    let (mut parts, body) = resp.into_parts();
+    for (name, value) in [
+        (s3s::header::X_AMZ_REQUEST_ID, &ids.request_id),
+        (s3s::header::X_AMZ_ID_2, &ids.host_id),
+    ] {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
+            parts.headers.insert(name, v);
+        }
+    }
+    if parts.status.as_u16() < 300 {
+        return Response::from_parts(parts, body);
+    }
+    let bytes = with_ids(collect_limited(body).await, ids);
+    if let Ok(len) = hyper::header::HeaderValue::from_str(&bytes.len().to_string())
+        && parts.headers.contains_key(hyper::header::CONTENT_LENGTH)
+    {
+        parts.headers.insert(hyper::header::CONTENT_LENGTH, len);
+    }
+    Response::from_parts(parts, s3s::Body::from(bytes))
 }
 
 pub(super) fn error_response(status: u16, code: &str, message: &str) -> Response<s3s::Body> {

@@ -5,6 +5,9 @@
 mod accept;
 mod builder;
 mod front;
+mod hosts;
+mod request_id;
+mod tls;
 mod xml_body;
 
 use std::net::SocketAddr;
@@ -18,6 +21,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use builder::SimulatorBuilder;
+pub use tls::TlsError;
+pub(crate) use request_id::RequestIds;
 
 use crate::Error;
 use crate::scenario::{LoadOptions, load_scenario_with};
@@ -29,6 +34,8 @@ use crate::sim::ops::SimS3;
 use crate::sim::request_log::RequestLog;
 use crate::sim::world::{Identity, IdentityKind, RejectedPolicy, World};
 use front::{Front, GateRef};
+use hosts::{Hosts, HostsRef};
+use request_id::RequestIdSource;
 
 /// How to start a simulator.
 pub struct ServerOptions {
@@ -47,6 +54,13 @@ pub struct ServerOptions {
     pub default_region: Option<String>,
     /// How many of the latest requests the log keeps (its counts are always exact).
     pub request_log_capacity: usize,
+    /// Serve HTTPS with a certificate signed by a CA made for this simulator
+    /// ([`Simulator::ca_pem`]), as S3 is reached; plain HTTP otherwise.
+    pub tls: bool,
+    /// Base domains besides `localhost` and `s3.localhost` under which
+    /// `BUCKET.DOMAIN` addresses BUCKET (virtual-hosted-style); with `tls`, the
+    /// certificate covers `DOMAIN` and `*.DOMAIN` too.
+    pub domains: Vec<String>,
 }
 
 impl Default for ServerOptions {
@@ -59,6 +73,8 @@ impl Default for ServerOptions {
             header_read_timeout: Duration::from_secs(30),
             default_region: None,
             request_log_capacity: crate::sim::request_log::DEFAULT_LOG_CAPACITY,
+            tls: false,
+            domains: Vec::new(),
         }
     }
 }
@@ -81,6 +97,7 @@ pub enum Who<'a> {
 pub struct Simulator {
     endpoint: String,
     addr: SocketAddr,
+    ca_pem: Option<String>,
     world: Arc<World>,
     log: RequestLog,
     default_region: String,
@@ -109,9 +126,18 @@ impl Simulator {
         Self::start_with(world, ServerOptions::default()).await
     }
 
-    /// Starts a simulator for `world` as `opts` say.
+    /// Starts a simulator for `world` as `opts` say. Making the TLS certificate can
+    /// fail only in the crypto library; that is reported as an I/O error of kind
+    /// `Other` wrapping a [`TlsError`].
     pub async fn start_with(world: World, opts: ServerOptions) -> std::io::Result<Self> {
         let world = Arc::new(world);
+        let hosts = Arc::new(Hosts::new(&opts.domains));
+        let tls = if opts.tls {
+            let buckets: Vec<String> = world.store.buckets().into_iter().map(|b| b.name).collect();
+            Some(tls::generate(&opts.domains, &buckets).map_err(std::io::Error::other)?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(opts.addr).await?;
         let addr = listener.local_addr()?;
         let log = RequestLog::with_capacity(opts.request_log_capacity);
@@ -122,26 +148,35 @@ impl Simulator {
         let mut builder = S3ServiceBuilder::new(SimS3 { gate: gate.clone() });
         builder.set_auth(IdentityAuth { world: world.clone() });
         builder.set_access(GateRef(gate));
+        builder.set_host(HostsRef(hosts.clone()));
         let faults = opts.faults.map(|c| Arc::new(Faults::new(c)));
         let front = Front {
             s3: builder.build(),
             log: log.clone(),
             faults: faults.clone(),
             peer: addr,
+            secure: false,
+            hosts,
+            ids: RequestIdSource::default(),
         };
         let (stop_tx, stop_rx) = oneshot::channel();
         let limits = accept::Limits {
             header_read_timeout: opts.header_read_timeout,
             grace: opts.grace,
         };
-        let task = tokio::spawn(accept::accept_loop(listener, front, stop_rx, limits));
+        let acceptor = tls
+            .as_ref()
+            .map(|t| tokio_rustls::TlsAcceptor::from(t.server_config.clone()));
+        let task = tokio::spawn(accept::accept_loop(listener, front, acceptor, stop_rx, limits));
         let default_region = opts
             .default_region
             .or_else(|| world.store.buckets().first().map(|b| b.region.clone()))
             .unwrap_or_else(|| "us-east-1".to_owned());
+        let scheme = if tls.is_some() { "https" } else { "http" };
         Ok(Self {
-            endpoint: format!("http://{addr}"),
+            endpoint: format!("{scheme}://{addr}"),
             addr,
+            ca_pem: tls.map(|t| t.ca_pem),
             world,
             log,
             default_region,
@@ -152,9 +187,20 @@ impl Simulator {
         })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` when serving TLS.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The PEM certificate of the CA that signed the TLS certificate (`None` over
+    /// plain HTTP): what a client trusts, as `AWS_CA_BUNDLE` or boto3's `verify=`.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.ca_pem.is_some()
     }
 
     /// The address it listens on.
@@ -185,7 +231,8 @@ impl Simulator {
     }
 
     /// An aws-sdk-s3 client signing as `who`, path-style, at this endpoint, for the
-    /// default region (of the bucket, for [`Who::BucketOwner`]).
+    /// default region (of the bucket, for [`Who::BucketOwner`]). Over TLS it trusts
+    /// this simulator's CA and nothing else.
     pub fn client(&self, who: Who<'_>) -> Result<aws_sdk_s3::Client, Error> {
         let region = match who {
             Who::BucketOwner(bucket) => self
@@ -237,7 +284,26 @@ impl Simulator {
     /// A client for an identity that need not be in the world (wrong secrets, unknown
     /// keys).
     pub fn client_for(&self, identity: &Identity, region: &str) -> aws_sdk_s3::Client {
-        client(&self.endpoint, &identity.access_key, identity.secret_key(), region)
+        aws_sdk_s3::Client::from_conf(self.client_config(identity, region).build())
+    }
+
+    /// The configuration [`Simulator::client_for`] builds its client from, to change
+    /// before building: `.force_path_style(false)` for virtual-hosted-style requests
+    /// (see [`Simulator::resolve_all_to_loopback`]), retries, timeouts.
+    pub fn client_config(&self, identity: &Identity, region: &str) -> aws_sdk_s3::config::Builder {
+        let mut config = config_builder(&self.endpoint, &identity.access_key, identity.secret_key(), region);
+        if let Some(ca) = &self.ca_pem {
+            config = config.http_client(tls::trusting_http_client(ca));
+        }
+        config
+    }
+
+    /// An HTTP client for [`Simulator::client_config`] that resolves every host name
+    /// to this simulator's address (and, over TLS, trusts its CA): virtual-hosted-style
+    /// names such as `BUCKET.localhost` reach it whether or not the system resolver
+    /// knows them.
+    pub fn resolve_all_to_loopback(&self) -> aws_sdk_s3::config::SharedHttpClient {
+        tls::http_client(self.ca_pem.as_deref(), Some(self.addr.ip()))
     }
 
     /// Stops accepting, waits (up to the grace period) for requests in flight.
@@ -262,16 +328,32 @@ impl Drop for Simulator {
     }
 }
 
-/// A path-style aws-sdk-s3 client with static credentials.
+/// A path-style aws-sdk-s3 client with static credentials, trusting the system's
+/// roots for an `https://` endpoint ([`client_trusting`] to trust a simulator's CA).
 pub fn client(endpoint: &str, access_key: &str, secret_key: &str, region: &str) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::Config::builder()
+    aws_sdk_s3::Client::from_conf(config_builder(endpoint, access_key, secret_key, region).build())
+}
+
+/// [`client`] trusting only the CA `ca_pem` (a [`Simulator::ca_pem`]) for TLS.
+pub fn client_trusting(
+    endpoint: &str,
+    ca_pem: &str,
+    access_key: &str,
+    secret_key: &str,
+    region: &str,
+) -> aws_sdk_s3::Client {
+    let config =
+        config_builder(endpoint, access_key, secret_key, region).http_client(tls::trusting_http_client(ca_pem));
+    aws_sdk_s3::Client::from_conf(config.build())
+}
+
+fn config_builder(endpoint: &str, access_key: &str, secret_key: &str, region: &str) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new(access_key, secret_key, None, None, "s3-harness"))
         .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
 }
 
 /// Loads a scenario for the builder.

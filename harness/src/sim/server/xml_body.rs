@@ -8,6 +8,7 @@
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Method, Request};
+use s3s::path::S3Path;
 
 use crate::sim::auth::sigv4::query_pairs;
 
@@ -23,9 +24,10 @@ pub(super) enum Refusal {
 }
 
 /// The request with its body for s3s: streamed on for an object upload (PutObject,
-/// UploadPart, a browser POST), read whole under [`XML_BODY_LIMIT`] otherwise.
-pub(super) async fn limited(req: Request<Incoming>) -> Result<Request<s3s::Body>, Refusal> {
-    if streams(&req) {
+/// UploadPart, a browser POST), read whole under [`XML_BODY_LIMIT`] otherwise. `path`
+/// is what the request addresses, from its path or (virtual-hosted-style) its host.
+pub(super) async fn limited(req: Request<Incoming>, path: Option<&S3Path>) -> Result<Request<s3s::Body>, Refusal> {
+    if streams(&req, path) {
         return Ok(req.map(s3s::Body::from));
     }
     let (parts, body) = req.into_parts();
@@ -40,7 +42,7 @@ pub(super) async fn limited(req: Request<Incoming>) -> Result<Request<s3s::Body>
 
 /// An object upload: a PUT of a key without a configuration subresource (PutObject,
 /// UploadPart, CopyObject) or a multipart/form-data POST (PostObject).
-fn streams(req: &Request<Incoming>) -> bool {
+fn streams(req: &Request<Incoming>, path: Option<&S3Path>) -> bool {
     if req.method() == Method::POST {
         return req
             .headers()
@@ -51,7 +53,7 @@ fn streams(req: &Request<Incoming>) -> bool {
     if req.method() != Method::PUT {
         return false;
     }
-    let Ok(s3s::path::S3Path::Object { .. }) = s3s::path::parse_path_style(req.uri().path()) else {
+    let Some(S3Path::Object { .. }) = path else {
         return false;
     };
     const CONFIGURATIONS: [&str; 5] = ["tagging", "acl", "retention", "legal-hold", "restore"];

@@ -1,0 +1,147 @@
+//! Virtual-hosted-style addressing: which bucket a request's `Host` names.
+//!
+//! S3 takes the bucket from the host (`BUCKET.s3.REGION.amazonaws.com`) or, path-style,
+//! from the first path segment
+//! (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html>). The
+//! simulator's base domains stand for S3's endpoint names: `localhost`, `s3.localhost`
+//! and any `serve --domain`; `BUCKET.BASE` addresses BUCKET, a base domain itself or an
+//! IP address is path-style. A host under none of them (a machine name, a container
+//! name) is served path-style too: S3 would read it as a CNAME bucket name, but a local
+//! simulator is reached by whatever name its network gives it.
+
+use std::sync::Arc;
+
+use s3s::S3Result;
+use s3s::host::{S3Host, VirtualHost};
+use s3s::path::S3Path;
+
+/// The base domains buckets are addressed under.
+#[derive(Debug, Clone)]
+pub(crate) struct Hosts {
+    /// Lower-case, without a port, longest first so that `s3.localhost` is tried
+    /// before `localhost`.
+    domains: Vec<String>,
+}
+
+/// The base domains every simulator answers to.
+pub(crate) const DEFAULT_DOMAINS: [&str; 2] = ["localhost", "s3.localhost"];
+
+impl Hosts {
+    /// [`DEFAULT_DOMAINS`] and `extra`.
+    pub(crate) fn new(extra: &[String]) -> Self {
+        let mut domains: Vec<String> = DEFAULT_DOMAINS
+            .iter()
+            .map(|d| (*d).to_owned())
+            .chain(extra.iter().map(|d| d.trim_end_matches('.').to_ascii_lowercase()))
+            .collect();
+        domains.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        domains.dedup();
+        Self { domains }
+    }
+
+    /// The bucket a `Host` header value names, if it is virtual-hosted-style.
+    pub(crate) fn bucket_of(&self, host: &str) -> Option<String> {
+        let name = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
+        // A base domain is path-style even when it is under another (`s3.localhost`
+        // under `localhost`).
+        if name.parse::<std::net::IpAddr>().is_ok() || self.domains.contains(&name) {
+            return None;
+        }
+        self.domains.iter().find_map(|d| {
+            name.strip_suffix(d.as_str())
+                .and_then(|rest| rest.strip_suffix('.'))
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned)
+        })
+    }
+
+    /// The bucket and key a request addresses, from its `Host` and path; `None` when
+    /// the path cannot be an S3 path.
+    pub(crate) fn s3_path(&self, host: Option<&str>, path: &str) -> Option<S3Path> {
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
+        match host.and_then(|h| self.bucket_of(h)) {
+            Some(bucket) => s3s::path::parse_virtual_hosted_style(Some(&bucket), &decoded).ok(),
+            None => s3s::path::parse_path_style(&decoded).ok(),
+        }
+    }
+}
+
+/// `name` of `name:port` (and of `[v6]:port`).
+fn strip_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split_once(']').map_or(host, |(ip, _)| ip);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// The `Host` of a request (HTTP/2 carries it as the URI's authority).
+pub(crate) fn host_of<B>(req: &hyper::Request<B>) -> Option<&str> {
+    req.headers()
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(hyper::http::uri::Authority::as_str))
+}
+
+/// s3s's host hook, sharing the simulator's [`Hosts`].
+pub(crate) struct HostsRef(pub Arc<Hosts>);
+
+impl S3Host for HostsRef {
+    fn parse_host_header<'a>(&'a self, host: &'a str) -> S3Result<VirtualHost<'a>> {
+        Ok(match self.0.bucket_of(host) {
+            Some(bucket) => VirtualHost::new(host).with_bucket(bucket),
+            None => VirtualHost::new(host),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_come_from_subdomains_of_the_base_domains_per_the_virtual_hosting_guide() {
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
+        let hosts = Hosts::new(&["s3.example.test".to_owned()]);
+        assert_eq!(
+            hosts.bucket_of("acme-data.localhost:9555").as_deref(),
+            Some("acme-data")
+        );
+        assert_eq!(
+            hosts.bucket_of("acme-data.s3.localhost:9555").as_deref(),
+            Some("acme-data")
+        );
+        assert_eq!(hosts.bucket_of("Acme-Data.S3.localhost").as_deref(), Some("acme-data"));
+        assert_eq!(
+            hosts.bucket_of("my.dotted.bucket.localhost").as_deref(),
+            Some("my.dotted.bucket")
+        );
+        assert_eq!(hosts.bucket_of("logs.s3.example.test:443").as_deref(), Some("logs"));
+        for path_style in [
+            "localhost:9555",
+            "s3.localhost:9555",
+            "127.0.0.1:9555",
+            "[::1]:9555",
+            "s3.example.test",
+            "buildhost:9555",
+            "localhost.",
+        ] {
+            assert_eq!(hosts.bucket_of(path_style), None, "{path_style}");
+        }
+    }
+
+    #[test]
+    fn the_s3_path_reads_the_bucket_from_the_host_or_the_path() {
+        let hosts = Hosts::new(&[]);
+        let vhost = hosts.s3_path(Some("acme.localhost:1"), "/a%20b/c.csv");
+        assert_eq!(vhost.as_ref().and_then(S3Path::get_bucket_name), Some("acme"));
+        assert_eq!(vhost.as_ref().and_then(S3Path::get_object_key), Some("a b/c.csv"));
+        let bucket = hosts.s3_path(Some("acme.localhost:1"), "/");
+        assert!(matches!(bucket, Some(S3Path::Bucket { .. })));
+        let path = hosts.s3_path(Some("127.0.0.1:1"), "/acme/k");
+        assert_eq!(path.as_ref().and_then(S3Path::get_bucket_name), Some("acme"));
+        assert!(matches!(hosts.s3_path(None, "/"), Some(S3Path::Root)));
+    }
+}
