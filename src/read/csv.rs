@@ -106,7 +106,7 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = e.position().map_or_else(|| reader.position().line(), csv::Position::line);
                 let reason = match e.kind() {
                     csv::ErrorKind::Io(io) if gzipped => format!("the gzip stream cannot be decoded further: {io}"),
                     csv::ErrorKind::Io(io) => format!("the body cannot be read further: {io}"),
@@ -150,7 +150,12 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             record.len()
         };
         if fields != width {
-            let value = String::from_utf8_lossy(record.as_slice()).into_owned();
+            let delimiter = char::from(dialect.map_or(b',', |d| d.delimiter)).to_string();
+            let value = record
+                .iter()
+                .map(String::from_utf8_lossy)
+                .collect::<Vec<_>>()
+                .join(&delimiter);
             let reason = format!("{} fields, the table has {width}", record.len());
             if !send(
                 tx,
