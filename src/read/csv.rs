@@ -106,7 +106,9 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or_else(|| reader.position().line(), csv::Position::line);
+                let line = e
+                    .position()
+                    .map_or_else(|| reader.position().line(), csv::Position::line);
                 let reason = match e.kind() {
                     csv::ErrorKind::Io(io) if gzipped => format!("the gzip stream cannot be decoded further: {io}"),
                     csv::ErrorKind::Io(io) => format!("the body cannot be read further: {io}"),
