@@ -43,11 +43,14 @@ fn quote(field: &str) -> String {
     }
 }
 
+/// A file's rows, each a list of cells.
+type File = Vec<Vec<Option<String>>>;
+
 #[derive(Debug, Clone)]
 struct Generated {
     kinds: Vec<Kind>,
     /// Partition value (int64) -> files -> rows -> cells.
-    partitions: Vec<(i64, Vec<Vec<Vec<Option<String>>>>)>,
+    partitions: Vec<(i64, Vec<File>)>,
 }
 
 fn table() -> impl Strategy<Value = Generated> {
