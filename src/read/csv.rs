@@ -259,3 +259,35 @@ fn header_positions(
     }
     Ok((positions, names.len()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Column;
+
+    fn header(fields: &[&str]) -> csv::ByteRecord {
+        csv::ByteRecord::from(fields.to_vec())
+    }
+
+    #[test]
+    fn header_maps_table_columns_and_drops_partition_columns() {
+        let columns = [Column::new("id", "int64"), Column::new("name", "string")];
+        let partitions = [Column::new("date", "date")];
+        assert_eq!(
+            header_positions(&header(&["\u{feff}id", "date", " name"]), &columns, &partitions),
+            Ok((vec![0, 2], 3))
+        );
+        let extra = header_positions(&header(&["id", "name", "country"]), &columns, &partitions);
+        assert_eq!(
+            extra,
+            Err("the header has column `country` beyond the table's 2 columns".to_owned())
+        );
+        let missing = header_positions(&header(&["id"]), &columns, &partitions);
+        assert_eq!(missing, Err("the header lacks the table's column `name`".to_owned()));
+        let renamed = header_positions(&header(&["id", "full_name"]), &columns, &partitions);
+        assert_eq!(
+            renamed,
+            Err("header column 2 is `full_name`, the table's is `name`".to_owned())
+        );
+    }
+}

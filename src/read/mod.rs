@@ -15,6 +15,7 @@
 //! holds a share of [`ReadOptions::memory_limit`] until the consumer drops it, so decoding
 //! waits for the consumer rather than buffering ahead of it.
 
+mod budget;
 mod csv;
 mod parquet;
 mod partition;
@@ -26,7 +27,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::{Field, Schema, SchemaRef};
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::Serialize;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::config::{ConnectionConfig, DataFormat};
 use crate::connector::{Connector, Table};
@@ -214,17 +215,13 @@ pub(crate) struct Context {
     pub(crate) partition_columns: Vec<Column>,
     pub(crate) csv: Option<crate::schema::CsvSchema>,
     pub(crate) batch_rows: usize,
-    budget: Arc<Semaphore>,
-    budget_total: u32,
+    budget: budget::Budget,
 }
 
 impl Context {
-    /// Waits for `batch`'s share of the memory budget (the whole budget at most, so one
-    /// batch larger than it still goes through, alone).
+    /// `batch` once its share of the memory budget is free.
     pub(crate) async fn hold(&self, batch: RecordBatch) -> ReadBatch {
-        let bytes = u32::try_from(batch.get_array_memory_size()).unwrap_or(u32::MAX);
-        let permits = bytes.clamp(1, self.budget_total);
-        let permit = self.budget.clone().acquire_many_owned(permits).await.ok();
+        let permit = self.budget.hold(&batch).await;
         ReadBatch { batch, _budget: permit }
     }
 
@@ -311,7 +308,6 @@ impl Connector {
                 .map(|c| Field::new(&c.name, values::arrow_type(&c.data_type), true)),
         );
         let schema: SchemaRef = Arc::new(Schema::new(fields));
-        let budget_total = u32::try_from(options.memory_limit.max(1)).unwrap_or(u32::MAX);
         let ctx = Arc::new(Context {
             s3,
             bucket: config.bucket.clone(),
@@ -320,8 +316,7 @@ impl Connector {
             partition_columns,
             csv: table.csv.clone(),
             batch_rows: options.batch_rows.max(1),
-            budget: Arc::new(Semaphore::new(budget_total as usize)),
-            budget_total,
+            budget: budget::Budget::new(options.memory_limit),
         });
         let format = table.format;
         let mut first_parquet = first_parquet;
