@@ -16,9 +16,8 @@ use serde_json::Value;
 
 pub use write::import;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Transport};
 use crate::sim::faults::FaultConfig;
-use crate::sim::server::client;
 use crate::{Error, ServerOptions, Simulator, World};
 
 /// A table being read, with the simulator serving it (dropped together).
@@ -55,6 +54,7 @@ pub async fn open_table(
     let concurrency = if scenario.faults.is_some() { 1 } else { 16 };
     let opts = ServerOptions {
         faults: scenario.faults.as_ref().map(FaultConfig::from),
+        tls: scenario.simulator.transport == Transport::Https,
         ..ServerOptions::default()
     };
     let addr = opts.addr;
@@ -62,7 +62,7 @@ pub async fn open_table(
         .await
         .map_err(|source| Error::Bind { addr, source })?;
     let platform = scenario.platform.clone();
-    let s3 = client(sim.endpoint(), &platform.access_key, &platform.secret_key, &spec.region);
+    let s3 = crate::run::platform_client(&sim, scenario, &spec.region);
     let connector = Connector::new(
         s3,
         ConnectorOptions {
