@@ -27,6 +27,15 @@
 //! the two columns is what the simulator adds per request.
 //!
 //! `LOOPBACK_ROUNDS` sets the number of rounds (default 5).
+//!
+//! For instruction counts, which a busy machine does not skew,
+//! `LOOPBACK_COUNT=KIND:N:TARGET` (KIND `get`, `put` or `list`, TARGET `sim` or
+//! `ceiling`) sends one request of each kind to both servers and then `N` requests of
+//! one kind to one server, and prints nothing. Run it under
+//! `valgrind --tool=callgrind --separate-threads=yes`: the server runtime's two
+//! worker threads are the second and third threads of the process; the difference
+//! between two values of `N`, divided by their difference, is the server's
+//! instructions per request.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -56,6 +65,20 @@ const LIST_KEYS: usize = 1000;
 const BODY_BYTES: usize = 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const WARMUP: usize = 100;
+
+fn count_mode() -> Option<(Kind, usize, bool)> {
+    let spec = std::env::var("LOOPBACK_COUNT").ok()?;
+    let mut parts = spec.split(':');
+    let kind = match parts.next()? {
+        "get" => Kind::Get,
+        "put" => Kind::Put,
+        "list" => Kind::List,
+        _ => return None,
+    };
+    let n = parts.next()?.parse().ok()?;
+    let on_sim = parts.next()? == "sim";
+    Some((kind, n, on_sim))
+}
 
 fn rounds() -> usize {
     std::env::var("LOOPBACK_ROUNDS")
@@ -144,6 +167,22 @@ fn main() {
         identity.secret_key(),
         REGION,
     );
+
+    if let Some((kind, n, on_sim)) = count_mode() {
+        clients.block_on(async {
+            for kind in [Kind::Get, Kind::Put, Kind::List] {
+                once(&sim_client, kind).await;
+                once(&ceiling_client, kind).await;
+            }
+            let target = if on_sim { &sim_client } else { &ceiling_client };
+            for _ in 0..n {
+                once(target, kind).await;
+            }
+        });
+        drop(clients);
+        servers.block_on(sim.shutdown());
+        return;
+    }
 
     let rounds = rounds();
     println!("s3-harness loopback benchmark: simulator vs a server replaying its responses");
