@@ -225,8 +225,8 @@ fn main() {
 
     println!();
     println!(
-        "  {:<36} {:>12} {:>12} {:>7}   {}",
-        "request", "s3-harness", "ceiling", "ratio", "ratio per round"
+        "  {:<36} {:>12} {:>12} {:>7}   ratio per round",
+        "request", "s3-harness", "ceiling", "ratio"
     );
     for (row, (s_sim, s_ceil)) in ROWS.iter().zip(&samples) {
         let a = median(s_sim);

@@ -273,9 +273,9 @@ mod tests {
         assert_eq!(b, owner("444455556666"));
         assert_ne!(a, b);
         assert_eq!(owners.seen.len(), 2);
-        for i in 0..100 {
-            let account = format!("{i:012}");
-            assert_eq!(owners.of(&account), owner(&account));
+        let accounts: Vec<String> = (0..100).map(|i| format!("{i:012}")).collect();
+        for account in &accounts {
+            assert_eq!(owners.of(account), owner(account));
         }
         assert_eq!(owners.seen.len(), 16, "the memo is bounded");
     }
