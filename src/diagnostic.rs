@@ -66,6 +66,15 @@ pub enum Code {
     /// (`01` and `1`, `2025-1-5` and `2025-01-05`): kept distinct, so queries split the
     /// partition (warning).
     EquivalentPartitionValues,
+    /// A row of a data file that cannot be imported: a field count other than the table's,
+    /// or a value that does not parse as its column's type (found when reading rows).
+    BadRow,
+    /// A data file whose columns differ from the table's (an extra or missing column, a
+    /// Parquet column of another type): the file is never cast to fit.
+    SchemaDrift,
+    /// A data file that cannot be decoded past some point (a gzip member cut short, a
+    /// corrupt Parquet page, a body that ended early).
+    CorruptFile,
 }
 
 impl Code {
@@ -97,6 +106,9 @@ impl Code {
             Self::S3Unavailable => "s3_unavailable",
             Self::NestedDirectories => "nested_directories",
             Self::EquivalentPartitionValues => "equivalent_partition_values",
+            Self::BadRow => "bad_row",
+            Self::SchemaDrift => "schema_drift",
+            Self::CorruptFile => "corrupt_file",
         }
     }
 
@@ -127,6 +139,9 @@ impl Code {
         Self::S3Unavailable,
         Self::NestedDirectories,
         Self::EquivalentPartitionValues,
+        Self::BadRow,
+        Self::SchemaDrift,
+        Self::CorruptFile,
     ];
 }
 
@@ -231,6 +246,9 @@ mod tests {
             Code::S3Unavailable => 22,
             Code::NestedDirectories => 23,
             Code::EquivalentPartitionValues => 24,
+            Code::BadRow => 25,
+            Code::SchemaDrift => 26,
+            Code::CorruptFile => 27,
         }
     }
 
@@ -243,8 +261,9 @@ mod tests {
             let back: Code = serde_json::from_str(&json).expect("deserializes");
             assert_eq!(back, *code);
         }
-        // `index` maps the variants onto 0..=24, so ALL holds each of them exactly once.
-        assert_eq!(Code::ALL.len(), index(Code::EquivalentPartitionValues) + 1);
+        // `index` maps the variants onto 0..=27, so ALL holds each of them exactly once.
+        assert_eq!(Code::ALL.len(), index(Code::CorruptFile) + 1);
+        assert_eq!(Code::BadRow.as_str(), "bad_row");
         let names: std::collections::BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names.len(), Code::ALL.len());
         assert_eq!(Code::NestedDirectories.as_str(), "nested_directories");

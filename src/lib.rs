@@ -12,6 +12,8 @@
 //!    their schemas, and returns a [`connector::ConnectionReport`]: active or failed,
 //!    tables, ignored keys and [`diagnostic::Diagnostic`]s with stable codes and hints.
 //! 4. [`resync`]: what changed since the last sync.
+//! 5. [`read`]: a discovered table's rows as Arrow record batches, with every bad row
+//!    reported by file, line and column.
 //!
 //! The decisions are pure and usable on their own: [`layout`] turns a listing into tables
 //! (key classification, Hive partitions and their types), [`schema`] infers CSV and Parquet
@@ -78,6 +80,7 @@ pub mod diagnostic;
 mod error;
 pub mod layout;
 pub mod names;
+pub mod read;
 pub mod resync;
 pub mod retry;
 mod s3;

@@ -449,6 +449,29 @@ impl S3Client {
     }
 }
 
+impl S3Client {
+    /// A whole GetObject whose body is streamed, not collected: the caller reads it at its
+    /// own pace, so a large object never sits in memory. The in-flight permit covers the
+    /// request, not the body.
+    pub(crate) async fn get_stream(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<aws_sdk_s3::primitives::ByteStream, S3Failure> {
+        self.count("GetObject");
+        let _permit = self.in_flight.acquire().await.ok();
+        let out = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| classify_error(&e))?;
+        Ok(out.body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,27 @@ pub enum Error {
     /// `run_scenario_file` was given a scenario with no `[connection]`.
     #[error("{}: the scenario has no [connection] to run", .0.display())]
     NoConnection(PathBuf),
+    /// `preview` or `import` named a table the connection did not discover.
+    #[error("{path}: no table `{table}`; discovered: {}", if available.is_empty() { "none".to_owned() } else { available.join(", ") })]
+    NoSuchTable {
+        /// The scenario file.
+        path: PathBuf,
+        /// The table asked for.
+        table: String,
+        /// The tables discovered, by name.
+        available: Vec<String>,
+    },
+    /// Reading a table's rows stopped.
+    #[error(transparent)]
+    Read(#[from] s3_connector::read::ReadError),
+    /// The Parquet file could not be written.
+    #[error("writing {}: {message}", path.display())]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
     /// The server could not listen.
     #[error("cannot start the simulator on {addr}: {source}")]
     Bind {

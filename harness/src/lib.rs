@@ -67,6 +67,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod import;
 pub mod run;
 pub mod scenario;
 pub mod sim;

@@ -22,7 +22,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::layout::tables::{IgnoredKey, Layout, SkippedTable, TableLayout, discover_tables};
 use crate::retry::RetryOptions;
 use crate::s3::S3Client;
-use crate::schema::Column;
+use crate::schema::{Column, CsvSchema};
 
 use self::diagnose::ReadCheck;
 
@@ -83,6 +83,10 @@ pub struct Table {
     /// What discovery found: the files and partition columns behind this table.
     #[serde(skip)]
     pub layout: TableLayout,
+    /// For a CSV table, the dialect (delimiter, quote, header) of the first sampled file
+    /// that could be read, which every file of the table is read with.
+    #[serde(skip)]
+    pub csv: Option<CsvSchema>,
 }
 
 /// The outcome of connecting (or resyncing).
@@ -108,7 +112,7 @@ pub struct ConnectionReport {
 
 /// Runs connections against S3 through aws-sdk-s3, counting its calls.
 pub struct Connector {
-    s3: S3Client,
+    pub(crate) s3: S3Client,
     options: ConnectorOptions,
 }
 
@@ -203,6 +207,7 @@ impl Connector {
         let mut tables = Vec::new();
         let mut skipped = skipped;
         for (layout, files) in sampled {
+            let csv = files.iter().find(|f| f.columns.is_ok()).and_then(|f| f.csv.clone());
             let (columns, diags) = sample::table_columns(&layout, files);
             let code = if diags.iter().any(|d| d.code == Code::S3Unavailable) {
                 Code::S3Unavailable
@@ -220,6 +225,7 @@ impl Connector {
                     files: layout.files.len(),
                     bytes: layout.bytes(),
                     layout,
+                    csv,
                 }),
                 None => skipped.push(SkippedTable {
                     name: layout.name.clone(),

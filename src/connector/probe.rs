@@ -15,7 +15,7 @@ use crate::layout::ListedObject;
 use crate::layout::classify::FileFormat;
 use crate::layout::tables::{DataFile, TableLayout};
 use crate::s3::S3Failure;
-use crate::schema::Column;
+use crate::schema::{Column, CsvSchema};
 
 use super::Connector;
 use super::sample::{self, FileColumns};
@@ -118,10 +118,14 @@ impl Connector {
         let mut sampled = Vec::new();
         let picks = sample::picks(table.files.len(), self.options.schema_files_per_table);
         for file in picks.into_iter().filter_map(|i| table.files.get(i)) {
-            let columns = self.file_columns(config, file).await;
+            let (columns, csv) = match self.file_columns(config, file).await {
+                Ok((columns, csv)) => (Ok(columns), csv),
+                Err(d) => (Err(d), None),
+            };
             sampled.push(FileColumns {
                 key: file.key.clone(),
                 columns,
+                csv,
             });
         }
         sampled
@@ -129,7 +133,11 @@ impl Connector {
 
     /// One file's columns from as few ranged reads as its format allows, or the diagnostic
     /// that says why they cannot be had. Each read is decided by what the last one said.
-    async fn file_columns(&self, config: &ConnectionConfig, file: &DataFile) -> Result<Vec<Column>, Diagnostic> {
+    async fn file_columns(
+        &self,
+        config: &ConnectionConfig,
+        file: &DataFile,
+    ) -> Result<(Vec<Column>, Option<CsvSchema>), Diagnostic> {
         let (key, size) = (file.key.as_str(), file.size);
         let read = |range: String| async move {
             self.s3
@@ -143,13 +151,13 @@ impl Connector {
                 let tail = read("bytes=-8".to_owned()).await?;
                 let need = sample::parquet_tail_len(key, size, &tail)?;
                 let tail = read(format!("bytes=-{need}")).await?;
-                sample::parquet_columns(key, &tail, size)
+                sample::parquet_columns(key, &tail, size).map(|c| (c, None))
             }
             FileFormat::Csv | FileFormat::CsvGzip => {
                 let len = sample::csv_sample_len(size, self.options.csv_sample_bytes);
                 // `check_size` let no empty file through, so `len` is at least 1.
                 let bytes = read(format!("bytes=0-{}", len.saturating_sub(1))).await?;
-                sample::csv_columns(key, file.format, &bytes, len == size)
+                sample::csv_columns(key, file.format, &bytes, len == size).map(|s| (s.columns.clone(), Some(s)))
             }
         }
     }

@@ -16,6 +16,8 @@ use crate::schema::{Column, DataType, csv as csv_schema, parquet as parquet_sche
 pub(super) struct FileColumns {
     pub(super) key: String,
     pub(super) columns: Result<Vec<Column>, Diagnostic>,
+    /// A CSV file's dialect (delimiter, quote, header), which the table's reader needs.
+    pub(super) csv: Option<csv_schema::CsvSchema>,
 }
 
 /// The indices of the files to sample out of `n`: `want` of them (at least one), first and
@@ -97,7 +99,7 @@ pub(super) fn csv_columns(
     format: FileFormat,
     bytes: &[u8],
     complete: bool,
-) -> Result<Vec<Column>, Diagnostic> {
+) -> Result<csv_schema::CsvSchema, Diagnostic> {
     if crate::schema::is_parquet_magic(bytes) {
         return Err(unreadable(
             key,
@@ -123,7 +125,7 @@ pub(super) fn csv_columns(
         gzipped: gz,
     };
     csv_schema::infer_csv(sample)
-        .map(|(schema, _)| schema.columns)
+        .map(|(schema, _)| schema)
         .map_err(|e| unreadable(key, format!("the CSV cannot be parsed: {e}")))
 }
 
@@ -144,7 +146,7 @@ pub(super) fn table_columns(table: &TableLayout, sampled: Vec<FileColumns>) -> (
     }
     let mut diags = Vec::new();
     let mut reference: Option<(String, Vec<Column>)> = None;
-    for FileColumns { key, columns } in sampled {
+    for FileColumns { key, columns, .. } in sampled {
         match columns {
             Ok(columns) => match &reference {
                 None => reference = Some((key, columns)),
@@ -241,6 +243,7 @@ mod tests {
         FileColumns {
             key: key.into(),
             columns,
+            csv: None,
         }
     }
 
@@ -335,7 +338,9 @@ mod tests {
         assert!(d.message.contains("not gzip"), "{}", d.message);
         let d = csv_columns("a.csv", FileFormat::Csv, b"PAR1\x15", true).unwrap_err();
         assert!(d.message.contains("Parquet"), "{}", d.message);
-        let columns = csv_columns("a.csv", FileFormat::Csv, b"id,name\n1,Ada\n", true).unwrap();
+        let columns = csv_columns("a.csv", FileFormat::Csv, b"id,name\n1,Ada\n", true)
+            .unwrap()
+            .columns;
         assert_eq!(
             columns,
             [

@@ -153,7 +153,7 @@ pub fn parse_footer(tail: &[u8], file_size: u64) -> Result<ParquetSchema, Error>
 }
 
 /// An Arrow type in the connector's vocabulary.
-fn from_arrow(arrow: &ArrowType) -> DataType {
+pub(crate) fn from_arrow(arrow: &ArrowType) -> DataType {
     match arrow {
         ArrowType::Int64 => DataType::Int64,
         ArrowType::Float64 => DataType::Float64,

@@ -1,6 +1,7 @@
 //! The `s3-harness` command line: argument parsing and one function per command.
 
 mod check;
+mod import;
 mod policy;
 mod run;
 mod serve;
@@ -109,6 +110,46 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Show the first rows of a discovered table, read through the simulator as the
+    /// platform reader (bad rows are skipped and listed below the rows).
+    Preview {
+        /// The scenario file.
+        path: PathBuf,
+        /// The table, by name.
+        #[arg(long)]
+        table: String,
+        /// Rows shown at most.
+        #[arg(long, default_value_t = 20)]
+        rows: usize,
+        /// Print one JSON object: columns, rows, bad rows and their problems.
+        #[arg(long)]
+        json: bool,
+        /// Let fixture and policy paths point outside the scenario's folder.
+        #[arg(long)]
+        allow_fixtures_anywhere: bool,
+    },
+    /// Import a discovered table into one Parquet file, read through the simulator as
+    /// the platform reader; prints `rows: N` and `bad_rows: M`. Exits 1 (and writes
+    /// nothing) when a bad row stops it.
+    Import {
+        /// The scenario file.
+        path: PathBuf,
+        /// The table, by name.
+        #[arg(long)]
+        table: String,
+        /// The Parquet file to write (replaced only once the import completes).
+        #[arg(long)]
+        out: PathBuf,
+        /// Memory the import may hold at once (B, KiB, MiB, GiB, KB, MB, GB).
+        #[arg(long, default_value = "256MiB", value_parser = import::parse_size)]
+        memory_limit: u64,
+        /// What a bad row does: stop the import, or skip it (counted and listed).
+        #[arg(long, value_enum, default_value_t = import::OnBadRow::Fail)]
+        on_bad_row: import::OnBadRow,
+        /// Let fixture and policy paths point outside the scenario's folder.
+        #[arg(long)]
+        allow_fixtures_anywhere: bool,
+    },
     /// Load scenario files and summarise each world without running it; exits 1 if any
     /// file cannot be loaded or PATH names no scenario file.
     Check {
@@ -209,6 +250,34 @@ pub fn main() -> ExitCode {
                 allow_fixtures_anywhere,
                 paths,
             } => check::check(&paths, &load_options(allow_fixtures_anywhere)),
+            Command::Preview {
+                path,
+                table,
+                rows,
+                json,
+                allow_fixtures_anywhere,
+            } => import::preview(&path, &table, rows, json, &load_options(allow_fixtures_anywhere))
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Import {
+                path,
+                table,
+                out,
+                memory_limit,
+                on_bad_row,
+                allow_fixtures_anywhere,
+            } => import::import(
+                &path,
+                &table,
+                &out,
+                &s3_harness::import::ImportOptions {
+                    memory_limit,
+                    on_bad_row: on_bad_row.into(),
+                },
+                &load_options(allow_fixtures_anywhere),
+            )
+            .await
+            .map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

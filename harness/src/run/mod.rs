@@ -121,6 +121,17 @@ pub struct RunOptions {
     pub retry: RetryOptions,
 }
 
+/// The platform reader's client for `sim`, as a connector reaches S3: over HTTPS,
+/// trusting the CA that signed the endpoint's certificate; or with the `http://` endpoint
+/// a user may have configured.
+pub(crate) fn platform_client(sim: &Simulator, scenario: &Scenario, region: &str) -> aws_sdk_s3::Client {
+    let platform = &scenario.platform;
+    match sim.ca_pem() {
+        Some(ca) => client_trusting(sim.endpoint(), ca, &platform.access_key, &platform.secret_key, region),
+        None => client(sim.endpoint(), &platform.access_key, &platform.secret_key, region),
+    }
+}
+
 /// Runs one loaded scenario; `path` is how reports name it.
 pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun, Error> {
     run_scenario_with(path, scenario, &RunOptions::default()).await
@@ -152,18 +163,7 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
     let sim = Simulator::start_with(world, opts)
         .await
         .map_err(|source| Error::Bind { addr, source })?;
-    // As a connector reaches S3: over HTTPS, trusting the CA that signed the endpoint's
-    // certificate; or with the `http://` endpoint a user may have configured.
-    let s3 = match sim.ca_pem() {
-        Some(ca) => client_trusting(
-            sim.endpoint(),
-            ca,
-            &platform.access_key,
-            &platform.secret_key,
-            &spec.region,
-        ),
-        None => client(sim.endpoint(), &platform.access_key, &platform.secret_key, &spec.region),
-    };
+    let s3 = platform_client(&sim, scenario, &spec.region);
     let connector = Connector::new(
         s3,
         ConnectorOptions {

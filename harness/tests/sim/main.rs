@@ -12,6 +12,7 @@ mod limits;
 mod listing;
 mod objects;
 mod policies;
+mod read;
 mod regions;
 mod resync;
 mod transport;

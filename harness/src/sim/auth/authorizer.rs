@@ -7,25 +7,24 @@
 //! a bucket policy once when it is saved, the world an identity policy once when the
 //! identity is added.
 
-use std::collections::BTreeMap;
-
 use s3_policy::iam::Caller;
 use s3_policy::{Context, Decision, EvalRequest, ObjectFacts, Policy, PolicySet, StatementTrace, evaluate};
 
-/// One authorization question.
+/// One authorization question. It borrows what the request already holds: the gate
+/// asks it on every request, and DeleteObjects once per key.
 #[derive(Debug, Clone)]
-pub struct AccessRequest {
+pub struct AccessRequest<'a> {
     /// Who asks.
-    pub caller: Caller,
+    pub caller: &'a Caller,
     /// `s3:GetObject`, `s3:ListBucket`, ...
     pub action: &'static str,
     /// The S3 operation (`GetObject`, `HeadObject`, ...).
-    pub api: String,
+    pub api: &'a str,
     /// `arn:aws:s3:::bucket`, `arn:aws:s3:::bucket/key`, or `*`.
     pub resource: String,
     /// Request condition keys (`s3:prefix`, `aws:SourceIp`, ...) as sent; a key absent
     /// from the request is absent here.
-    pub context: BTreeMap<String, String>,
+    pub context: &'a Context,
 }
 
 /// What the policy engine needs to know about the bucket a request targets.
@@ -70,7 +69,7 @@ pub trait Authorizer: Send + Sync + 'static {
     /// (ListBuckets, CreateBucket). `identity_policy` is the caller's.
     fn authorize(
         &self,
-        req: &AccessRequest,
+        req: &AccessRequest<'_>,
         bucket: Option<&BucketFacts<'_>>,
         identity_policy: Option<&Policy>,
     ) -> Verdict;
@@ -83,23 +82,19 @@ pub struct PolicyAuthorizer;
 impl Authorizer for PolicyAuthorizer {
     fn authorize(
         &self,
-        req: &AccessRequest,
+        req: &AccessRequest<'_>,
         bucket: Option<&BucketFacts<'_>>,
         identity_policy: Option<&Policy>,
     ) -> Verdict {
         let identity = identity_policy.map(std::slice::from_ref);
-        let mut ctx = Context::new();
-        for (k, v) in &req.context {
-            ctx.insert(k.clone(), v.clone());
-        }
         // Requests on no bucket are the caller's own account's business.
         let owner = bucket.map_or_else(|| req.caller.account().unwrap_or_default(), |b| b.owner);
         let eval_req = EvalRequest {
-            caller: &req.caller,
+            caller: req.caller,
             action: req.action,
-            api: Some(&req.api),
+            api: Some(req.api),
             resource: &req.resource,
-            context: &ctx,
+            context: req.context,
             bucket_owner: owner,
             object: bucket.and_then(|b| b.object.as_ref()),
         };

@@ -1,14 +1,13 @@
 //! The access check every request passes after its signature: the bucket exists, the
 //! request was signed for the bucket's region, and the authorizer allows it.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hyper::HeaderMap;
 use hyper::header::HeaderValue;
 use s3_policy::iam::Caller;
-use s3_policy::{ObjectFacts, Policy};
+use s3_policy::{Context, ObjectFacts, Policy};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::{S3Error, S3ErrorCode, S3Result, s3_error};
 
@@ -29,9 +28,9 @@ pub struct ConnInfo {
 }
 
 /// The request's condition keys, kept in its extensions for operations that authorize
-/// more than one resource.
+/// more than one resource (shared, not copied, with each of their questions).
 #[derive(Debug, Clone, Default)]
-pub struct RequestKeys(pub BTreeMap<String, String>);
+pub struct RequestKeys(pub Arc<Context>);
 
 /// The gate s3s calls before every operation.
 pub struct AccessGate {
@@ -42,25 +41,28 @@ pub struct AccessGate {
 }
 
 /// Who sent a request: the caller and its identity policy, parsed when the identity
-/// was added to the world.
-#[derive(Debug, Clone)]
-pub struct Principal {
+/// was added to the world and borrowed from it.
+#[derive(Debug, Clone, Copy)]
+pub struct Principal<'w> {
     /// The caller as IAM sees it.
-    pub caller: Caller,
+    pub caller: &'w Caller,
     /// The caller's identity-based policy.
-    pub policy: Option<Arc<Policy>>,
+    pub policy: Option<&'w Policy>,
 }
+
+/// The caller of a request without credentials.
+static ANONYMOUS: Caller = Caller::Anonymous;
 
 impl AccessGate {
     /// The principal behind an access key (anonymous without one).
-    pub fn principal(&self, access_key: Option<&str>) -> Principal {
+    pub fn principal(&self, access_key: Option<&str>) -> Principal<'_> {
         match access_key.and_then(|k| self.world.identity_by_access_key(k)) {
             Some(i) => Principal {
-                caller: i.caller.clone(),
-                policy: i.parsed_policy().cloned(),
+                caller: &i.caller,
+                policy: i.parsed_policy().map(|p| &**p),
             },
             None => Principal {
-                caller: Caller::Anonymous,
+                caller: &ANONYMOUS,
                 policy: None,
             },
         }
@@ -69,12 +71,12 @@ impl AccessGate {
     /// Asks the authorizer about one action on one resource of an existing bucket.
     pub fn decide(
         &self,
-        who: &Principal,
+        who: &Principal<'_>,
         action: &'static str,
         api: &str,
         bucket: &str,
         key: Option<&str>,
-        context: BTreeMap<String, String>,
+        context: &Context,
     ) -> Verdict {
         let facts = self.world.store.access_facts(bucket, key).ok();
         self.decide_with(who, action, api, bucket, key, context, facts.as_ref())
@@ -85,23 +87,23 @@ impl AccessGate {
     #[allow(clippy::too_many_arguments)]
     fn decide_with(
         &self,
-        who: &Principal,
+        who: &Principal<'_>,
         action: &'static str,
         api: &str,
         bucket: &str,
         key: Option<&str>,
-        context: BTreeMap<String, String>,
+        context: &Context,
         facts: Option<&AccessFacts>,
     ) -> Verdict {
         let req = AccessRequest {
-            caller: who.caller.clone(),
+            caller: who.caller,
             action,
-            api: api.to_owned(),
+            api,
             resource: resource_arn(bucket, key),
             context,
         };
         let Some(facts) = facts else {
-            return self.authorizer.authorize(&req, None, who.policy.as_deref());
+            return self.authorizer.authorize(&req, None, who.policy);
         };
         let info = &facts.bucket;
         let object = facts.object_owner.as_ref().map(|owner| ObjectFacts {
@@ -116,8 +118,7 @@ impl AccessGate {
             policy: info.policy.as_ref().map(|p| p.policy().as_ref()),
             object,
         };
-        self.authorizer
-            .authorize(&req, Some(&bucket_facts), who.policy.as_deref())
+        self.authorizer.authorize(&req, Some(&bucket_facts), who.policy)
     }
 }
 
@@ -161,25 +162,21 @@ pub fn wrong_region(scope: &CredentialScope, bucket_region: &str) -> S3Error {
 /// The condition keys a request carries, from its line and headers
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>).
-fn request_context(
-    cx: &mut S3AccessContext<'_>,
-    operation: &str,
-    scope: Option<&CredentialScope>,
-) -> BTreeMap<String, String> {
-    let mut ctx = BTreeMap::new();
+fn request_context(cx: &mut S3AccessContext<'_>, operation: &str, scope: Option<&CredentialScope>) -> Context {
+    let mut ctx = Context::new();
     // Whether the request came over TLS, per connection; a request that did not come
     // through the front service (none does) counts as plain HTTP, the unsafe answer
     // for a deny-insecure-transport policy
     // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport>).
     let secure = cx.extensions_mut().get::<ConnInfo>().is_some_and(|c| c.secure);
-    ctx.insert("aws:SecureTransport".to_owned(), secure.to_string());
+    ctx.insert("aws:SecureTransport", if secure { "true" } else { "false" });
     let now = time::OffsetDateTime::now_utc();
     if let Ok(t) = now.format(&time::format_description::well_known::Rfc3339) {
-        ctx.insert("aws:CurrentTime".to_owned(), t);
+        ctx.insert("aws:CurrentTime", t);
     }
-    ctx.insert("aws:EpochTime".to_owned(), now.unix_timestamp().to_string());
+    ctx.insert("aws:EpochTime", now.unix_timestamp().to_string());
     if let Some(info) = cx.extensions_mut().get::<ConnInfo>() {
-        ctx.insert("aws:SourceIp".to_owned(), info.peer.ip().to_string());
+        ctx.insert("aws:SourceIp", info.peer.ip().to_string());
     }
     let headers = cx.headers();
     for (header, key) in [
@@ -193,28 +190,28 @@ fn request_context(
         ("x-amz-metadata-directive", "s3:x-amz-metadata-directive"),
     ] {
         if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
-            ctx.insert(key.to_owned(), v.to_owned());
+            ctx.insert(key, v);
         }
     }
     if let Some(scope) = scope {
-        ctx.insert("s3:signatureversion".to_owned(), "AWS4-HMAC-SHA256".to_owned());
+        ctx.insert("s3:signatureversion", "AWS4-HMAC-SHA256");
         let auth_type = if scope.presigned {
             "REST-QUERY-STRING"
         } else {
             "REST-HEADER"
         };
-        ctx.insert("s3:authType".to_owned(), auth_type.to_owned());
+        ctx.insert("s3:authType", auth_type);
     }
     if matches!(operation, "ListObjects" | "ListObjectsV2") {
         // Present only when the request sent them: a policy conditioned on s3:prefix
         // does not match a listing that sent no prefix.
         for (k, v) in query_pairs(cx.uri()) {
             match k.as_str() {
-                "prefix" => ctx.insert("s3:prefix".to_owned(), v),
-                "delimiter" => ctx.insert("s3:delimiter".to_owned(), v),
-                "max-keys" => ctx.insert("s3:max-keys".to_owned(), v),
-                _ => None,
-            };
+                "prefix" => ctx.insert("s3:prefix", v),
+                "delimiter" => ctx.insert("s3:delimiter", v),
+                "max-keys" => ctx.insert("s3:max-keys", v),
+                _ => {}
+            }
         }
     }
     ctx
@@ -232,7 +229,7 @@ impl S3Access for AccessGate {
             s3s::path::S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
         };
         let who = self.principal(cx.credentials().map(|c| c.access_key.as_str()));
-        let caller = &who.caller;
+        let caller = who.caller;
         slot.update(|r| {
             r.operation = Some(operation.to_owned());
             r.bucket.clone_from(&bucket);
@@ -276,11 +273,11 @@ impl S3Access for AccessGate {
                 return Err(e);
             }
         }
-        let context = request_context(cx, operation, scope.as_ref());
-        cx.extensions_mut().insert(RequestKeys(context.clone()));
+        let context = Arc::new(request_context(cx, operation, scope.as_ref()));
+        cx.extensions_mut().insert(RequestKeys(Arc::clone(&context)));
         let verdict = match (&bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
-                self.decide_with(&who, action, operation, bucket, object_key, context, facts.as_ref())
+                self.decide_with(&who, action, operation, bucket, object_key, &context, facts.as_ref())
             }
             _ => {
                 let resource = match (&bucket, kind) {
@@ -288,29 +285,35 @@ impl S3Access for AccessGate {
                     (None, _) => "*".to_owned(),
                 };
                 let req = AccessRequest {
-                    caller: caller.clone(),
+                    caller,
                     action,
-                    api: operation.to_owned(),
+                    api: operation,
                     resource,
-                    context,
+                    context: &context,
                 };
-                self.authorizer.authorize(&req, None, who.policy.as_deref())
+                self.authorizer.authorize(&req, None, who.policy)
             }
         };
+        let proceeds = verdict.proceeds();
+        let refused = (!proceeds).then(|| {
+            tracing::info!(
+                %caller, action, ?bucket, ?key, reason = %verdict.reason, trace = ?verdict.trace, "access denied"
+            );
+            refusal(&verdict)
+        });
+        // The record takes the verdict's reason and trace: nothing reads them after.
         slot.update(|r| {
             r.decision = Some(verdict.decision);
-            r.reason = Some(verdict.reason.clone());
-            r.trace.clone_from(&verdict.trace);
+            r.reason = Some(verdict.reason);
+            r.trace = verdict.trace;
+            if let Some(e) = &refused {
+                r.error_code = Some(e.code().as_str().to_owned());
+            }
         });
-        if verdict.proceeds() {
-            return Ok(());
+        match refused {
+            None => Ok(()),
+            Some(e) => Err(e),
         }
-        tracing::info!(
-            %caller, action, ?bucket, ?key, reason = %verdict.reason, trace = ?verdict.trace, "access denied"
-        );
-        let e = refusal(&verdict);
-        slot.record_error(e.code());
-        Err(e)
     }
 }
 

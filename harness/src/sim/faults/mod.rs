@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-pub use answer::{Early, NO_ANSWER_HOLD, apply};
 pub(crate) use answer::before;
+pub use answer::{Early, NO_ANSWER_HOLD, apply};
 pub use identity::RequestIdentity;
 pub use rules::{FaultKind, FaultRule, InjectedError};
 
@@ -155,11 +155,7 @@ impl Faults {
                 break;
             }
         }
-        Fate {
-            delay,
-            fault,
-            stall,
-        }
+        Fate { delay, fault, stall }
     }
 
     fn delay(&self, draw: &Draw) -> Duration {

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use s3s::dto::{
     CommonPrefix, ETag, EncodingType, ListObjectsInput, ListObjectsOutput, ListObjectsV2Input, ListObjectsV2Output,
-    ObjectStorageClass,
+    ObjectStorageClass, Owner,
 };
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
@@ -44,11 +44,15 @@ fn list(sim: &SimS3, l: &Listing<'_>) -> S3Result<Listed> {
         max_keys: l.max_keys,
     };
     Ok(sim.store().list(l.bucket, query, |page| {
-        let mut contents = Vec::new();
+        let mut contents = Vec::with_capacity(page.entries.len());
         let mut prefixes = Vec::new();
+        let mut owners = Owners::default();
         for e in &page.entries {
             match e {
-                Entry::Object(k, o) => contents.push(list_object(k, o, l.encode, l.with_owner)),
+                Entry::Object(k, o) => {
+                    let owner = l.with_owner.then(|| owners.of(&o.owner));
+                    contents.push(list_object(k, o, l.encode, owner));
+                }
                 Entry::CommonPrefix(p) => prefixes.push(CommonPrefix {
                     prefix: Some(encoded(l.encode, p)),
                 }),
@@ -144,15 +148,37 @@ pub(super) async fn list_objects(
     }))
 }
 
-fn list_object(k: &ObjKey, o: &Object, encode: bool, with_owner: bool) -> s3s::dto::Object {
+fn list_object(k: &ObjKey, o: &Object, encode: bool, owner: Option<Owner>) -> s3s::dto::Object {
     s3s::dto::Object {
         key: Some(encoded(encode, k.as_str())),
         size: Some(i64::try_from(o.size).unwrap_or(i64::MAX)),
         e_tag: Some(ETag::Strong(o.etag.clone())),
         last_modified: Some(ts(o.last_modified)),
         storage_class: Some(ObjectStorageClass::from_static(ObjectStorageClass::STANDARD)),
-        owner: with_owner.then(|| owner(&o.owner)),
+        owner,
         ..Default::default()
+    }
+}
+
+/// The `Owner` elements of one page: a page's objects mostly share one owner, and
+/// its canonical id costs two MD5s, so each distinct owner is built once per page.
+#[derive(Default)]
+struct Owners<'p> {
+    seen: Vec<(&'p str, Owner)>,
+}
+
+impl<'p> Owners<'p> {
+    fn of(&mut self, account: &'p str) -> Owner {
+        if let Some((_, o)) = self.seen.iter().find(|(a, _)| *a == account) {
+            return o.clone();
+        }
+        let o = owner(account);
+        // A page holds at most 1,000 objects; a few owners at most in practice, and
+        // a bounded scan whatever happens.
+        if self.seen.len() < 16 {
+            self.seen.push((account, o.clone()));
+        }
+        o
     }
 }
 
@@ -236,6 +262,23 @@ fn token_check(from: &[u8]) -> [u8; TOKEN_CHECK_LEN] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_builds_each_owner_once_and_answers_each_its_own() {
+        let mut owners = Owners::default();
+        let a = owners.of("111122223333");
+        assert_eq!(owners.of("111122223333"), a);
+        assert_eq!(a, owner("111122223333"));
+        let b = owners.of("444455556666");
+        assert_eq!(b, owner("444455556666"));
+        assert_ne!(a, b);
+        assert_eq!(owners.seen.len(), 2);
+        let accounts: Vec<String> = (0..100).map(|i| format!("{i:012}")).collect();
+        for account in &accounts {
+            assert_eq!(owners.of(account), owner(account));
+        }
+        assert_eq!(owners.seen.len(), 16, "the memo is bounded");
+    }
 
     #[test]
     fn url_encoding_matches_s3() {

@@ -131,7 +131,7 @@ fn metadata_out(m: &BTreeMap<String, String>) -> Option<Metadata> {
 }
 
 /// Who signed the request (anonymous without credentials).
-fn principal<I>(sim: &SimS3, req: &S3Request<I>) -> Principal {
+fn principal<'s, I>(sim: &'s SimS3, req: &S3Request<I>) -> Principal<'s> {
     sim.gate
         .principal(req.credentials.as_ref().map(|c| c.access_key.as_str()))
 }
@@ -141,7 +141,7 @@ fn caller_account<I>(sim: &SimS3, req: &S3Request<I>) -> String {
 }
 
 /// The condition keys the gate computed for this request.
-fn request_keys<I>(req: &S3Request<I>) -> BTreeMap<String, String> {
+fn request_keys<I>(req: &S3Request<I>) -> Arc<s3_policy::Context> {
     req.extensions.get::<RequestKeys>().cloned().unwrap_or_default().0
 }
 

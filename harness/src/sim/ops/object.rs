@@ -142,7 +142,7 @@ pub(super) async fn delete_objects(
             "DeleteObjects",
             &input.bucket,
             Some(&id.key),
-            keys.clone(),
+            &keys,
         );
         if verdict.proceeds() {
             allowed.push(id.key);
@@ -197,7 +197,7 @@ pub(super) async fn copy_object(
     sim.store().bucket(src_bucket)?;
     let verdict = sim
         .gate
-        .decide(&who, "s3:GetObject", "CopyObject", src_bucket, Some(src_key), keys);
+        .decide(&who, "s3:GetObject", "CopyObject", src_bucket, Some(src_key), &keys);
     if !verdict.proceeds() {
         return Err(crate::sim::auth::gate::refusal(&verdict));
     }

@@ -21,8 +21,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use builder::SimulatorBuilder;
-pub use tls::TlsError;
 pub(crate) use request_id::RequestIds;
+pub use tls::TlsError;
 
 use crate::Error;
 use crate::scenario::{LoadOptions, load_scenario_with};

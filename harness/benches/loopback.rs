@@ -1,0 +1,483 @@
+//! The simulator against the loopback ceiling: a plain binary (`harness = false`)
+//! that prints requests per second for the simulator and for a trivial hyper server
+//! answering the very same bytes with no signature check, no authorization and no
+//! store, and the ratio of the two. It asserts nothing about speed; it checks that
+//! every answer is the one expected.
+//!
+//! ```text
+//! cargo bench -p s3-harness --bench loopback
+//! ```
+//!
+//! How the ceiling answers the same bytes: it starts as a recording proxy in front of
+//! the simulator; the first request of each kind (GetObject, PutObject,
+//! ListObjectsV2) is forwarded and its response (status, headers, body) kept; from
+//! then on the ceiling replays the kept response without reading anything but the
+//! request line and draining the body.
+//!
+//! Both servers run on one tokio runtime of two workers, the clients on another of
+//! two workers; each server has its own aws-sdk-s3 client (same configuration). The
+//! rows run in rounds, each round measuring every row on both servers in alternating
+//! order, so drift and other load on the machine hit both; the table shows medians
+//! over the rounds. Servers listen on 127.0.0.1 only.
+//!
+//! Rates on a shared machine move with everything else that runs; the second table
+//! is steadier: the CPU time the server threads spent per request (Linux
+//! `/proc/self/task/*/schedstat`, the threads of the server runtime), which counts
+//! the server's own work whatever else competes for the cores. The difference of
+//! the two columns is what the simulator adds per request.
+//!
+//! `LOOPBACK_ROUNDS` sets the number of rounds (default 5).
+//!
+//! For instruction counts, which a busy machine does not skew,
+//! `LOOPBACK_COUNT=KIND:N:TARGET` (KIND `get`, `put` or `list`, TARGET `sim` or
+//! `ceiling`) sends one request of each kind to both servers and then `N` requests of
+//! one kind to one server, and prints nothing. Run it under
+//! `valgrind --tool=callgrind --separate-threads=yes`: the server runtime's two
+//! worker threads are the second and third threads of the process; the difference
+//! between two values of `N`, divided by their difference, is the server's
+//! instructions per request.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use s3_harness::sim::server::client;
+use s3_harness::sim::store::{ObjKey, Object};
+use s3_harness::{Simulator, Who, World};
+
+const OWNER: &str = "111122223333";
+const OWNER_ROOT: &str = "root-111122223333";
+const REGION: &str = "eu-west-1";
+const BUCKET: &str = "bench-loop";
+const GET_KEY: &str = "get-1k";
+const PUT_KEY: &str = "put-1k";
+const LIST_KEYS: usize = 1000;
+const BODY_BYTES: usize = 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const WARMUP: usize = 100;
+
+fn count_mode() -> Option<(Kind, usize, bool)> {
+    let spec = std::env::var("LOOPBACK_COUNT").ok()?;
+    let mut parts = spec.split(':');
+    let kind = match parts.next()? {
+        "get" => Kind::Get,
+        "put" => Kind::Put,
+        "list" => Kind::List,
+        _ => return None,
+    };
+    let n = parts.next()?.parse().ok()?;
+    let on_sim = parts.next()? == "sim";
+    Some((kind, n, on_sim))
+}
+
+fn rounds() -> usize {
+    std::env::var("LOOPBACK_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Kind {
+    Get,
+    Put,
+    List,
+}
+
+struct Row {
+    name: &'static str,
+    kind: Kind,
+    concurrency: usize,
+    requests: usize,
+}
+
+const ROWS: [Row; 5] = [
+    Row {
+        name: "GET 1 KiB, concurrency 1",
+        kind: Kind::Get,
+        concurrency: 1,
+        requests: 2000,
+    },
+    Row {
+        name: "PUT 1 KiB, concurrency 1",
+        kind: Kind::Put,
+        concurrency: 1,
+        requests: 2000,
+    },
+    Row {
+        name: "LIST 1,000-key page, concurrency 1",
+        kind: Kind::List,
+        concurrency: 1,
+        requests: 150,
+    },
+    Row {
+        name: "GET 1 KiB, concurrency 16",
+        kind: Kind::Get,
+        concurrency: 16,
+        requests: 4000,
+    },
+    Row {
+        name: "PUT 1 KiB, concurrency 16",
+        kind: Kind::Put,
+        concurrency: 16,
+        requests: 4000,
+    },
+];
+
+fn main() {
+    let servers = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("server")
+        .enable_all()
+        .build()
+        .expect("a server runtime can be built");
+    let clients = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("client")
+        .enable_all()
+        .build()
+        .expect("a client runtime can be built");
+
+    let sim = servers.block_on(Simulator::start(world())).expect("bind 127.0.0.1:0");
+    let identity = sim
+        .identity(Who::Identity(OWNER_ROOT))
+        .expect("the bucket owner's root identity exists");
+    let sim_addr: SocketAddr = sim
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the simulator's endpoint is an address");
+    let ceiling = Ceiling::new(sim_addr);
+    let ceiling_addr = servers.block_on(ceiling.clone().serve());
+    let sim_client = client(sim.endpoint(), &identity.access_key, identity.secret_key(), REGION);
+    let ceiling_client = client(
+        &format!("http://{ceiling_addr}"),
+        &identity.access_key,
+        identity.secret_key(),
+        REGION,
+    );
+
+    if let Some((kind, n, on_sim)) = count_mode() {
+        clients.block_on(async {
+            for kind in [Kind::Get, Kind::Put, Kind::List] {
+                once(&sim_client, kind).await;
+                once(&ceiling_client, kind).await;
+            }
+            let target = if on_sim { &sim_client } else { &ceiling_client };
+            for _ in 0..n {
+                once(target, kind).await;
+            }
+        });
+        drop(clients);
+        servers.block_on(sim.shutdown());
+        return;
+    }
+
+    let rounds = rounds();
+    println!("s3-harness loopback benchmark: simulator vs a server replaying its responses");
+    println!(
+        "  load average at start: {}",
+        std::fs::read_to_string("/proc/loadavg").map_or_else(
+            |_| "unknown".to_owned(),
+            |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        )
+    );
+    println!("  {rounds} rounds; servers on 2 tokio workers, clients on 2 tokio workers; medians over rounds");
+
+    let mut samples: Vec<(Vec<f64>, Vec<f64>)> = ROWS.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let mut cpu: Vec<(Vec<f64>, Vec<f64>)> = ROWS.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    clients.block_on(async {
+        // Warm both: the first requests of each kind also teach the ceiling its answers.
+        for row in &ROWS[..3] {
+            for _ in 0..WARMUP.min(row.requests) {
+                once(&sim_client, row.kind).await;
+                once(&ceiling_client, row.kind).await;
+            }
+        }
+        for round in 0..rounds {
+            for ((row, (s_sim, s_ceil)), (c_sim, c_ceil)) in ROWS.iter().zip(samples.iter_mut()).zip(cpu.iter_mut()) {
+                let (a, b) = if round % 2 == 0 {
+                    let a = rate(&sim_client, row).await;
+                    (a, rate(&ceiling_client, row).await)
+                } else {
+                    let b = rate(&ceiling_client, row).await;
+                    (rate(&sim_client, row).await, b)
+                };
+                s_sim.push(a.0);
+                s_ceil.push(b.0);
+                c_sim.push(a.1);
+                c_ceil.push(b.1);
+            }
+        }
+    });
+    assert_eq!(ceiling.forwarded(), 3, "the ceiling forwarded one request of each kind");
+
+    println!();
+    println!(
+        "  {:<36} {:>12} {:>12} {:>7}   ratio per round",
+        "request", "s3-harness", "ceiling", "ratio"
+    );
+    for (row, (s_sim, s_ceil)) in ROWS.iter().zip(&samples) {
+        let a = median(s_sim);
+        let b = median(s_ceil);
+        let per_round: Vec<String> = s_sim.iter().zip(s_ceil).map(|(a, b)| format!("{:.2}", a / b)).collect();
+        println!(
+            "  {:<36} {:>10.0}/s {:>10.0}/s {:>7.2}   {}",
+            row.name,
+            a,
+            b,
+            a / b,
+            per_round.join(" ")
+        );
+    }
+    println!();
+    println!(
+        "  {:<36} {:>12} {:>12} {:>12}",
+        "server CPU per request (median)", "s3-harness", "ceiling", "difference"
+    );
+    for (row, (c_sim, c_ceil)) in ROWS.iter().zip(&cpu) {
+        let a = median(c_sim);
+        let b = median(c_ceil);
+        println!("  {:<36} {:>9.1} µs {:>9.1} µs {:>9.1} µs", row.name, a, b, a - b);
+    }
+    drop(clients);
+    servers.block_on(sim.shutdown());
+}
+
+fn world() -> World {
+    let mut world = World::new();
+    world
+        .add_bucket(BUCKET, REGION, OWNER)
+        .expect("a fresh world takes the bucket");
+    let body = Bytes::from(vec![b'x'; BODY_BYTES]);
+    world
+        .store
+        .put(
+            BUCKET,
+            ObjKey::parse(GET_KEY).expect("a short key is valid"),
+            Object::from_bytes(body, OWNER),
+        )
+        .expect("bucket was just added");
+    let template = Object::sized(BODY_BYTES as u64, OWNER);
+    // With the two keys above, the listing's first page holds exactly 1,000 entries
+    // and is truncated.
+    let keys = (0..LIST_KEYS).map(|i| {
+        let key = ObjKey::parse(&format!("l/dir{:02}/file{i:04}", i / 100)).expect("a short key is valid");
+        (key, template.clone())
+    });
+    world.store.put_all(BUCKET, keys).expect("bucket was just added");
+    world
+}
+
+/// Requests per second for one row, and the server threads' CPU µs per request.
+async fn rate(client: &Client, row: &Row) -> (f64, f64) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = server_cpu_ns();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..row.concurrency)
+        .map(|_| {
+            let client = client.clone();
+            let next = next.clone();
+            let (kind, total) = (row.kind, row.requests);
+            tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < total {
+                    once(&client, kind).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("a request task does not panic");
+    }
+    let elapsed = started.elapsed();
+    let cpu = server_cpu_ns().saturating_sub(cpu_before);
+    (
+        row.requests as f64 / elapsed.as_secs_f64(),
+        cpu as f64 / 1e3 / row.requests as f64,
+    )
+}
+
+/// CPU nanoseconds the server runtime's threads (named `server`) have run so far
+/// (0 where `/proc` has no schedstat).
+fn server_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "server"))
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .sum()
+}
+
+async fn once(client: &Client, kind: Kind) {
+    match kind {
+        Kind::Get => {
+            let body = bounded(async {
+                let out = client
+                    .get_object()
+                    .bucket(BUCKET)
+                    .key(GET_KEY)
+                    .send()
+                    .await
+                    .expect("GetObject succeeds");
+                out.body.collect().await.expect("the body arrives").into_bytes()
+            })
+            .await;
+            assert_eq!(body.len(), BODY_BYTES);
+        }
+        Kind::Put => {
+            let out = bounded(
+                client
+                    .put_object()
+                    .bucket(BUCKET)
+                    .key(PUT_KEY)
+                    .body(ByteStream::from(vec![b'y'; BODY_BYTES]))
+                    .send(),
+            )
+            .await
+            .expect("PutObject succeeds");
+            assert!(out.e_tag().is_some());
+        }
+        Kind::List => {
+            let out = bounded(client.list_objects_v2().bucket(BUCKET).max_keys(1000).send())
+                .await
+                .expect("ListObjectsV2 succeeds");
+            assert_eq!(out.contents().len(), 1000);
+        }
+    }
+}
+
+async fn bounded<T>(fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout(REQUEST_TIMEOUT, fut)
+        .await
+        .expect("a benchmark request finishes within the timeout")
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A kept response.
+#[derive(Clone)]
+struct Canned {
+    status: hyper::StatusCode,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+}
+
+/// The trivial server: records one response of each kind from the simulator, then
+/// replays it.
+#[derive(Clone)]
+struct Ceiling {
+    upstream: SocketAddr,
+    canned: Arc<Mutex<HashMap<Kind, Canned>>>,
+    forwarded: Arc<AtomicUsize>,
+}
+
+impl Ceiling {
+    fn new(upstream: SocketAddr) -> Self {
+        Self {
+            upstream,
+            canned: Arc::default(),
+            forwarded: Arc::default(),
+        }
+    }
+
+    fn forwarded(&self) -> usize {
+        self.forwarded.load(Ordering::Relaxed)
+    }
+
+    async fn serve(self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("a bound listener has an address");
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| this.clone().answer(req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    async fn answer(self, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+        let kind = match *req.method() {
+            hyper::Method::PUT => Kind::Put,
+            _ if req.uri().query().is_some_and(|q| q.contains("list-type=2")) => Kind::List,
+            _ => Kind::Get,
+        };
+        let kept = self
+            .canned
+            .lock()
+            .expect("the canned map is not poisoned")
+            .get(&kind)
+            .cloned();
+        let canned = match kept {
+            Some(c) => {
+                // Read (and drop) the request body as a real server would.
+                let _ = req.into_body().collect().await;
+                c
+            }
+            None => {
+                let c = self.forward(req).await;
+                self.forwarded.fetch_add(1, Ordering::Relaxed);
+                self.canned
+                    .lock()
+                    .expect("the canned map is not poisoned")
+                    .insert(kind, c.clone());
+                c
+            }
+        };
+        let mut resp = Response::new(Full::new(canned.body));
+        *resp.status_mut() = canned.status;
+        *resp.headers_mut() = canned.headers;
+        Ok(resp)
+    }
+
+    /// Sends `req` unchanged to the simulator (its Host header too, so the signature
+    /// still verifies) and returns the whole answer.
+    async fn forward(&self, req: Request<Incoming>) -> Canned {
+        let stream = tokio::net::TcpStream::connect(self.upstream)
+            .await
+            .expect("the simulator accepts");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("an HTTP/1 handshake with the simulator");
+        tokio::spawn(conn);
+        let (parts, body) = req.into_parts();
+        let body = body.collect().await.expect("the request body arrives").to_bytes();
+        let resp = sender
+            .send_request(Request::from_parts(parts, Full::new(body)))
+            .await
+            .expect("the simulator answers");
+        let (parts, body) = resp.into_parts();
+        let body = body.collect().await.expect("the response body arrives").to_bytes();
+        Canned {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+}

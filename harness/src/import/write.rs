@@ -1,0 +1,88 @@
+//! `import`: a table's rows written to one Parquet file, whole or not at all.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::{ImportOptions, ImportSummary, open_table};
+use crate::Error;
+use crate::scenario::Scenario;
+
+/// The file being written beside `out`, removed unless the import completes.
+struct Partial {
+    path: PathBuf,
+    done: bool,
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Reads `table` and writes its rows to `out` (a temporary file beside it, renamed once
+/// every file has been read): a failed import leaves no file behind and an existing
+/// `out` untouched.
+pub async fn import(
+    path: &str,
+    scenario: &Scenario,
+    table: &str,
+    out: &Path,
+    options: &ImportOptions,
+) -> Result<ImportSummary, Error> {
+    let mut open = open_table(path, scenario, table, options.read_options()).await?;
+    let result = write_all(&mut open.rows, out, options).await;
+    let stats = open.rows.stats();
+    open.close().await;
+    result?;
+    let mut problems = stats.problems;
+    problems.sort_by(|a, b| (&a.file, position(a)).cmp(&(&b.file, position(b))));
+    Ok(ImportSummary {
+        rows: stats.rows,
+        bad_rows: stats.bad_rows,
+        problems,
+        unlisted_problems: stats.unlisted_problems,
+    })
+}
+
+fn position(p: &s3_connector::read::Problem) -> (u64, u64) {
+    match p.location {
+        s3_connector::read::Location::File => (0, 0),
+        s3_connector::read::Location::Line { line } => (line, 0),
+        s3_connector::read::Location::Row { row_group, row } => (row_group as u64, row),
+    }
+}
+
+async fn write_all(rows: &mut s3_connector::read::TableRows, out: &Path, options: &ImportOptions) -> Result<(), Error> {
+    let write_error = |e: &dyn std::fmt::Display| Error::Write {
+        path: out.to_owned(),
+        message: e.to_string(),
+    };
+    let mut partial_name = out.file_name().unwrap_or_default().to_os_string();
+    partial_name.push(".partial");
+    let mut partial = Partial {
+        path: out.with_file_name(partial_name),
+        done: false,
+    };
+    let file = File::create(&partial.path).map_err(|e| write_error(&e))?;
+    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let mut writer = ArrowWriter::try_new(file, rows.schema(), Some(props)).map_err(|e| write_error(&e))?;
+    // The row group being encoded is the writer's share of the memory limit.
+    let row_group_budget = usize::try_from(options.memory_limit / 4).unwrap_or(usize::MAX).max(1);
+    while let Some(batch) = rows.next_batch().await {
+        let batch = batch?;
+        writer.write(&batch.batch).map_err(|e| write_error(&e))?;
+        if writer.in_progress_size() >= row_group_budget {
+            writer.flush().map_err(|e| write_error(&e))?;
+        }
+    }
+    writer.close().map_err(|e| write_error(&e))?;
+    std::fs::rename(&partial.path, out).map_err(|e| write_error(&e))?;
+    partial.done = true;
+    Ok(())
+}

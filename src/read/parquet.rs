@@ -1,0 +1,282 @@
+//! Parquet files through ranged GETs: the footer once per file, then the projected column
+//! chunks of each row group. A file whose columns differ in name or type from the table's
+//! (the first file's) is reported as a whole, never cast.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use arrow_array::ArrayRef;
+use arrow_schema::Field;
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use futures::stream::{self, BoxStream, StreamExt};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStreamBuilder};
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+
+use super::{Context, Event, Location, Problem, ReadError};
+use crate::diagnostic::Code;
+use crate::layout::tables::DataFile;
+use crate::s3::S3Client;
+use crate::schema::Column;
+use crate::schema::parquet::from_arrow;
+
+/// Footer bytes asked for in the first ranged GET: most footers fit, so one request reads
+/// the length and the metadata.
+const FOOTER_PREFETCH: usize = 64 * 1024;
+
+/// One object read by ranged GETs on the connector's client.
+pub(crate) struct S3FileReader {
+    s3: S3Client,
+    bucket: String,
+    key: String,
+    size: u64,
+}
+
+impl AsyncFileReader for S3FileReader {
+    fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        Box::pin(async move {
+            if range.start >= range.end {
+                return Ok(Bytes::new());
+            }
+            let header = format!("bytes={}-{}", range.start, range.end - 1);
+            self.s3
+                .get_range(&self.bucket, &self.key, &header)
+                .await
+                .map_err(|e| ParquetError::External(Box::new(e)))
+        })
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        _options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
+        Box::pin(async move {
+            let size = self.size;
+            let metadata = ParquetMetaDataReader::new()
+                .with_prefetch_hint(Some(FOOTER_PREFETCH))
+                .load_and_finish(self, size)
+                .await?;
+            Ok(Arc::new(metadata))
+        })
+    }
+}
+
+fn reader(s3: &S3Client, bucket: &str, file: &DataFile) -> S3FileReader {
+    S3FileReader {
+        s3: s3.clone(),
+        bucket: bucket.to_owned(),
+        key: file.key.clone(),
+        size: file.size,
+    }
+}
+
+fn open_failed(key: &str, e: &ParquetError) -> ReadError {
+    match e {
+        ParquetError::External(inner) => ReadError::S3 {
+            key: key.to_owned(),
+            message: inner.to_string(),
+        },
+        other => ReadError::Problem(Box::new(Problem {
+            code: Code::CorruptFile,
+            file: key.to_owned(),
+            location: Location::File,
+            column: None,
+            value: None,
+            reason: format!("the Parquet footer cannot be read: {other}"),
+            rows: 0,
+        })),
+    }
+}
+
+/// The table's file fields, with the Arrow types of the first file (whose footer is kept
+/// for its own read).
+pub(super) async fn reference_fields(
+    s3: &S3Client,
+    bucket: &str,
+    first: &DataFile,
+    columns: &[Column],
+) -> Result<(Vec<Field>, ArrowReaderMetadata), ReadError> {
+    let mut r = reader(s3, bucket, first);
+    let metadata = ArrowReaderMetadata::load_async(&mut r, ArrowReaderOptions::new())
+        .await
+        .map_err(|e| open_failed(&first.key, &e))?;
+    let schema = metadata.schema();
+    let fields = columns
+        .iter()
+        .map(|c| match schema.field_with_name(&c.name) {
+            Ok(f) => Field::new(&c.name, f.data_type().clone(), true),
+            Err(_) => Field::new(&c.name, super::values::arrow_type(&c.data_type), true),
+        })
+        .collect();
+    Ok((fields, metadata))
+}
+
+/// The events of one Parquet file; `metadata` when its footer was already read.
+pub(super) fn events(
+    ctx: Arc<Context>,
+    file: DataFile,
+    metadata: Option<ArrowReaderMetadata>,
+) -> BoxStream<'static, Event> {
+    stream::once(async move {
+        let mut r = reader(&ctx.s3, &ctx.bucket, &file);
+        let metadata = match metadata {
+            Some(m) => m,
+            None => match ArrowReaderMetadata::load_async(&mut r, ArrowReaderOptions::new()).await {
+                Ok(m) => m,
+                Err(e) => return stream::iter([Event::Failed(open_failed(&file.key, &e))]).boxed(),
+            },
+        };
+        let total_rows = u64::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let indices = match projection(&ctx, &metadata) {
+            Ok(indices) => indices,
+            Err((column, reason)) => {
+                return stream::iter([Event::Problem(Problem {
+                    code: Code::SchemaDrift,
+                    file: file.key.clone(),
+                    location: Location::File,
+                    column,
+                    value: None,
+                    reason,
+                    rows: total_rows,
+                })])
+                .boxed();
+            }
+        };
+        // Row group boundaries, to say where a decoding error happened.
+        let group_rows: Vec<u64> = metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+            .collect();
+        let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
+        let batches = match ParquetRecordBatchStreamBuilder::new_with_metadata(r, metadata)
+            .with_projection(mask)
+            .with_batch_size(ctx.batch_rows)
+            .build()
+        {
+            Ok(s) => s,
+            Err(e) => return stream::iter([Event::Failed(open_failed(&file.key, &e))]).boxed(),
+        };
+        // The projection keeps file order; the table's order is by `indices`' ranks.
+        let mut order: Vec<usize> = (0..indices.len()).collect();
+        order.sort_by_key(|&i| indices[i]);
+        let mut rank = vec![0; indices.len()];
+        for (sorted_pos, &table_pos) in order.iter().enumerate() {
+            rank[table_pos] = sorted_pos;
+        }
+        stream::unfold(Some((batches, 0u64)), move |state| {
+            let ctx = ctx.clone();
+            let file = file.clone();
+            let rank = rank.clone();
+            let group_rows = group_rows.clone();
+            async move {
+                let (mut batches, read) = state?;
+                match batches.next().await? {
+                    Ok(batch) => {
+                        let rows = batch.num_rows();
+                        let columns: Vec<ArrayRef> = rank.iter().map(|&r| batch.column(r).clone()).collect();
+                        match ctx.finish_batch(&file, columns, rows) {
+                            Ok(b) => Some((Event::Batch(ctx.hold(b).await), Some((batches, read + rows as u64)))),
+                            Err(e) => Some((Event::Failed(e), None)),
+                        }
+                    }
+                    Err(ParquetError::External(inner)) => Some((
+                        Event::Failed(ReadError::S3 {
+                            key: file.key.clone(),
+                            message: inner.to_string(),
+                        }),
+                        None,
+                    )),
+                    Err(e) => {
+                        let (row_group, row) = locate(&group_rows, read);
+                        Some((
+                            Event::Problem(Problem {
+                                code: Code::CorruptFile,
+                                file: file.key.clone(),
+                                location: Location::Row { row_group, row },
+                                column: None,
+                                value: None,
+                                reason: format!("cannot be decoded further: {e}"),
+                                rows: total_rows.saturating_sub(read),
+                            }),
+                            None,
+                        ))
+                    }
+                }
+            }
+        })
+        .boxed()
+    })
+    .flatten()
+    .boxed()
+}
+
+/// The row group and row of the `n`th row of a file.
+fn locate(group_rows: &[u64], n: u64) -> (usize, u64) {
+    let mut start = 0;
+    for (g, &rows) in group_rows.iter().enumerate() {
+        if n < start + rows || g + 1 == group_rows.len() {
+            return (g, n - start);
+        }
+        start += rows;
+    }
+    (0, n)
+}
+
+/// For each of the table's file columns, its root index in this file; or the column and
+/// why the file's columns are not the table's.
+fn projection(ctx: &Context, metadata: &ArrowReaderMetadata) -> Result<Vec<usize>, (Option<String>, String)> {
+    let schema = metadata.schema();
+    let partition = |name: &str| ctx.partition_columns.iter().any(|p| p.name == name);
+    if let Some(extra) = schema
+        .fields()
+        .iter()
+        .find(|f| !partition(f.name()) && !ctx.file_columns.iter().any(|c| &c.name == f.name()))
+    {
+        return Err((
+            Some(extra.name().clone()),
+            format!("the file has column `{}`, which the table lacks", extra.name()),
+        ));
+    }
+    ctx.file_columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            let Ok(index) = schema.index_of(&column.name) else {
+                return Err((
+                    Some(column.name.clone()),
+                    format!("the file lacks the table's column `{}`", column.name),
+                ));
+            };
+            let found = schema.field(index).data_type();
+            let want = ctx.schema.field(i).data_type();
+            if found != want {
+                return Err((
+                    Some(column.name.clone()),
+                    format!(
+                        "the column is {} in this file but {} in the table; it is not cast",
+                        from_arrow(found),
+                        from_arrow(want)
+                    ),
+                ));
+            }
+            Ok(index)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_located_by_row_group() {
+        assert_eq!(locate(&[10, 5], 0), (0, 0));
+        assert_eq!(locate(&[10, 5], 12), (1, 2));
+        assert_eq!(locate(&[10, 5], 15), (1, 5));
+    }
+}
