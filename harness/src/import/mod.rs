@@ -9,16 +9,16 @@ mod cells;
 mod write;
 
 use s3_connector::config::ConnectionForm;
-use s3_connector::connector::{Connector, ConnectorOptions, Table};
+use s3_connector::connector::Table;
 use s3_connector::read::{BadRowPolicy, Problem, ReadOptions, TableRows};
 use serde::Serialize;
 use serde_json::Value;
 
 pub use write::import;
 
-use crate::scenario::{Scenario, Transport};
-use crate::sim::faults::FaultConfig;
-use crate::{Error, ServerOptions, Simulator, World};
+use crate::run::{Platform, RunOptions, start_platform};
+use crate::scenario::Scenario;
+use crate::{Error, Simulator};
 
 /// A table being read, with the simulator serving it (dropped together).
 pub struct OpenTable {
@@ -43,34 +43,17 @@ pub async fn open_table(
     table: &str,
     options: ReadOptions,
 ) -> Result<OpenTable, Error> {
-    let spec = scenario
-        .connection
-        .clone()
-        .ok_or_else(|| Error::NoConnection(path.into()))?;
-    let (world, _) = World::from_scenario(scenario).map_err(|source| Error::World {
-        path: Some(path.into()),
-        source,
-    })?;
-    let concurrency = if scenario.faults.is_some() { 1 } else { 16 };
-    let opts = ServerOptions {
-        faults: scenario.faults.as_ref().map(FaultConfig::from),
-        tls: scenario.simulator.transport == Transport::Https,
-        ..ServerOptions::default()
-    };
-    let addr = opts.addr;
-    let sim = Simulator::start_with(world, opts)
-        .await
-        .map_err(|source| Error::Bind { addr, source })?;
-    let platform = scenario.platform.clone();
-    let s3 = crate::run::platform_client(&sim, scenario, &spec.region);
-    let connector = Connector::new(
-        s3,
-        ConnectorOptions {
-            concurrency,
-            platform: Some((platform.account.clone(), platform.role.clone())),
-            ..ConnectorOptions::default()
-        },
-    );
+    // A preview or an import keeps only the latest request records: it reports rows,
+    // not requests.
+    let Platform {
+        sim, connector, spec, ..
+    } = start_platform(
+        path,
+        scenario,
+        &RunOptions::default(),
+        crate::sim::request_log::DEFAULT_LOG_CAPACITY,
+    )
+    .await?;
     let form: ConnectionForm = spec;
     let report = connector.connect(&form).await;
     let found = report.tables.iter().find(|t| t.name == table).cloned();

@@ -132,13 +132,23 @@ pub(crate) fn platform_client(sim: &Simulator, scenario: &Scenario, region: &str
     }
 }
 
-/// Runs one loaded scenario; `path` is how reports name it.
-pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun, Error> {
-    run_scenario_with(path, scenario, &RunOptions::default()).await
+/// A scenario's world served in process, and a connector signed in as its platform
+/// reader: what `run`, `preview` and `import` start from.
+pub(crate) struct Platform {
+    pub sim: Simulator,
+    pub connector: Connector,
+    pub spec: ConnectionForm,
+    pub rejected_policies: Vec<RejectedPolicy>,
 }
 
-/// [`run_scenario`], driving the connector as `options` say.
-pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOptions) -> Result<ScenarioRun, Error> {
+/// Serves `scenario` (with its faults and transport) and builds the platform reader's
+/// connector. `log_capacity` is how many request records the simulator keeps.
+pub(crate) async fn start_platform(
+    path: &str,
+    scenario: &Scenario,
+    options: &RunOptions,
+    log_capacity: usize,
+) -> Result<Platform, Error> {
     let spec = scenario
         .connection
         .clone()
@@ -147,15 +157,9 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
         path: Some(path.into()),
         source,
     })?;
-    // Faults are drawn per request identity, not per arrival, so the report is the
-    // same on every run at any concurrency.
-    let concurrency = 16;
-    let platform = scenario.platform.clone();
     let opts = ServerOptions {
         faults: scenario.faults.as_ref().map(FaultConfig::from),
-        // A run reports every denial it saw, so its log keeps every record; a run's
-        // requests are bounded by its scenario.
-        request_log_capacity: usize::MAX,
+        request_log_capacity: log_capacity,
         tls: scenario.simulator.transport == Transport::Https,
         ..ServerOptions::default()
     };
@@ -163,16 +167,39 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
     let sim = Simulator::start_with(world, opts)
         .await
         .map_err(|source| Error::Bind { addr, source })?;
-    let s3 = platform_client(&sim, scenario, &spec.region);
+    let platform = &scenario.platform;
     let connector = Connector::new(
-        s3,
+        platform_client(&sim, scenario, &spec.region),
         ConnectorOptions {
-            concurrency,
+            // Faults are drawn per request identity, not per arrival, so the report is
+            // the same on every run at any concurrency.
+            concurrency: 16,
             platform: Some((platform.account.clone(), platform.role.clone())),
             retry: options.retry.clone(),
             ..ConnectorOptions::default()
         },
     );
+    Ok(Platform {
+        sim,
+        connector,
+        spec,
+        rejected_policies,
+    })
+}
+
+/// Runs one loaded scenario; `path` is how reports name it.
+pub async fn run_scenario(path: &str, scenario: &Scenario) -> Result<ScenarioRun, Error> {
+    run_scenario_with(path, scenario, &RunOptions::default()).await
+}
+
+/// [`run_scenario`], driving the connector as `options` say.
+pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOptions) -> Result<ScenarioRun, Error> {
+    let Platform {
+        sim,
+        connector,
+        spec,
+        rejected_policies,
+    } = start_platform(path, scenario, options, usize::MAX).await?;
     let form: ConnectionForm = spec.clone();
     let report = connector.connect(&form).await;
     let requests = sim.requests().counts();
