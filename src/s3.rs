@@ -451,24 +451,25 @@ impl S3Client {
 
 impl S3Client {
     /// A whole GetObject whose body is streamed, not collected: the caller reads it at its
-    /// own pace, so a large object never sits in memory. The in-flight permit covers the
-    /// request, not the body.
+    /// own pace, so a large object never sits in memory. The request is retried like any
+    /// other until its head arrives; a body that fails once streaming has begun is the
+    /// caller's to report, since its bytes may already be used. The in-flight permit covers
+    /// the request, not the body.
     pub(crate) async fn get_stream(
         &self,
         bucket: &str,
         key: &str,
     ) -> Result<aws_sdk_s3::primitives::ByteStream, S3Failure> {
-        self.count("GetObject");
-        let _permit = self.in_flight.acquire().await.ok();
-        let out = self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| classify_error(&e))?;
-        Ok(out.body)
+        let timeout = self.retrier.options.attempt_timeout;
+        self.with_retries("GetObject", key, || async move {
+            let send = self.client.get_object().bucket(bucket).key(key).send();
+            let out = tokio::time::timeout(timeout, send)
+                .await
+                .map_err(|_| Self::timed_out("no answer", timeout))?
+                .map_err(|e| classify_attempt(&e))?;
+            Ok(out.body)
+        })
+        .await
     }
 }
 

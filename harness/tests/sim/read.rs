@@ -175,3 +175,34 @@ proptest! {
         round_trip(&g)?;
     }
 }
+
+/// A row read that S3 answers with 500 or 503 is retried like any other request
+/// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>): the
+/// preview of a table under injected errors on GetObject shows the same rows and the same
+/// problems as without them.
+#[tokio::test]
+async fn a_preview_under_transient_get_errors_reads_the_same_rows() {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/rows/csv_bad_values.toml"
+    ));
+    let text = std::fs::read_to_string(path).expect("bundled scenario");
+    let faulted = format!(
+        "{text}\n[faults]\nseed = 7\n\n[[faults.inject]]\nkind = \"internal_error\"\nrate = 0.5\noperations = [\"GetObject\"]\n"
+    );
+    let clean = s3_harness::scenario::parse_scenario(path, &text).expect("parses");
+    let faulted = s3_harness::scenario::parse_scenario(path, &faulted).expect("parses");
+    let shown = path.to_string_lossy();
+    let want = s3_harness::import::preview(&shown, &clean, "users", 50)
+        .await
+        .expect("previews");
+    let got = s3_harness::import::preview(&shown, &faulted, "users", 50)
+        .await
+        .expect("previews under faults");
+    assert_eq!(got.rows, want.rows);
+    assert_eq!(got.bad_rows, want.bad_rows);
+    assert_eq!(
+        serde_json::to_value(&got.problems).expect("json"),
+        serde_json::to_value(&want.problems).expect("json")
+    );
+}
