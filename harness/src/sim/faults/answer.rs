@@ -9,7 +9,7 @@ use hyper::Response;
 use hyper::body::Frame;
 
 use super::{Fate, FaultKind};
-use crate::sim::server::RequestIds;
+use crate::sim::server::{RequestIds, error_response_with_ids};
 
 /// How long a request that gets no answer is held before its connection is closed:
 /// longer than any client waits, bounded so that nothing is held forever.
@@ -111,22 +111,10 @@ pub fn apply(fate: &Fate, resp: Response<s3s::Body>) -> (Response<s3s::Body>, bo
     (Response::from_parts(parts, body.into_s3s()), true)
 }
 
-/// An S3 error answer: the XML body S3 writes, with the request's ids in the body as in
-/// its headers (the front stamps the headers on every answer;
-/// <https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
+/// An S3 error answer with the request's ids in its body as in its headers
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
 fn error_answer(status: u16, code: &str, message: &str, ids: &RequestIds) -> Response<s3s::Body> {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
-         <RequestId>{}</RequestId><HostId>{}</HostId></Error>",
-        ids.request_id, ids.host_id
-    );
-    let mut resp = Response::new(s3s::Body::from(body));
-    *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/xml"),
-    );
-    resp
+    error_response_with_ids(status, code, message, Some(ids))
 }
 
 /// An answer whose body fails before its first byte: hyper drops the connection

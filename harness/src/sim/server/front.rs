@@ -383,8 +383,26 @@ async fn stamp(resp: Response<s3s::Body>, ids: &RequestIds) -> Response<s3s::Bod
 }
 
 pub(super) fn error_response(status: u16, code: &str, message: &str) -> Response<s3s::Body> {
+    error_response_with_ids(status, code, message, None)
+}
+
+/// An S3 error document answered with `status`. Its `<RequestId>`/`<HostId>` are
+/// written here when given; otherwise [`stamp`] adds them (it does so only for error
+/// statuses, so an error sent with a 200 must carry them from the start).
+pub(crate) fn error_response_with_ids(
+    status: u16,
+    code: &str,
+    message: &str,
+    ids: Option<&RequestIds>,
+) -> Response<s3s::Body> {
+    let ids = ids.map_or_else(String::new, |ids| {
+        format!(
+            "<RequestId>{}</RequestId><HostId>{}</HostId>",
+            ids.request_id, ids.host_id
+        )
+    });
     let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>{ids}</Error>"
     );
     let mut resp = Response::new(s3s::Body::from(body));
     *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);

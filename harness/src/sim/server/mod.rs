@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use builder::SimulatorBuilder;
+pub(crate) use front::error_response_with_ids;
 pub(crate) use request_id::RequestIds;
 pub use tls::TlsError;
 
