@@ -66,7 +66,10 @@ pub(super) fn read(manifest_path: &Path, text: &str, bucket: &str) -> Result<Vec
     }
     let format = field("fileFormat").ok_or_else(|| bad("the manifest has no `fileFormat`".to_owned()))?;
     let files = data_files(&manifest).map_err(bad)?;
-    let dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let dir = match manifest_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let mut objects = Vec::new();
     match format.to_ascii_uppercase().as_str() {
         "CSV" => {
@@ -124,12 +127,12 @@ fn data_files(manifest: &Value) -> Result<Vec<DataFile>, String> {
 
 fn locate(dir: &Path, file: &DataFile) -> Result<PathBuf, String> {
     let name = file.key.rsplit('/').next().unwrap_or(&file.key);
-    let candidates = [
-        dir.join(&file.key),
-        dir.join(name),
-        dir.join("data").join(name),
-        dir.join("..").join("data").join(name),
-    ];
+    let mut candidates = vec![dir.join(&file.key), dir.join(name), dir.join("data").join(name)];
+    let above = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => dir.join(".."),
+    };
+    candidates.push(above.join("data").join(name));
     candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
         let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
         format!(

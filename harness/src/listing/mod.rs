@@ -112,7 +112,10 @@ fn finish(
     let total = objects.len();
     let mut kept: Vec<ListedObject> = objects.into_iter().filter(|o| o.key.starts_with(prefix)).collect();
     let outside_prefix = total - kept.len();
-    if kept.is_empty() && outside_prefix > 0 && !prefix.is_empty() {
+    // `aws s3 ls s3://b/p/` without --recursive prints names relative to `p/`: when
+    // nothing is under the prefix, that is the likely paste, and an empty capture
+    // would hide it. The other formats always carry full keys.
+    if format == ListingFormat::AwsS3Ls && kept.is_empty() && outside_prefix > 0 && !prefix.is_empty() {
         return Err(ListingError::invalid(
             path,
             Position::File,
