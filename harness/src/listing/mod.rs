@@ -166,19 +166,40 @@ fn url_decode(encoded: &str) -> Option<String> {
         .map(|k| k.into_owned())
 }
 
+/// Reads the listing as text. Two ways customers send listings are undone first, as the
+/// content shows them: gzip (a large listing attached compressed) and UTF-16 with its
+/// byte order mark (PowerShell's `>` writes that).
 fn read_text(path: &Path) -> Result<String, ListingError> {
-    let bytes = std::fs::read(path).map_err(|source| ListingError::Io {
+    let io = |source| ListingError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut bytes = std::fs::read(path).map_err(io)?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes.as_slice()), &mut plain).map_err(
+            |e| ListingError::invalid(path, Position::File, format!("gzipped, but does not decompress: {e}")),
+        )?;
+        bytes = plain;
+    }
+    let utf16 = match bytes.get(..2) {
+        Some([0xff, 0xfe]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        Some([0xfe, 0xff]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    if let Some(unit) = utf16 {
+        let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
+        return String::from_utf16(&units)
+            .map_err(|_| ListingError::invalid(path, Position::File, "starts as UTF-16 text but is not valid UTF-16"));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
         ListingError::invalid(
             path,
             Position::Line(line),
-            "the listing is not UTF-8 text (S3 keys are UTF-8; was it saved in another \
-             encoding, e.g. UTF-16 by PowerShell's `>`?)",
+            "the listing is not UTF-8 text (S3 keys are UTF-8: was it saved in a legacy \
+             encoding, or printed by a terminal that could not show some keys?)",
         )
     })
 }
