@@ -77,10 +77,24 @@ pub struct Listing {
 /// the part of it being captured: objects whose key does not start with `prefix` are
 /// dropped and counted in [`Listing::outside_prefix`]. Keys must be full keys, as
 /// `aws s3 ls s3://BUCKET/PREFIX --recursive` prints them; the non-recursive form
-/// prints names relative to the prefix and folders as `PRE` lines, and is refused.
+/// prints names relative to the prefix and folders as `PRE` lines.
 ///
 /// For an Inventory report, `path` is its `manifest.json` (or a directory holding one)
 /// and the data files the manifest names are looked up next to it.
+///
+/// A gzipped file, or UTF-16 text with a byte order mark, is read as what it holds.
+///
+/// # Errors
+///
+/// [`ListingError::Io`] when a file cannot be read; [`ListingError::Invalid`], with the
+/// file and the line, page, object or row, when the content cannot give exact keys and
+/// sizes, saying what to run instead where there is something: `aws s3 ls` output with
+/// `PRE` lines, `--human-readable` sizes, a line that is not `DATE TIME SIZE KEY` (a key
+/// with a line break), a `--summarize` trailer that does not add up, `aws s3 ls` output
+/// with nothing under a non-empty `prefix`; JSON whose last page says more follow, or
+/// in `--output text`/`yaml`/`table`; a listing or report of another bucket; an
+/// Inventory data file that is missing, or whose size or MD5 differs from the
+/// manifest's; ORC Inventory reports; one key listed twice with two sizes.
 pub fn read_listing(path: &Path, bucket: &str, prefix: &str) -> Result<Listing, ListingError> {
     let (format, objects) = if path.is_dir() {
         let manifest = path.join("manifest.json");
@@ -188,6 +202,13 @@ fn read_text(path: &Path) -> Result<String, ListingError> {
         _ => None,
     };
     if let Some(unit) = utf16 {
+        if bytes.len() % 2 != 0 {
+            return Err(ListingError::invalid(
+                path,
+                Position::File,
+                "starts as UTF-16 text but has an odd number of bytes",
+            ));
+        }
         let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
         return String::from_utf16(&units)
             .map_err(|_| ListingError::invalid(path, Position::File, "starts as UTF-16 text but is not valid UTF-16"));
