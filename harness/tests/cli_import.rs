@@ -132,8 +132,8 @@ fn run_json(path: &Path) -> (Option<i32>, serde_json::Value) {
     let run = harness().args(["run", "--json"]).arg(path).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     let first = stdout.lines().next().unwrap_or_default();
-    let value = serde_json::from_str(first)
-        .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&run.stderr)));
+    let value =
+        serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&run.stderr)));
     (run.status.code(), value)
 }
 

@@ -294,7 +294,12 @@ mod tests {
         reader_builder(Some(dialect))
             .from_reader(text.as_bytes())
             .byte_records()
-            .map(|r| r.unwrap().iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect())
+            .map(|r| {
+                r.unwrap()
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect()
+            })
             .collect()
     }
 

@@ -36,7 +36,7 @@ pub async fn import(
     options: &ImportOptions,
 ) -> Result<ImportSummary, Error> {
     let mut open = open_table(path, scenario, table, options.read_options()).await?;
-    let result = write_all(&mut open.rows, out, options).await;
+    let result = write_parquet(&mut open.rows, out, options).await;
     let stats = open.rows.stats();
     open.close().await;
     result?;
@@ -58,7 +58,14 @@ fn position(p: &s3_connector::read::Problem) -> (u64, u64) {
     }
 }
 
-async fn write_all(rows: &mut s3_connector::read::TableRows, out: &Path, options: &ImportOptions) -> Result<(), Error> {
+/// Writes every batch of `rows` to `out` as `import` does (beside it first, renamed at the
+/// end), holding at most a quarter of `options.memory_limit` in the row group being
+/// encoded. For callers with their own connector, such as a benchmark against `serve`.
+pub async fn write_parquet(
+    rows: &mut s3_connector::read::TableRows,
+    out: &Path,
+    options: &ImportOptions,
+) -> Result<(), Error> {
     let write_error = |e: &dyn std::fmt::Display| Error::Write {
         path: out.to_owned(),
         message: e.to_string(),

@@ -94,7 +94,11 @@ pub(crate) fn check(expect: &ExpectSpec, report: &ConnectionReport, rows: Option
     }
     for (key, want, found) in [
         ("rows", expect.rows, rows.map(|r| r.as_ref().map(|c| c.rows))),
-        ("bad_rows", expect.bad_rows, rows.map(|r| r.as_ref().map(|c| c.bad_rows))),
+        (
+            "bad_rows",
+            expect.bad_rows,
+            rows.map(|r| r.as_ref().map(|c| c.bad_rows)),
+        ),
     ] {
         let Some(want) = want else { continue };
         checked += 1;
