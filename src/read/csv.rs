@@ -77,6 +77,7 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
     let mut first = true;
     let mut builders: Vec<ColumnBuilder> = columns.iter().map(|c| ColumnBuilder::new(&c.data_type)).collect();
     let mut rows = 0usize;
+    let mut parsed: Vec<Option<values::Value>> = Vec::with_capacity(columns.len());
     let mut drifted: Option<Problem> = None;
     let flush = |builders: &mut Vec<ColumnBuilder>, rows: &mut usize| -> bool {
         if *rows == 0 {
@@ -158,9 +159,15 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             }
             continue;
         }
-        let mut parsed = Vec::with_capacity(columns.len());
+        // Typed fields are parsed first, so a bad one keeps the whole row out; text
+        // fields cannot be bad and are copied straight into their builders after.
+        parsed.clear();
         let mut bad = None;
-        for (column, &pos) in columns.iter().zip(&positions) {
+        for ((column, &pos), builder) in columns.iter().zip(&positions).zip(&builders) {
+            if builder.is_text() {
+                parsed.push(None);
+                continue;
+            }
             let raw = record.get(pos).unwrap_or_default();
             let text = String::from_utf8_lossy(raw);
             match values::parse(&column.data_type, &text) {
@@ -184,8 +191,12 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             }
             continue;
         }
-        for (b, v) in builders.iter_mut().zip(parsed) {
-            b.append(v);
+        for ((b, v), &pos) in builders.iter_mut().zip(parsed.drain(..)).zip(&positions) {
+            if b.is_text() {
+                b.append_text(&String::from_utf8_lossy(record.get(pos).unwrap_or_default()));
+            } else {
+                b.append(v);
+            }
         }
         rows += 1;
         if rows >= ctx.batch_rows && !flush(&mut builders, &mut rows) {
