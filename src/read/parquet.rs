@@ -333,11 +333,11 @@ mod tests {
 
     #[test]
     fn nearby_ranges_are_read_by_one_request() {
-        assert_eq!(coalesce(&[10..20, 0..5, 30..40]), [0..40]);
-        assert_eq!(coalesce(&[0..5, 5..5]), [0..5]);
+        assert_eq!(coalesce(&[10..20, 0..5, 30..40]), vec![Range { start: 0, end: 40 }]);
+        assert_eq!(coalesce(&[0..5, 5..5]), vec![Range { start: 0, end: 5 }]);
         let far = 2 * COALESCE_GAP;
         assert_eq!(coalesce(&[far..far + 1, 0..1]), [0..1, far..far + 1]);
-        assert_eq!(coalesce(&[0..10, 2..4]), [0..10]);
+        assert_eq!(coalesce(&[0..10, 2..4]), vec![Range { start: 0, end: 10 }]);
     }
 
     #[test]
