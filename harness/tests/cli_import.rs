@@ -113,3 +113,47 @@ fn a_memory_limit_must_be_a_size() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
 }
+
+/// `scenarios/rows/csv_bad_values.toml` with its `[expect]` row counts replaced.
+fn bad_values_expecting(dir: &Path, rows: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(root.join("scenarios/rows/csv_bad_values.toml")).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("rows =") && !l.starts_with("bad_rows ="))
+        .collect();
+    let path = dir.join("bad_values.toml");
+    std::fs::write(&path, format!("{}\n{rows}\n", kept.join("\n"))).unwrap();
+    // `users.csv` is a bundled fixture, so the copy loads from any folder.
+    path
+}
+
+fn run_json(path: &Path) -> (Option<i32>, serde_json::Value) {
+    let run = harness().args(["run", "--json"]).arg(path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    let value =
+        serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&run.stderr)));
+    (run.status.code(), value)
+}
+
+#[test]
+fn expect_rows_and_bad_rows_are_checked_against_an_import_that_skips() {
+    let dir = out_dir("expect-rows");
+    let (code, met) = run_json(&bad_values_expecting(&dir, "rows = 10\nbad_rows = 3"));
+    assert_eq!(code, Some(0), "{met}");
+    assert_eq!(met["expect"], serde_json::json!({ "checked": 4, "unmet": [] }));
+
+    let (code, unmet) = run_json(&bad_values_expecting(&dir, "rows = 11\nbad_rows = 0"));
+    assert_eq!(code, Some(3), "{unmet}");
+    assert_eq!(
+        unmet["expect"]["unmet"],
+        serde_json::json!(["rows: expected 11, found 10", "bad_rows: expected 0, found 3"])
+    );
+
+    // Reading rows does not show in the report's requests: they are discovery's.
+    let (_, without) = run_json(&bad_values_expecting(&dir, ""));
+    assert_eq!(without["expect"]["checked"], 2);
+    assert_eq!(met["requests"], without["requests"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -17,7 +17,7 @@ use super::{Context, Event, Location, Problem};
 use crate::diagnostic::Code;
 use crate::layout::classify::FileFormat;
 use crate::layout::tables::DataFile;
-use crate::schema::LineEnding;
+use crate::schema::{CsvSchema, LineEnding};
 
 /// The events of one CSV file; nothing is fetched until the stream is first polled.
 pub(super) fn events(ctx: Arc<Context>, file: DataFile) -> BoxStream<'static, Event> {
@@ -51,16 +51,7 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
         Box::new(body)
     };
     let dialect = ctx.csv.as_ref();
-    let mut builder = csv::ReaderBuilder::new();
-    builder
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(dialect.map_or(b',', |d| d.delimiter))
-        .quote(b'"');
-    if dialect.is_some_and(|d| d.line_ending == LineEnding::Cr) {
-        builder.terminator(csv::Terminator::Any(b'\r'));
-    }
-    let mut reader = builder.from_reader(input);
+    let mut reader = reader_builder(dialect).from_reader(input);
     let has_header = dialect.is_some_and(|d| d.has_header);
     let columns = &ctx.file_columns;
     let problem =
@@ -86,6 +77,7 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
     let mut first = true;
     let mut builders: Vec<ColumnBuilder> = columns.iter().map(|c| ColumnBuilder::new(&c.data_type)).collect();
     let mut rows = 0usize;
+    let mut parsed: Vec<Option<values::Value>> = Vec::with_capacity(columns.len());
     let mut drifted: Option<Problem> = None;
     let flush = |builders: &mut Vec<ColumnBuilder>, rows: &mut usize| -> bool {
         if *rows == 0 {
@@ -167,9 +159,15 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             }
             continue;
         }
-        let mut parsed = Vec::with_capacity(columns.len());
+        // Typed fields are parsed first, so a bad one keeps the whole row out; text
+        // fields cannot be bad and are copied straight into their builders after.
+        parsed.clear();
         let mut bad = None;
-        for (column, &pos) in columns.iter().zip(&positions) {
+        for ((column, &pos), builder) in columns.iter().zip(&positions).zip(&builders) {
+            if builder.is_text() {
+                parsed.push(None);
+                continue;
+            }
             let raw = record.get(pos).unwrap_or_default();
             let text = String::from_utf8_lossy(raw);
             match values::parse(&column.data_type, &text) {
@@ -193,8 +191,12 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             }
             continue;
         }
-        for (b, v) in builders.iter_mut().zip(parsed) {
-            b.append(v);
+        for ((b, v), &pos) in builders.iter_mut().zip(parsed.drain(..)).zip(&positions) {
+            if b.is_text() {
+                b.append_text(&String::from_utf8_lossy(record.get(pos).unwrap_or_default()));
+            } else {
+                b.append(v);
+            }
         }
         rows += 1;
         if rows >= ctx.batch_rows && !flush(&mut builders, &mut rows) {
@@ -209,6 +211,24 @@ fn decode(ctx: &Context, file: &DataFile, body: impl Read, tx: &mpsc::Sender<Eve
             flush(&mut builders, &mut rows);
         }
     }
+}
+
+/// A record splitter for `dialect` (`None`: comma, `"`, any line ending).
+///
+/// The quote is the one discovery found; a sample without quoted fields says nothing
+/// about the rest of the file, so `"` still quotes there, as inference read its sample.
+fn reader_builder(dialect: Option<&CsvSchema>) -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(dialect.map_or(b',', |d| d.delimiter))
+        .quote(dialect.and_then(|d| d.quote).unwrap_or(b'"'))
+        .double_quote(true);
+    if dialect.is_some_and(|d| d.line_ending == LineEnding::Cr) {
+        builder.terminator(csv::Terminator::Any(b'\r'));
+    }
+    builder
 }
 
 /// For each table column, the header field that holds it, and the header's width; or
@@ -267,6 +287,43 @@ mod tests {
 
     fn header(fields: &[&str]) -> csv::ByteRecord {
         csv::ByteRecord::from(fields.to_vec())
+    }
+
+    fn dialect(delimiter: u8, quote: Option<u8>) -> CsvSchema {
+        CsvSchema {
+            columns: vec![Column::new("a", "string"), Column::new("b", "string")],
+            delimiter,
+            quote,
+            has_header: false,
+            bom: false,
+            line_ending: LineEnding::Lf,
+            rows_sampled: 1,
+        }
+    }
+
+    fn split(dialect: &CsvSchema, text: &str) -> Vec<Vec<String>> {
+        reader_builder(Some(dialect))
+            .from_reader(text.as_bytes())
+            .byte_records()
+            .map(|r| {
+                r.unwrap()
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_discovered_quote_character_quotes_fields() {
+        let single = dialect(b';', Some(b'\''));
+        assert_eq!(
+            split(&single, "'x;y';'it''s'\n\"q\";z\n"),
+            [vec!["x;y", "it's"], vec!["\"q\"", "z"]]
+        );
+        // No quoted field in the sample: a later `"` field is still a quoted one.
+        let none = dialect(b',', None);
+        assert_eq!(split(&none, "a,\"b,c\"\n"), [vec!["a", "b,c"]]);
     }
 
     #[test]

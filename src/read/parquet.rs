@@ -27,6 +27,24 @@ use crate::schema::parquet::from_arrow;
 /// the length and the metadata.
 const FOOTER_PREFETCH: usize = 64 * 1024;
 
+/// Ranges at most this far apart are read by one GET: the column chunks of a row group lie
+/// side by side, and one request costs more than reading a few bytes too many.
+const COALESCE_GAP: u64 = 1024 * 1024;
+
+/// The ranges of `ranges` merged into runs no more than [`COALESCE_GAP`] apart, in order.
+fn coalesce(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
+    let mut sorted: Vec<Range<u64>> = ranges.iter().filter(|r| r.start < r.end).cloned().collect();
+    sorted.sort_by_key(|r| r.start);
+    let mut runs: Vec<Range<u64>> = Vec::with_capacity(sorted.len());
+    for r in sorted {
+        match runs.last_mut() {
+            Some(last) if r.start <= last.end.saturating_add(COALESCE_GAP) => last.end = last.end.max(r.end),
+            _ => runs.push(r),
+        }
+    }
+    runs
+}
+
 /// One object read by ranged GETs on the connector's client.
 pub(crate) struct S3FileReader {
     s3: S3Client,
@@ -46,6 +64,46 @@ impl AsyncFileReader for S3FileReader {
                 .get_range(&self.bucket, &self.key, &header)
                 .await
                 .map_err(|e| ParquetError::External(Box::new(e)))
+        })
+    }
+
+    fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
+        Box::pin(async move {
+            let runs = coalesce(&ranges);
+            let this = &*self;
+            let fetched = futures::future::try_join_all(runs.iter().map(|run| {
+                let header = format!("bytes={}-{}", run.start, run.end - 1);
+                async move {
+                    this.s3
+                        .get_range(&this.bucket, &this.key, &header)
+                        .await
+                        .map_err(|e| ParquetError::External(Box::new(e)))
+                }
+            }))
+            .await?;
+            ranges
+                .iter()
+                .map(|r| {
+                    if r.start >= r.end {
+                        return Ok(Bytes::new());
+                    }
+                    let (run, bytes) = runs
+                        .iter()
+                        .zip(&fetched)
+                        .find(|(run, _)| run.start <= r.start && r.end <= run.end)
+                        .ok_or_else(|| ParquetError::General(format!("range {r:?} was not fetched")))?;
+                    let (start, end) = ((r.start - run.start) as usize, (r.end - run.start) as usize);
+                    if end > bytes.len() {
+                        return Err(ParquetError::EOF(format!(
+                            "`{}`: {} bytes asked at {}, the object ends first",
+                            this.key,
+                            r.end - r.start,
+                            r.start
+                        )));
+                    }
+                    Ok(bytes.slice(start..end))
+                })
+                .collect()
         })
     }
 
@@ -272,6 +330,15 @@ fn projection(ctx: &Context, metadata: &ArrowReaderMetadata) -> Result<Vec<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearby_ranges_are_read_by_one_request() {
+        assert_eq!(coalesce(&[10..20, 0..5, 30..40]), vec![Range { start: 0, end: 40 }]);
+        assert_eq!(coalesce(&[0..5, 5..5]), vec![Range { start: 0, end: 5 }]);
+        let far = 2 * COALESCE_GAP;
+        assert_eq!(coalesce(&[far..far + 1, 0..1]), [0..1, far..far + 1]);
+        assert_eq!(coalesce(&[0..10, 2..4]), vec![Range { start: 0, end: 10 }]);
+    }
 
     #[test]
     fn rows_are_located_by_row_group() {

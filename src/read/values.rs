@@ -68,7 +68,7 @@ pub(crate) fn parse(data_type: &DataType, text: &str) -> Result<Option<Value>, S
                 return Err(bad());
             }
         }
-        DataType::Date => Value::Date(parse_iso_date(text).map(days_since_epoch).ok_or_else(bad)?),
+        DataType::Date => Value::Date(iso_date(text).map(days_since_epoch).ok_or_else(bad)?),
         DataType::Timestamp => Value::Timestamp(timestamp_micros(text).ok_or_else(bad)?),
         _ => Value::Text(text.to_owned()),
     };
@@ -86,22 +86,51 @@ fn days_since_epoch(date: time::Date) -> i32 {
     date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY
 }
 
+/// Two ASCII digits as a number.
+fn two_digits(b: &[u8]) -> Option<u8> {
+    match b {
+        [t @ b'0'..=b'9', u @ b'0'..=b'9'] => Some((t - b'0') * 10 + (u - b'0')),
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DD` read without a format description (the reader meets one per row); any
+/// other shape goes to inference's own parser, so both accept exactly the same dates.
+fn iso_date(text: &str) -> Option<time::Date> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !b[..4].iter().all(u8::is_ascii_digit) {
+        return parse_iso_date(text);
+    }
+    let year = b[..4].iter().fold(0i32, |y, d| y * 10 + i32::from(d - b'0'));
+    let month = time::Month::try_from(two_digits(&b[5..7])?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, two_digits(&b[8..10])?).ok()?;
+    (year >= 1).then_some(date)
+}
+
+/// `HH:MM:SS` with each field in range.
+fn clock(b: &[u8]) -> Option<Time> {
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    Time::from_hms(two_digits(&b[..2])?, two_digits(&b[3..5])?, two_digits(&b[6..8])?).ok()
+}
+
 /// `YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|±HH:MM]`, the shape CSV inference calls a timestamp.
 pub(crate) fn timestamp_micros(s: &str) -> Option<i64> {
-    let (date, clock, rest) = (s.get(..10)?, s.get(11..19)?, s.get(19..)?);
-    let date = parse_iso_date(date)?;
+    let (date, clock_text, rest) = (s.get(..10)?, s.get(11..19)?, s.get(19..)?);
+    let date = iso_date(date)?;
     if !matches!(s.as_bytes().get(10), Some(b'T' | b' ')) {
         return None;
     }
-    let clock = Time::parse(clock, format_description!("[hour]:[minute]:[second]")).ok()?;
+    let clock = clock(clock_text.as_bytes())?;
     let (nanos, rest) = match rest.strip_prefix('.') {
         Some(fraction) => {
             let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
             if !(1..=9).contains(&digits) {
                 return None;
             }
-            let padded = format!("{:0<9}", &fraction[..digits]);
-            (padded.parse::<u32>().ok()?, &fraction[digits..])
+            let value: u32 = fraction[..digits].parse().ok()?;
+            (value * 10u32.pow(9 - digits as u32), &fraction[digits..])
         }
         None => (0, rest),
     };
@@ -158,6 +187,22 @@ impl ColumnBuilder {
         }
     }
 
+    /// Whether the column is text, which any field is: [`Self::append_text`] takes it as is.
+    pub(crate) fn is_text(&self) -> bool {
+        matches!(self, Self::Text(_))
+    }
+
+    /// Appends a text field (empty: a null, as [`parse`] reads it) without copying it first.
+    pub(crate) fn append_text(&mut self, text: &str) {
+        if let Self::Text(b) = self {
+            if text.is_empty() {
+                b.append_null();
+            } else {
+                b.append_value(text);
+            }
+        }
+    }
+
     pub(crate) fn finish(&mut self) -> ArrayRef {
         match self {
             Self::Int(b) => Arc::new(b.finish()),
@@ -199,6 +244,33 @@ mod tests {
         assert_eq!(parse(&DataType::Date, "1970-01-02"), Ok(Some(Value::Date(1))));
         assert_eq!(parse(&DataType::Date, "2023-02-29"), Err("not a date".to_owned()));
         assert_eq!(parse(&DataType::String, "x"), Ok(Some(Value::Text("x".into()))));
+    }
+
+    #[test]
+    fn the_fast_date_and_clock_readers_agree_with_inference() {
+        for text in [
+            "2025-01-31",
+            "2024-02-29",
+            "2023-02-29",
+            "0000-01-01",
+            "0001-01-01",
+            "2025-00-10",
+            "2025-13-01",
+            "2025-1-01",
+            "+2025-01-01",
+            "2025-01-3x",
+            "9999-12-31",
+        ] {
+            assert_eq!(iso_date(text), parse_iso_date(text), "{text}");
+        }
+        for text in [
+            "00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60", "1:00:00", "12-00-00",
+        ] {
+            let slow = Time::parse(text, format_description!("[hour]:[minute]:[second]")).ok();
+            assert_eq!(clock(text.as_bytes()), slow, "{text}");
+        }
+        assert_eq!(timestamp_micros("1970-01-01T00:00:00.000001Z"), Some(1));
+        assert_eq!(timestamp_micros("1970-01-01T00:00:00.123456789Z"), Some(123_456));
     }
 
     #[test]

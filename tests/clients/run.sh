@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Real-client compatibility tests: the aws CLI (v1) and boto3 against `s3-harness serve`,
-# one server over plain HTTP and one over HTTPS (`serve --tls`) of the same world.
+# one server over plain HTTP and one over HTTPS (`serve --tls`) of the same world; and
+# pyarrow and polars reading the tables of tables_csv.toml and tables_parquet.toml (one
+# server each) to the same rows as `s3-harness import` writes.
 #
 #   bash tests/clients/run.sh
 #
@@ -57,7 +59,7 @@ make_venv() {
     rm -rf "$tools"
 }
 
-if [[ "$(cat "$stamp" 2>/dev/null || true)" == "$req_hash" ]] && "$venv/bin/python" -c 'import boto3, awscli' 2>/dev/null; then
+if [[ "$(cat "$stamp" 2>/dev/null || true)" == "$req_hash" ]] && "$venv/bin/python" -c 'import boto3, awscli, pyarrow, polars' 2>/dev/null; then
     log "reusing venv $venv"
 else
     log "creating venv $venv and installing $(grep -cv '^[[:space:]]*\(#\|$\)' "$req") pinned packages"
@@ -108,6 +110,7 @@ trap 'exit 143' TERM
 start_serve() {
     local name="$1" pid
     shift
+    local world="${serve_world:-$world}"
     : >"$work/$name.out"
     : >"$work/$name.err"
     NO_COLOR=1 "$bin" serve "$world" --addr 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
@@ -144,6 +147,24 @@ tls_endpoint="$endpoint"
 tls_ca="$ca"
 endpoint="$http_endpoint"
 
+# The table worlds: each table imported with `s3-harness import` (the reference rows),
+# then served for pyarrow and polars. `run` checks their [expect] first.
+tables=""
+for fmt in csv parquet; do
+    table_world="$here/tables_$fmt.toml"
+    "$bin" run --color never "$table_world" >"$work/run-$fmt.out" || {
+        log "s3-harness run $table_world:"
+        cat "$work/run-$fmt.out" >&2
+        exit 1
+    }
+    for table in $(sed -n 's/^# tables: //p' "$table_world"); do
+        "$bin" import "$table_world" --table "$table" --out "$work/$fmt-$table.parquet" >/dev/null
+    done
+    serve_world="$table_world" start_serve "serve-$fmt"
+    tables="${tables:+$tables,}$fmt=$endpoint"
+done
+endpoint="$http_endpoint"
+
 # --- the checks ---------------------------------------------------------------------------
 owner=111122223333
 status=0
@@ -165,6 +186,8 @@ env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u AL
     CLIENTS_SUMMARY_FILE="$work/summary" \
     CLIENTS_TLS_ENDPOINT="$tls_endpoint" \
     CLIENTS_TLS_CA="$tls_ca" \
+    CLIENTS_TABLES="$tables" \
+    CLIENTS_IMPORTS="$work" \
     timeout 180 "$venv/bin/python" "$here/test_clients.py" "$endpoint" &
 # In the background so that a signal to this script runs its trap at once, not after the
 # checks end; the trap stops them and the server.

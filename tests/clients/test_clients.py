@@ -749,6 +749,133 @@ def _():
     expect_eq(len(ids), 2, "distinct request ids")
 
 
+# --- tables read by pyarrow and polars ------------------------------------------------------
+# run.sh serves tests/clients/tables_csv.toml and tables_parquet.toml (one server each; both
+# hold bucket compat-tables) and imports every table with `s3-harness import` first:
+# CLIENTS_TABLES is `FORMAT=ENDPOINT,...`, CLIENTS_IMPORTS the folder with FORMAT-TABLE.parquet.
+# Each check reads a table with a real client and compares its rows with the import's.
+
+TABLES_BUCKET = "compat-tables"
+TABLES = [("csv", "clicks", "day"), ("csv", "orders", "region"), ("parquet", "clicks", "day"), ("parquet", "users", "cohort")]
+
+
+def _table_endpoints():
+    pairs = [p.split("=", 1) for p in os.environ.get("CLIENTS_TABLES", "").split(",") if "=" in p]
+    return dict(pairs)
+
+
+def _cell(v):
+    """One value in a form both sides agree on. Partition columns are typed by each reader
+    on its own (pyarrow's hive partitioning: int32 or string; polars: from the path text;
+    the import: as discovery typed them, e.g. date), so every cell is compared as text:
+    dates and timestamps as ISO 8601 (timestamps in UTC, without the zone, since the import
+    stores a CSV timestamp's instant in UTC and pyarrow keeps the zone), floats by repr."""
+    import datetime
+
+    if v is None:
+        return None
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return v.isoformat()
+    if isinstance(v, (datetime.date, datetime.time)):
+        return v.isoformat()
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def _rows(columns, names):
+    """Rows as sorted tuples of `_cell`s, columns in `names` order."""
+    rows = zip(*[columns[n] for n in names])
+    return sorted((tuple(_cell(c) for c in r) for r in rows), key=lambda r: [(x is None, x or "") for x in r])
+
+
+def _imported(fmt, table):
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(os.path.join(os.environ["CLIENTS_IMPORTS"], f"{fmt}-{table}.parquet"))
+    return t.column_names, {n: t.column(n).to_pylist() for n in t.column_names}
+
+
+def _compare(fmt, table, got_columns, client_name):
+    names, want = _imported(fmt, table)
+    expect(len(want[names[0]]) > 0, f"the import of {fmt} {table} has no rows")
+    missing = [n for n in names if n not in got_columns]
+    expect(not missing, f"{client_name} lacks columns {missing} (has {sorted(got_columns)})")
+    got_rows, want_rows = _rows(got_columns, names), _rows(want, names)
+    expect_eq(len(got_rows), len(want_rows), f"{client_name} rows of {fmt} {table}")
+    for g, w in zip(got_rows, want_rows):
+        expect_eq(g, w, f"{client_name} row of {fmt} {table}")
+    return f"{len(got_rows)} rows"
+
+
+def _pyarrow_read(fmt, table):
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as ds
+    import pyarrow.fs as pafs
+
+    endpoint = _table_endpoints()[fmt]
+    fs = pafs.S3FileSystem(
+        endpoint_override=endpoint.split("://", 1)[1],
+        scheme="http",
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        region=REGION,
+    )
+    if fmt == "csv":
+        # An empty field is a null in every column, as the import reads it (pyarrow keeps
+        # "" for strings unless told).
+        file_format = ds.CsvFileFormat(convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+    else:
+        file_format = "parquet"
+    t = ds.dataset(f"{TABLES_BUCKET}/{fmt}/{table}/", filesystem=fs, format=file_format, partitioning="hive").to_table()
+    return {n: t.column(n).to_pylist() for n in t.column_names}
+
+
+def _polars_read(fmt, table, partition):
+    import polars as pl
+
+    endpoint = _table_endpoints()[fmt]
+    options = {
+        "aws_endpoint_url": endpoint,
+        "aws_allow_http": "true",
+        "aws_access_key_id": ACCESS_KEY,
+        "aws_secret_access_key": SECRET_KEY,
+        "aws_region": REGION,
+    }
+    if fmt == "parquet":
+        lf = pl.scan_parquet(
+            f"s3://{TABLES_BUCKET}/parquet/{table}/**/*.parquet", storage_options=options, hive_partitioning=True
+        )
+    else:
+        # scan_csv has no hive partitioning: the partition value is taken from the key.
+        glob = f"s3://{TABLES_BUCKET}/csv/{table}/**/*.csv*"
+        lf = pl.scan_csv(glob, storage_options=options, try_parse_dates=True, include_file_paths="_key").with_columns(
+            pl.col("_key").str.extract(f"/{partition}=([^/]*)/").alias(partition)
+        ).drop("_key")
+    df = lf.collect()
+    return {n: df.get_column(n).to_list() for n in df.columns}
+
+
+def _table_check(client_name, fmt, table, partition):
+    def run():
+        if fmt not in _table_endpoints():
+            raise CheckFailed("CLIENTS_TABLES names no server for " + fmt + " (run tests/clients/run.sh)")
+        if client_name == "pyarrow":
+            got = _pyarrow_read(fmt, table)
+        else:
+            got = _polars_read(fmt, table, partition)
+        return _compare(fmt, table, got, client_name)
+
+    check(f"{client_name} reads {fmt} table {table} as import does")(run)
+
+
+for _client in ("pyarrow", "polars"):
+    for _fmt, _table, _partition in TABLES:
+        _table_check(_client, _fmt, _table, _partition)
+
+
 # --- main ---------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ use s3_connector::read::{BadRowPolicy, Problem, ReadOptions, TableRows};
 use serde::Serialize;
 use serde_json::Value;
 
-pub use write::import;
+pub use write::{import, write_parquet};
 
 use crate::run::{Platform, RunOptions, start_platform};
 use crate::scenario::Scenario;
@@ -180,7 +180,8 @@ pub struct ImportOptions {
 }
 
 impl ImportOptions {
-    fn read_options(&self) -> ReadOptions {
+    /// How the table is read: half the memory limit for decoded batches.
+    pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             memory_limit: (self.memory_limit / 2).max(1),
             on_bad_row: self.on_bad_row,

@@ -7,6 +7,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
+use s3_connector::read::ReadBatch;
+
 use super::{ImportOptions, ImportSummary, open_table};
 use crate::Error;
 use crate::scenario::Scenario;
@@ -36,7 +38,7 @@ pub async fn import(
     options: &ImportOptions,
 ) -> Result<ImportSummary, Error> {
     let mut open = open_table(path, scenario, table, options.read_options()).await?;
-    let result = write_all(&mut open.rows, out, options).await;
+    let result = write_parquet(&mut open.rows, out, options).await;
     let stats = open.rows.stats();
     open.close().await;
     result?;
@@ -58,7 +60,14 @@ fn position(p: &s3_connector::read::Problem) -> (u64, u64) {
     }
 }
 
-async fn write_all(rows: &mut s3_connector::read::TableRows, out: &Path, options: &ImportOptions) -> Result<(), Error> {
+/// Writes every batch of `rows` to `out` as `import` does (beside it first, renamed at the
+/// end), holding at most a quarter of `options.memory_limit` in the row group being
+/// encoded. For callers with their own connector, such as a benchmark against `serve`.
+pub async fn write_parquet(
+    rows: &mut s3_connector::read::TableRows,
+    out: &Path,
+    options: &ImportOptions,
+) -> Result<(), Error> {
     let write_error = |e: &dyn std::fmt::Display| Error::Write {
         path: out.to_owned(),
         message: e.to_string(),
@@ -71,18 +80,52 @@ async fn write_all(rows: &mut s3_connector::read::TableRows, out: &Path, options
     };
     let file = File::create(&partial.path).map_err(|e| write_error(&e))?;
     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-    let mut writer = ArrowWriter::try_new(file, rows.schema(), Some(props)).map_err(|e| write_error(&e))?;
+    let writer = ArrowWriter::try_new(file, rows.schema(), Some(props)).map_err(|e| write_error(&e))?;
     // The row group being encoded is the writer's share of the memory limit.
     let row_group_budget = usize::try_from(options.memory_limit / 4).unwrap_or(usize::MAX).max(1);
+    // Encoding runs on its own thread, so the files are read while earlier rows are
+    // encoded; a batch keeps its share of the read budget until it is written.
+    let (tx, rx) = tokio::sync::mpsc::channel::<ReadBatch>(2);
+    let encoder = tokio::task::spawn_blocking(move || encode(writer, rx, row_group_budget));
+    let mut failed = None;
     while let Some(batch) = rows.next_batch().await {
-        let batch = batch?;
-        writer.write(&batch.batch).map_err(|e| write_error(&e))?;
-        if writer.in_progress_size() >= row_group_budget {
-            writer.flush().map_err(|e| write_error(&e))?;
+        match batch {
+            Ok(b) => {
+                if tx.send(b).await.is_err() {
+                    // The encoder stopped; its error is below.
+                    break;
+                }
+            }
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
         }
     }
-    writer.close().map_err(|e| write_error(&e))?;
+    drop(tx);
+    let encoded = encoder.await.map_err(|e| write_error(&e))?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    encoded.map_err(|e| write_error(&e))?;
     std::fs::rename(&partial.path, out).map_err(|e| write_error(&e))?;
     partial.done = true;
     Ok(())
+}
+
+/// Writes every batch `rx` receives, a row group whenever the one being encoded reaches
+/// `row_group_budget` bytes; closes the file once `rx` ends.
+fn encode(
+    mut writer: ArrowWriter<File>,
+    mut rx: tokio::sync::mpsc::Receiver<ReadBatch>,
+    row_group_budget: usize,
+) -> Result<(), parquet::errors::ParquetError> {
+    while let Some(batch) = rx.blocking_recv() {
+        writer.write(&batch.batch)?;
+        drop(batch);
+        if writer.in_progress_size() >= row_group_budget {
+            writer.flush()?;
+        }
+    }
+    writer.close().map(|_| ())
 }

@@ -31,8 +31,20 @@ fn status_name(s: ConnectionStatus) -> &'static str {
     }
 }
 
-/// Checks `expect` against `report`.
-pub fn check(expect: &ExpectSpec, report: &ConnectionReport) -> Expectations {
+/// The rows of every imported table, read as an import reads them with bad rows
+/// skipped; or why they could not be read.
+pub(crate) type RowCounts = Result<Counted, String>;
+
+/// Rows read and rows kept out, summed over the imported tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counted {
+    pub rows: u64,
+    pub bad_rows: u64,
+}
+
+/// Checks `expect` against `report` and, when `expect` counts rows, the rows read
+/// (`None`: not read).
+pub(crate) fn check(expect: &ExpectSpec, report: &ConnectionReport, rows: Option<&RowCounts>) -> Expectations {
     let mut checked = 0;
     let mut unmet = Vec::new();
     if let Some(status) = expect.status {
@@ -78,6 +90,23 @@ pub fn check(expect: &ExpectSpec, report: &ConnectionReport) -> Expectations {
         checked += 1;
         if present.contains(code.as_str()) {
             unmet.push(format!("absent_diagnostics: {} appeared", code.as_str()));
+        }
+    }
+    for (key, want, found) in [
+        ("rows", expect.rows, rows.map(|r| r.as_ref().map(|c| c.rows))),
+        (
+            "bad_rows",
+            expect.bad_rows,
+            rows.map(|r| r.as_ref().map(|c| c.bad_rows)),
+        ),
+    ] {
+        let Some(want) = want else { continue };
+        checked += 1;
+        match found {
+            Some(Ok(found)) if found == want => {}
+            Some(Ok(found)) => unmet.push(format!("{key}: expected {want}, found {found}")),
+            Some(Err(why)) => unmet.push(format!("{key}: expected {want}, but the rows could not be read: {why}")),
+            None => unmet.push(format!("{key}: expected {want}, but the rows were not read")),
         }
     }
     Expectations { checked, unmet }

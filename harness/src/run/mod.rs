@@ -12,6 +12,7 @@ use std::path::Path;
 
 use s3_connector::config::ConnectionForm;
 use s3_connector::connector::{ConnectionReport, ConnectionStatus, Connector, ConnectorOptions};
+use s3_connector::read::{BadRowPolicy, ReadOptions};
 use s3_connector::retry::RetryOptions;
 use serde::Serialize;
 use serde_json::Value;
@@ -227,8 +228,16 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
             denials.push(denial);
         }
     }
+    // Rows are read after the requests are counted: the report is discovery's.
+    let rows = match &scenario.expect {
+        Some(e) if e.reads_rows() => Some(count_rows(&connector, &report).await),
+        _ => None,
+    };
     sim.shutdown().await;
-    let expectations = scenario.expect.as_ref().map(|e| expect::check(e, &report));
+    let expectations = scenario
+        .expect
+        .as_ref()
+        .map(|e| expect::check(e, &report, rows.as_ref()));
     Ok(ScenarioRun {
         path: path.to_owned(),
         description: scenario.description.clone(),
@@ -240,6 +249,32 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
         injected_faults,
         expectations,
     })
+}
+
+/// Every imported table read to the end as `import --on-bad-row skip` reads it: the rows
+/// read and the rows kept out, summed.
+async fn count_rows(connector: &Connector, report: &ConnectionReport) -> expect::RowCounts {
+    let mut counted = expect::Counted::default();
+    let Some(config) = report.config.as_ref() else {
+        return Ok(counted);
+    };
+    for table in &report.tables {
+        let options = ReadOptions {
+            on_bad_row: BadRowPolicy::Skip,
+            ..ReadOptions::default()
+        };
+        let mut rows = connector
+            .read_table(config, table, options)
+            .await
+            .map_err(|e| format!("table `{}`: {e}", table.name))?;
+        while let Some(batch) = rows.next_batch().await {
+            batch.map_err(|e| format!("table `{}`: {e}", table.name))?;
+        }
+        let stats = rows.stats();
+        counted.rows += stats.rows;
+        counted.bad_rows += stats.bad_rows;
+    }
+    Ok(counted)
 }
 
 /// Loads and runs the scenario file at `path`: its world is served in process, the

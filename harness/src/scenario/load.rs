@@ -224,6 +224,8 @@ impl<'a> Loader<'a> {
             tables: raw.tables,
             diagnostics: codes(raw.diagnostics)?,
             absent_diagnostics: codes(raw.absent_diagnostics)?,
+            rows: raw.rows,
+            bad_rows: raw.bad_rows,
         })
     }
 

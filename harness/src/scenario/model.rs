@@ -190,4 +190,16 @@ pub struct ExpectSpec {
     pub diagnostics: Vec<s3_connector::diagnostic::Code>,
     /// `absent_diagnostics`: codes that must not appear.
     pub absent_diagnostics: Vec<s3_connector::diagnostic::Code>,
+    /// `rows`: rows read from all imported tables together, bad rows skipped.
+    pub rows: Option<u64>,
+    /// `bad_rows`: rows kept out of all imported tables together (bad rows, and the rows
+    /// of files reported whole).
+    pub bad_rows: Option<u64>,
+}
+
+impl ExpectSpec {
+    /// Whether checking it needs the tables' rows read.
+    pub fn reads_rows(&self) -> bool {
+        self.rows.is_some() || self.bad_rows.is_some()
+    }
 }

@@ -122,6 +122,8 @@ pub(super) struct RawExpect {
     pub(super) diagnostics: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) absent_diagnostics: Vec<Spanned<String>>,
+    pub(super) rows: Option<u64>,
+    pub(super) bad_rows: Option<u64>,
 }
 
 impl RawScenario {

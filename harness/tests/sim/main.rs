@@ -13,6 +13,7 @@ mod listing;
 mod objects;
 mod policies;
 mod read;
+mod read_parquet;
 mod regions;
 mod resync;
 mod transport;
