@@ -75,6 +75,10 @@ pub enum Code {
     /// A data file that cannot be decoded past some point (a gzip member cut short, a
     /// corrupt Parquet page, a body that ended early).
     CorruptFile,
+    /// No bytes of a table's sampled files can be read (a captured scenario without
+    /// samples, or objects in an archive storage class): the table is kept with its
+    /// partition columns and its schema is not inferred (info).
+    SchemaUnknown,
 }
 
 impl Code {
@@ -109,6 +113,7 @@ impl Code {
             Self::BadRow => "bad_row",
             Self::SchemaDrift => "schema_drift",
             Self::CorruptFile => "corrupt_file",
+            Self::SchemaUnknown => "schema_unknown",
         }
     }
 
@@ -142,6 +147,7 @@ impl Code {
         Self::BadRow,
         Self::SchemaDrift,
         Self::CorruptFile,
+        Self::SchemaUnknown,
     ];
 }
 
@@ -249,6 +255,7 @@ mod tests {
             Code::BadRow => 25,
             Code::SchemaDrift => 26,
             Code::CorruptFile => 27,
+            Code::SchemaUnknown => 28,
         }
     }
 

@@ -52,8 +52,20 @@ pub(super) fn read_failed(config: &ConnectionConfig, key: &str, failure: S3Failu
         // A throttled, reset or timed-out read says nothing about the file: it is
         // S3 (or the network) that failed, after the retries.
         failure @ S3Failure::Unavailable { .. } => super::diagnose::unavailable(&failure),
+        S3Failure::BytesUnavailable { .. } => bytes_unknown(key),
         other => unreadable(key, format!("cannot be read: {other}")),
     }
+}
+
+/// A sampled file whose bytes cannot be had (not a fault of the file): on its own it
+/// says nothing about the schema; `table_columns` reports the table's schema unknown
+/// when no sampled file could be read for this reason.
+fn bytes_unknown(key: &str) -> Diagnostic {
+    Diagnostic::info(
+        Code::SchemaUnknown,
+        key.to_owned(),
+        "the file's bytes are not available (not captured, or in an archive storage class)",
+    )
 }
 
 /// Files whose listed size alone says they hold no schema; nothing is read from them.
@@ -158,6 +170,18 @@ pub(super) fn table_columns(table: &TableLayout, sampled: Vec<FileColumns>) -> (
             },
             Err(d) => diags.push(d),
         }
+    }
+    let unknown = diags.iter().filter(|d| d.code == Code::SchemaUnknown).count();
+    diags.retain(|d| d.code != Code::SchemaUnknown);
+    if reference.is_none() && unknown > 0 && diags.is_empty() {
+        // Nothing readable and nothing wrong: keep the table with what its paths say.
+        let d = Diagnostic::info(
+            Code::SchemaUnknown,
+            table.prefix.clone(),
+            format!("no bytes of the table's {unknown} sampled files are available, so its schema is not inferred"),
+        )
+        .hint("capture the scenario with --samples to record the bytes schema inference reads");
+        return (Some(table.partition_columns.clone()), vec![d]);
     }
     let Some((_, mut columns)) = reference else {
         diags.push(

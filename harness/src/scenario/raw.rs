@@ -66,9 +66,20 @@ pub(super) struct RawObject {
     pub(super) key: Spanned<String>,
     pub(super) fixture: Option<Spanned<String>>,
     pub(super) body: Option<Spanned<String>>,
-    pub(super) size: Option<Spanned<u64>>,
+    pub(super) size: Option<Spanned<RawSize>>,
     pub(super) gzip: Option<Spanned<bool>>,
     pub(super) content_type: Option<String>,
+    pub(super) unknown_bytes: Option<Spanned<bool>>,
+    pub(super) head: Option<Spanned<String>>,
+    pub(super) tail: Option<Spanned<String>>,
+}
+
+/// An object's `size`: one for every key of the pattern, or one per key in expansion order.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawSize {
+    One(u64),
+    Each(Vec<u64>),
 }
 
 /// One `[[identities]]` entry.

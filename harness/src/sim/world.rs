@@ -351,6 +351,15 @@ impl World {
                 let mut object = match &o.source {
                     ObjectSource::Inline(bytes) => Object::from_bytes(bytes.clone(), &spec.owner),
                     ObjectSource::Sized(size) => Object::sized(*size, &spec.owner),
+                    ObjectSource::Partial { size, head, tail } => Object::new(
+                        Body::Partial {
+                            head: head.clone(),
+                            tail: tail.clone(),
+                        },
+                        *size,
+                        crate::sim::store::etag::sized_etag(*size),
+                        &spec.owner,
+                    ),
                     ObjectSource::File(path) => {
                         let (size, etag) = files.digest(path)?;
                         Object::new(Body::File(path.clone()), size, etag, &spec.owner)
