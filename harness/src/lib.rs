@@ -68,6 +68,7 @@
 
 mod error;
 pub mod import;
+pub mod listing;
 pub mod run;
 pub mod scenario;
 pub mod sim;
