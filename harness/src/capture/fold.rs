@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::scenario::brace::expand_braces;
+use crate::scenario::expand_braces;
 
 /// One folded line: a brace pattern and the sizes of the keys it expands to.
 #[derive(Debug, Clone, PartialEq, Eq)]
