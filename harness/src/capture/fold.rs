@@ -72,7 +72,10 @@ fn verified(patterns: Vec<String>, keys: &[&str], sizes: &HashMap<&str, u64>) ->
         let Ok(expanded) = expand_braces(&pattern) else {
             return literal(keys, sizes);
         };
-        let Some(found) = expanded.iter().map(|k| sizes.get(k.as_str()).copied()).collect::<Option<Vec<u64>>>()
+        let Some(found) = expanded
+            .iter()
+            .map(|k| sizes.get(k.as_str()).copied())
+            .collect::<Option<Vec<u64>>>()
         else {
             return literal(keys, sizes);
         };
@@ -338,9 +341,8 @@ mod tests {
     fn key_strategy() -> impl Strategy<Value = String> {
         prop_oneof![
             // hourly layouts
-            (2020u32..2023, 1u32..13, 1u32..29, 0u32..24, 0u32..3).prop_map(|(y, m, d, h, p)| format!(
-                "t/year={y}/month={m:02}/day={d:02}/hour={h:02}/part-{p}.csv"
-            )),
+            (2020u32..2023, 1u32..13, 1u32..29, 0u32..24, 0u32..3)
+                .prop_map(|(y, m, d, h, p)| format!("t/year={y}/month={m:02}/day={d:02}/hour={h:02}/part-{p}.csv")),
             // daily layouts, unpadded
             (1u32..13, 1u32..32, 0u32..12).prop_map(|(m, d, p)| format!("x/dt=2025-{m}-{d}/f{p}.parquet")),
             // irregular keys: any printable text, including brace characters

@@ -76,7 +76,10 @@ pub async fn bucket_region(
     budget.take()?;
     match client.get_bucket_location().bucket(bucket).send().await {
         Ok(out) => {
-            let region = out.location_constraint().map(|c| c.as_str().to_owned()).unwrap_or_default();
+            let region = out
+                .location_constraint()
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default();
             Ok(Some(match region.as_str() {
                 "" => "us-east-1".to_owned(),
                 "EU" => "eu-west-1".to_owned(),
@@ -156,7 +159,10 @@ pub async fn list_keys(
             .list_objects_v2()
             .bucket(bucket)
             .prefix(prefix)
-            .max_keys(PAGE_KEYS);
+            .max_keys(PAGE_KEYS)
+            // Keys may hold characters XML 1.0 cannot carry (control characters): S3
+            // URL-encodes them on request, as the connector asks too.
+            .encoding_type(aws_sdk_s3::types::EncodingType::Url);
         if let Some(t) = &state.token {
             req = req.continuation_token(t);
         }
@@ -166,8 +172,9 @@ pub async fn list_keys(
                 continue;
             };
             let size = u64::try_from(size).unwrap_or_default();
-            write_key(&mut file, key, size).map_err(io(&keys_path))?;
-            keys.push((key.to_owned(), size));
+            let key = url_decode(key);
+            write_key(&mut file, &key, size).map_err(io(&keys_path))?;
+            keys.push((key, size));
         }
         file.flush().map_err(io(&keys_path))?;
         state.keys = keys.len() as u64;
@@ -179,6 +186,14 @@ pub async fn list_keys(
     keys.sort_unstable();
     keys.dedup_by(|a, b| a.0 == b.0);
     Ok(keys)
+}
+
+/// A key as listed with `encoding-type=url` (`+` is a space, as S3 encodes it:
+/// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+fn url_decode(key: &str) -> String {
+    percent_encoding::percent_decode_str(&key.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Removes the resume state once the capture is written.

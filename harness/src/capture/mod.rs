@@ -113,6 +113,11 @@ pub struct CaptureOptions {
     pub partitioning: Option<Partitioning>,
     /// The importing platform's account and reader role, written as `[platform]`.
     pub platform: Option<(String, String)>,
+    /// The platform reader role's identity policy JSON, written as `[platform] policy`.
+    pub platform_policy: Option<String>,
+    /// How the captured scenario's connector reaches S3 (`[simulator] transport`):
+    /// a setting of the platform's client that no bucket listing shows.
+    pub transport: crate::scenario::Transport,
     /// The bucket owner's account written into the scenario.
     pub owner: Option<String>,
     /// Show progress on a terminal.
@@ -135,6 +140,8 @@ impl CaptureOptions {
             format: None,
             partitioning: None,
             platform: None,
+            platform_policy: None,
+            transport: crate::scenario::Transport::Https,
             owner: None,
             progress: false,
             expect: true,
@@ -166,7 +173,10 @@ pub struct CaptureSummary {
 pub const DEFAULT_OWNER: &str = "111122223333";
 
 /// Captures a live bucket through `client` (any credentials that may list it).
-pub async fn capture_live(client: &aws_sdk_s3::Client, options: &CaptureOptions) -> Result<CaptureSummary, CaptureError> {
+pub async fn capture_live(
+    client: &aws_sdk_s3::Client,
+    options: &CaptureOptions,
+) -> Result<CaptureSummary, CaptureError> {
     create_out(&options.out)?;
     let progress = Progress::new(options.progress);
     let mut budget = Budget::new(options.max_requests);
@@ -175,7 +185,10 @@ pub async fn capture_live(client: &aws_sdk_s3::Client, options: &CaptureOptions)
     let region = match live::bucket_region(client, &options.bucket, &mut budget).await {
         Ok(r) => r,
         Err(e) if e.code() == Some("NoSuchBucket") => {
-            notes.push(format!("bucket `{}` does not exist; the scenario has no bucket", options.bucket));
+            notes.push(format!(
+                "bucket `{}` does not exist; the scenario has no bucket",
+                options.bucket
+            ));
             let summary = finish(options, None, notes, budget.used(), &progress).await;
             return summary;
         }
@@ -189,8 +202,18 @@ pub async fn capture_live(client: &aws_sdk_s3::Client, options: &CaptureOptions)
     if !readable {
         notes.push("the bucket policy could not be read (GetBucketPolicy); the scenario has none".to_owned());
     }
-    let objects = live::list_keys(client, &options.bucket, &options.prefix, &options.out, &mut budget, &progress).await?;
-    let bucket_region = region.or_else(|| options.region.clone()).unwrap_or_else(|| "us-east-1".to_owned());
+    let objects = live::list_keys(
+        client,
+        &options.bucket,
+        &options.prefix,
+        &options.out,
+        &mut budget,
+        &progress,
+    )
+    .await?;
+    let bucket_region = region
+        .or_else(|| options.region.clone())
+        .unwrap_or_else(|| "us-east-1".to_owned());
     let form = connection(options, &bucket_region, &objects);
     let mut sampled = Vec::new();
     if options.samples {
@@ -235,7 +258,10 @@ pub async fn capture_listing(listing: &Path, options: &CaptureOptions) -> Result
     let read = crate::listing::read_listing(listing, &options.bucket, &options.prefix)?;
     let mut notes = vec![format!("read {} object(s) from {}", read.objects.len(), read.format)];
     if read.outside_prefix > 0 {
-        notes.push(format!("{} listed object(s) outside the prefix were left out", read.outside_prefix));
+        notes.push(format!(
+            "{} listed object(s) outside the prefix were left out",
+            read.outside_prefix
+        ));
     }
     let objects: Vec<(String, u64)> = read.objects.into_iter().map(|o| (o.key, o.size)).collect();
     let region = options.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
@@ -287,7 +313,9 @@ fn connection(options: &CaptureOptions, bucket_region: &str, objects: &[(String,
 pub fn guess(prefix: &str, objects: &[(String, u64)]) -> (DataFormat, Partitioning) {
     let (mut parquet, mut csv, mut hive) = (0usize, 0usize, false);
     for (key, _) in objects {
-        let Some(format) = FileFormat::from_name(key) else { continue };
+        let Some(format) = FileFormat::from_name(key) else {
+            continue;
+        };
         match format {
             FileFormat::Parquet => parquet += 1,
             FileFormat::Csv | FileFormat::CsvGzip => csv += 1,
@@ -297,7 +325,11 @@ pub fn guess(prefix: &str, objects: &[(String, u64)]) -> (DataFormat, Partitioni
         dirs.pop();
         hive |= dirs.iter().any(|d| d.contains('='));
     }
-    let format = if csv > parquet { DataFormat::Csv } else { DataFormat::Parquet };
+    let format = if csv > parquet {
+        DataFormat::Csv
+    } else {
+        DataFormat::Parquet
+    };
     let partitioning = if hive { Partitioning::All } else { Partitioning::None };
     (format, partitioning)
 }
@@ -327,15 +359,22 @@ async fn finish(
         "Captured from s3://{}/{}: {keys} keys{}",
         options.bucket,
         options.prefix,
-        if sample_bytes > 0 { ", with samples" } else { ", without bytes" }
+        if sample_bytes > 0 {
+            ", with samples"
+        } else {
+            ", without bytes"
+        }
     );
     let platform = options.platform.as_ref().map(|(a, r)| (a.as_str(), r.as_str()));
+    let platform_policy = options.platform_policy.as_deref();
     let written = write_scenario(
         &options.out,
         &ScenarioText {
             description: &description,
             connection: &form,
             platform,
+            platform_policy,
+            transport: options.transport,
             bucket: bucket.as_ref(),
         },
     )?;
@@ -360,7 +399,9 @@ async fn finish(
 
 /// Runs the scenario once and appends what it found as `[expect]`.
 async fn write_expect(scenario: &Path) -> Result<String, CaptureError> {
-    let run = Box::pin(crate::run::run_scenario_file(scenario)).await.map_err(Box::new)?;
+    let run = Box::pin(crate::run::run_scenario_file(scenario))
+        .await
+        .map_err(Box::new)?;
     let report = &run.report;
     let status = match report.status {
         s3_connector::connector::ConnectionStatus::Active => "active",

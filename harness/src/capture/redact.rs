@@ -99,7 +99,10 @@ pub fn csv_text(bytes: &[u8]) -> Vec<u8> {
         }
         let b = body[i];
         if b.is_ascii_alphabetic() {
-            let end = body[i..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(body.len(), |n| i + n);
+            let end = body[i..]
+                .iter()
+                .position(|c| !c.is_ascii_alphanumeric())
+                .map_or(body.len(), |n| i + n);
             let word = &body[i..end];
             if is_type_word(word) {
                 out.extend_from_slice(word);
@@ -126,7 +129,9 @@ pub fn csv_text(bytes: &[u8]) -> Vec<u8> {
 
 /// Words inference reads as a type, not a value.
 fn is_type_word(word: &[u8]) -> bool {
-    const WORDS: [&str; 10] = ["true", "false", "null", "nan", "inf", "infinity", "none", "na", "t", "f"];
+    const WORDS: [&str; 10] = [
+        "true", "false", "null", "nan", "inf", "infinity", "none", "na", "t", "f",
+    ];
     let lower = word.to_ascii_lowercase();
     WORDS.iter().any(|w| w.as_bytes() == lower.as_slice())
 }
@@ -175,13 +180,21 @@ fn time_at(b: &[u8], i: usize) -> Option<usize> {
     if !(d(0) && d(1) && s[2] == b':' && d(3) && d(4)) || (i > 0 && b[i - 1].is_ascii_digit()) {
         return None;
     }
-    let secs = b.get(i + 5..i + 8).is_some_and(|t| t[0] == b':' && t[1].is_ascii_digit() && t[2].is_ascii_digit());
+    let secs = b
+        .get(i + 5..i + 8)
+        .is_some_and(|t| t[0] == b':' && t[1].is_ascii_digit() && t[2].is_ascii_digit());
     Some(if secs { 8 } else { 5 })
 }
 
 fn synthetic_date(pos: usize) -> Vec<u8> {
     let h = mix(pos);
-    format!("{:04}-{:02}-{:02}", 2000 + h % 30, 1 + (h >> 8) % 12, 1 + (h >> 16) % 28).into_bytes()
+    format!(
+        "{:04}-{:02}-{:02}",
+        2000 + h % 30,
+        1 + (h >> 8) % 12,
+        1 + (h >> 16) % 28
+    )
+    .into_bytes()
 }
 
 fn synthetic_time(pos: usize, len: usize) -> Vec<u8> {
@@ -200,7 +213,12 @@ fn parquet_footer(tail: &[u8]) -> Result<Bytes, String> {
     let fm = meta.file_metadata();
     let kv: Option<Vec<KeyValue>> = fm
         .key_value_metadata()
-        .map(|kv| kv.iter().filter(|k| k.key == "ARROW:schema").cloned().collect::<Vec<_>>())
+        .map(|kv| {
+            kv.iter()
+                .filter(|k| k.key == "ARROW:schema")
+                .cloned()
+                .collect::<Vec<_>>()
+        })
         .filter(|kv| !kv.is_empty());
     let file = FileMetaData::new(
         fm.version(),
@@ -226,7 +244,12 @@ fn parquet_footer(tail: &[u8]) -> Result<Bytes, String> {
                 .map_err(|e| e.to_string())?;
             columns.push(c);
         }
-        let rg = rg.clone().into_builder().set_column_metadata(columns).build().map_err(|e| e.to_string())?;
+        let rg = rg
+            .clone()
+            .into_builder()
+            .set_column_metadata(columns)
+            .build()
+            .map_err(|e| e.to_string())?;
         groups.push(rg);
     }
     let meta = ParquetMetaDataBuilder::new(file).set_row_groups(groups).build();
@@ -254,7 +277,9 @@ mod tests {
         let row: Vec<&str> = lines[1].split(',').collect();
         assert_eq!(row.len(), 5);
         assert!(row[0].bytes().all(|b| b.is_ascii_digit()) && !row[0].starts_with('0'));
-        assert!(row[1].starts_with(|c: char| c.is_ascii_uppercase()) && row[1][1..].bytes().all(|b| b.is_ascii_lowercase()));
+        assert!(
+            row[1].starts_with(|c: char| c.is_ascii_uppercase()) && row[1][1..].bytes().all(|b| b.is_ascii_lowercase())
+        );
         assert!(time::Date::parse(row[2], time::macros::format_description!("[year]-[month]-[day]")).is_ok());
         assert_eq!(row[3], "true");
         assert!(lines[2].starts_with('"') && lines[2].contains("false"));
@@ -266,12 +291,18 @@ mod tests {
         use std::sync::Arc;
         let batch = RecordBatch::try_from_iter([
             ("id", Arc::new(Int64Array::from(vec![1, 2, 3])) as arrow_array::ArrayRef),
-            ("secret", Arc::new(StringArray::from(vec!["alpha", "bravo", "charlie"])) as _),
+            (
+                "secret",
+                Arc::new(StringArray::from(vec!["alpha", "bravo", "charlie"])) as _,
+            ),
         ])
         .expect("batch");
         let mut file = Vec::new();
         let props = parquet::file::properties::WriterProperties::builder()
-            .set_key_value_metadata(Some(vec![KeyValue::new("owner".to_owned(), "alice@example.com".to_owned())]))
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                "owner".to_owned(),
+                "alice@example.com".to_owned(),
+            )]))
             .build();
         let mut w = parquet::arrow::ArrowWriter::try_new(&mut file, batch.schema(), Some(props)).expect("writer");
         w.write(&batch).expect("write");

@@ -33,6 +33,10 @@ pub struct ScenarioText<'a> {
     pub connection: &'a ConnectionForm,
     /// The platform's account and reader role, when given.
     pub platform: Option<(&'a str, &'a str)>,
+    /// The platform role's identity policy, when given.
+    pub platform_policy: Option<&'a str>,
+    /// `[simulator] transport`.
+    pub transport: crate::scenario::Transport,
     /// The bucket; `None` when it does not exist.
     pub bucket: Option<&'a CapturedBucket>,
 }
@@ -72,7 +76,18 @@ pub fn write_scenario(out: &Path, text: &ScenarioText<'_>) -> Result<Written, Ca
     let _ = writeln!(toml, "format = {}", toml_str(&enum_name(&c.format)));
     let _ = writeln!(toml, "partitioning = {}", toml_str(&enum_name(&c.partitioning)));
     if let Some((account, role)) = text.platform {
-        let _ = writeln!(toml, "\n[platform]\naccount = {}\nrole = {}", toml_str(account), toml_str(role));
+        let _ = writeln!(
+            toml,
+            "\n[platform]\naccount = {}\nrole = {}",
+            toml_str(account),
+            toml_str(role)
+        );
+        if let Some(policy) = text.platform_policy {
+            let _ = writeln!(toml, "policy = {}", toml_str(policy));
+        }
+    }
+    if text.transport == crate::scenario::Transport::Http {
+        let _ = writeln!(toml, "\n[simulator]\ntransport = \"http\"");
     }
     if let Some(b) = text.bucket {
         let _ = writeln!(toml, "\n[[buckets]]");
@@ -89,8 +104,12 @@ pub fn write_scenario(out: &Path, text: &ScenarioText<'_>) -> Result<Written, Ca
             let _ = writeln!(toml, "policy = {{ file = \"bucket-policy.json\" }}");
         }
         let sampled: std::collections::HashSet<&str> = b.samples.iter().map(|s| s.key.as_str()).collect();
-        let unsampled: Vec<(String, u64)> =
-            b.objects.iter().filter(|(k, _)| !sampled.contains(k.as_str())).cloned().collect();
+        let unsampled: Vec<(String, u64)> = b
+            .objects
+            .iter()
+            .filter(|(k, _)| !sampled.contains(k.as_str()))
+            .cloned()
+            .collect();
         let folded = fold_keys(&unsampled);
         written.folded = folded.len();
         written.entries += folded.len();
@@ -154,7 +173,13 @@ fn file_name(key: &str) -> String {
     let last = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or("object");
     let clean: String = last
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
     if clean.is_empty() || clean.starts_with('.') {

@@ -64,6 +64,13 @@ pub struct CaptureArgs {
     /// The platform's reader role name, written as `[platform] role`.
     #[arg(long, value_name = "ROLE", requires = "platform_account")]
     platform_role: Option<String>,
+    /// The platform role's identity policy (a JSON file), written as `[platform] policy`.
+    #[arg(long, value_name = "FILE", requires = "platform_account")]
+    platform_policy: Option<PathBuf>,
+    /// How the captured scenario's connector reaches S3: `https` (as S3 is reached) or
+    /// `http` (a platform client configured with an http:// endpoint).
+    #[arg(long, value_parser = ["https", "http"], default_value = "https")]
+    transport: String,
     /// The bucket owner's account id written into the scenario.
     #[arg(long, value_name = "ACCOUNT")]
     owner_account: Option<String>,
@@ -96,11 +103,29 @@ pub async fn capture(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     options.samples = args.samples;
     options.redact = args.redact;
     options.max_requests = args.max_requests;
-    options.format = args.format.as_deref().map(|f| if f == "csv" { DataFormat::Csv } else { DataFormat::Parquet });
-    options.partitioning =
-        args.partitioning.as_deref().map(|p| if p == "none" { Partitioning::None } else { Partitioning::All });
+    options.format = args.format.as_deref().map(|f| {
+        if f == "csv" {
+            DataFormat::Csv
+        } else {
+            DataFormat::Parquet
+        }
+    });
+    options.partitioning = args.partitioning.as_deref().map(|p| {
+        if p == "none" {
+            Partitioning::None
+        } else {
+            Partitioning::All
+        }
+    });
     options.platform = args.platform_account.clone().zip(args.platform_role.clone());
     options.owner = args.owner_account.clone();
+    if let Some(file) = &args.platform_policy {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        options.platform_policy = Some(text);
+    }
+    if args.transport == "http" {
+        options.transport = s3_harness::scenario::Transport::Http;
+    }
     options.progress = true;
     options.expect = !args.no_expect;
     let summary = match &args.from_listing {

@@ -404,7 +404,9 @@ impl<'a> Loader<'a> {
     /// A `size` list: one size per key of the pattern, each within S3's limit.
     fn size_list<'r>(&self, raw: &'r RawObject, keys: usize) -> Result<Option<&'r [u64]>, ScenarioError> {
         let Some(size) = &raw.size else { return Ok(None) };
-        let RawSize::Each(list) = size.get_ref() else { return Ok(None) };
+        let RawSize::Each(list) = size.get_ref() else {
+            return Ok(None);
+        };
         if list.len() != keys {
             return Err(self.error(
                 size.span().start,
@@ -442,7 +444,10 @@ impl<'a> Loader<'a> {
             if bytes.len() as u64 > size {
                 return Err(self.error(
                     at,
-                    format!("`{what}` holds {} bytes, more than the object's size {size}", bytes.len()),
+                    format!(
+                        "`{what}` holds {} bytes, more than the object's size {size}",
+                        bytes.len()
+                    ),
                 ));
             }
             Ok(bytes)
