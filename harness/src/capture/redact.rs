@@ -6,7 +6,8 @@
 //!   non-zero), every letter another letter of the same case, other bytes are kept,
 //!   so delimiters, quotes, line breaks and lengths stay. Dates (`2025-01-31`) and times
 //!   (`12:34:56`) become other valid ones; `true`, `false`, `null`, `NaN` and the like
-//!   are kept, since inference reads them as types rather than values. Non-ASCII
+//!   are kept, since inference reads them as types rather than values (and so are the
+//!   single letters `T`, `F` and `Z`, which also shape timestamps). Non-ASCII
 //!   characters become `x` bytes of the same length.
 //! - Parquet footers: column statistics (min/max values), page index locations and
 //!   key-value metadata are dropped; the schema, and the `ARROW:schema` entry that
@@ -101,7 +102,7 @@ pub fn csv_text(bytes: &[u8]) -> Vec<u8> {
         if b.is_ascii_alphabetic() {
             let end = body[i..]
                 .iter()
-                .position(|c| !c.is_ascii_alphanumeric())
+                .position(|c| !c.is_ascii_alphabetic())
                 .map_or(body.len(), |n| i + n);
             let word = &body[i..end];
             if is_type_word(word) {
@@ -129,8 +130,9 @@ pub fn csv_text(bytes: &[u8]) -> Vec<u8> {
 
 /// Words inference reads as a type, not a value.
 fn is_type_word(word: &[u8]) -> bool {
-    const WORDS: [&str; 10] = [
-        "true", "false", "null", "nan", "inf", "infinity", "none", "na", "t", "f",
+    // `T` and `Z` also join and end ISO 8601 timestamps (`2025-01-01T10:00:00Z`).
+    const WORDS: [&str; 11] = [
+        "true", "false", "null", "nan", "inf", "infinity", "none", "na", "t", "f", "z",
     ];
     let lower = word.to_ascii_lowercase();
     WORDS.iter().any(|w| w.as_bytes() == lower.as_slice())
@@ -267,7 +269,7 @@ mod tests {
 
     #[test]
     fn csv_values_change_but_keep_their_shape_and_the_header_stays() {
-        let text = b"id,name,day,ok,at\n17,Alice,2025-03-14,true,09:30:00\n\"2,5\",\"O'Neil\",2024-12-31,false,23:59\n";
+        let text = b"id,name,day,ok,at\n17,Alice,2025-03-14,true,2025-01-01T10:01:37Z\n\"2,5\",\"O'Neil\",2024-12-31,false,23:59\n";
         let red = csv_text(text);
         assert_eq!(red.len(), text.len());
         let red = String::from_utf8(red).expect("ASCII in, ASCII out");
@@ -282,6 +284,9 @@ mod tests {
         );
         assert!(time::Date::parse(row[2], time::macros::format_description!("[year]-[month]-[day]")).is_ok());
         assert_eq!(row[3], "true");
+        let ts = time::format_description::well_known::Rfc3339;
+        assert!(time::OffsetDateTime::parse(row[4], &ts).is_ok(), "{}", row[4]);
+        assert_ne!(row[4], "2025-01-01T10:01:37Z");
         assert!(lines[2].starts_with('"') && lines[2].contains("false"));
     }
 

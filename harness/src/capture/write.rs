@@ -103,14 +103,10 @@ pub fn write_scenario(out: &Path, text: &ScenarioText<'_>) -> Result<Written, Ca
             std::fs::write(&path, pretty).map_err(io(&path))?;
             let _ = writeln!(toml, "policy = {{ file = \"bucket-policy.json\" }}");
         }
-        let sampled: std::collections::HashSet<&str> = b.samples.iter().map(|s| s.key.as_str()).collect();
-        let unsampled: Vec<(String, u64)> = b
-            .objects
-            .iter()
-            .filter(|(k, _)| !sampled.contains(k.as_str()))
-            .cloned()
-            .collect();
-        let folded = fold_keys(&unsampled);
+        // Every key is folded, sampled ones too, so the layout reads as it is; the
+        // sample entries come after and, as later entries for the same key do, replace
+        // those objects with their captured bytes.
+        let folded = fold_keys(&b.objects);
         written.folded = folded.len();
         written.entries += folded.len();
         for f in &folded {
