@@ -3,11 +3,14 @@ use std::path::{Path, PathBuf};
 
 /// Where in a listing something is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Position {
     /// The file as a whole.
     File,
     /// A 1-based line of a text listing (or of a JSON document).
     Line(usize),
+    /// The `n`-th (1-based) JSON document (page) of a file.
+    Page(usize),
     /// The `index`-th (1-based) object of the `page`-th (1-based) JSON document.
     Item {
         /// The JSON document (page) in the file, from 1.
@@ -24,6 +27,7 @@ impl fmt::Display for Position {
         match self {
             Self::File => Ok(()),
             Self::Line(n) => write!(f, ":{n}"),
+            Self::Page(n) => write!(f, " (page {n})"),
             Self::Item { page, index } => write!(f, " (page {page}, object {index})"),
             Self::Row(n) => write!(f, " (row {n})"),
         }

@@ -152,6 +152,17 @@ fn finish(
     })
 }
 
+/// Decodes a key S3 URL-encoded (`+` for a space, `%XX` for a byte), as in
+/// list-objects-v2 pages with `EncodingType` `url` and in CSV Inventory reports.
+/// `None` when the bytes are not UTF-8.
+fn url_decode(encoded: &str) -> Option<String> {
+    let spaced = encoded.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|k| k.into_owned())
+}
+
 fn read_text(path: &Path) -> Result<String, ListingError> {
     let bytes = std::fs::read(path).map_err(|source| ListingError::Io {
         path: path.to_path_buf(),
