@@ -118,6 +118,9 @@ pub struct CaptureOptions {
     /// How the captured scenario's connector reaches S3 (`[simulator] transport`):
     /// a setting of the platform's client that no bucket listing shows.
     pub transport: crate::scenario::Transport,
+    /// The bucket policy JSON as the customer pasted it; replaces the one read from
+    /// the bucket. Without either, the scenario assumes the generated policy.
+    pub bucket_policy: Option<String>,
     /// The bucket owner's account written into the scenario.
     pub owner: Option<String>,
     /// Show progress on a terminal.
@@ -142,6 +145,7 @@ impl CaptureOptions {
             platform: None,
             platform_policy: None,
             transport: crate::scenario::Transport::Https,
+            bucket_policy: None,
             owner: None,
             progress: false,
             expect: true,
@@ -199,8 +203,12 @@ pub async fn capture_live(
     }
     progress.step("reading the bucket policy");
     let (policy, readable) = live::bucket_policy(client, &options.bucket, &mut budget).await?;
-    if !readable {
-        notes.push("the bucket policy could not be read (GetBucketPolicy); the scenario has none".to_owned());
+    let policy = options.bucket_policy.clone().or(policy);
+    let policy_unknown = !readable && options.bucket_policy.is_none();
+    if policy_unknown {
+        notes.push(
+            "the bucket policy could not be read (GetBucketPolicy); the scenario assumes the generated one".to_owned(),
+        );
     }
     let objects = live::list_keys(
         client,
@@ -244,6 +252,7 @@ pub async fn capture_live(
         region: bucket_region,
         owner: owner(options),
         policy,
+        policy_unknown,
         objects,
         samples: sampled,
     };
@@ -269,7 +278,8 @@ pub async fn capture_listing(listing: &Path, options: &CaptureOptions) -> Result
         name: options.bucket.clone(),
         region,
         owner: owner(options),
-        policy: None,
+        policy: options.bucket_policy.clone(),
+        policy_unknown: options.bucket_policy.is_none(),
         objects,
         samples: Vec::new(),
     };

@@ -19,6 +19,9 @@ pub struct CapturedBucket {
     pub owner: String,
     /// Its policy JSON, when it has one that could be read.
     pub policy: Option<String>,
+    /// No policy could be read (a pasted listing, GetBucketPolicy denied): the scenario
+    /// says `policy = "generated"`, the policy the connection form asks for.
+    pub policy_unknown: bool,
     /// Every key under the prefix with its size, sorted, unique.
     pub objects: Vec<(String, u64)>,
     /// Objects whose bytes schema inference reads, as captured.
@@ -102,6 +105,12 @@ pub fn write_scenario(out: &Path, text: &ScenarioText<'_>) -> Result<Written, Ca
                 .unwrap_or_else(|| policy.clone());
             std::fs::write(&path, pretty).map_err(io(&path))?;
             let _ = writeln!(toml, "policy = {{ file = \"bucket-policy.json\" }}");
+        } else if b.policy_unknown {
+            let _ = writeln!(
+                toml,
+                "# The bucket policy was not captured: assumed to be the one the form generates."
+            );
+            let _ = writeln!(toml, "policy = \"generated\"");
         }
         // Every key is folded, sampled ones too, so the layout reads as it is; the
         // sample entries come after and, as later entries for the same key do, replace

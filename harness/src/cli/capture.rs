@@ -71,6 +71,11 @@ pub struct CaptureArgs {
     /// `http` (a platform client configured with an http:// endpoint).
     #[arg(long, value_parser = ["https", "http"], default_value = "https")]
     transport: String,
+    /// The bucket policy (a JSON file), as the customer pasted it: used instead of
+    /// the one read from the bucket (by default a pasted listing assumes the policy
+    /// the connection form generates).
+    #[arg(long, value_name = "FILE")]
+    bucket_policy: Option<PathBuf>,
     /// The bucket owner's account id written into the scenario.
     #[arg(long, value_name = "ACCOUNT")]
     owner_account: Option<String>,
@@ -119,6 +124,10 @@ pub async fn capture(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     });
     options.platform = args.platform_account.clone().zip(args.platform_role.clone());
     options.owner = args.owner_account.clone();
+    if let Some(file) = &args.bucket_policy {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        options.bucket_policy = Some(text);
+    }
     if let Some(file) = &args.platform_policy {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         options.platform_policy = Some(text);
