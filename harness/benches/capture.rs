@@ -155,9 +155,8 @@ fn main() {
         .objects
         .iter()
         .map(|o| match &o.source {
-            s3_harness::scenario::ObjectSource::Partial { size, .. } | s3_harness::scenario::ObjectSource::Sized(size) => {
-                (o.key.clone(), *size)
-            }
+            s3_harness::scenario::ObjectSource::Partial { size, .. }
+            | s3_harness::scenario::ObjectSource::Sized(size) => (o.key.clone(), *size),
             other => panic!("{} is not a sized capture: {other:?}", o.key),
         })
         .collect();

@@ -288,3 +288,61 @@ fn a_pasted_list_objects_v2_listing_becomes_a_scenario_with_schemas_unknown() {
         );
     });
 }
+
+#[test]
+fn a_captured_object_serves_its_known_bytes_and_refuses_the_rest_as_s3_refuses_archived_ones() {
+    runtime().block_on(async {
+        let text = r#"description = "d"
+[[buckets]]
+name = "acme-data"
+region = "eu-west-1"
+owner = "111122223333"
+[[buckets.objects]]
+key = "t/a.csv"
+size = 100000
+head = "users.csv"
+[[buckets.objects]]
+key = "t/b.parquet"
+size = 5000
+tail = "users.parquet"
+"#;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, text).expect("written");
+        let sim = Simulator::from_scenario_file(&path).await.expect("serves");
+        let s3 = sim.client(Who::BucketOwner("acme-data")).expect("owner");
+        let head = s3
+            .head_object()
+            .bucket("acme-data")
+            .key("t/a.csv")
+            .send()
+            .await
+            .expect("head");
+        assert_eq!(
+            head.content_length(),
+            Some(100_000),
+            "listed and headed with its true size"
+        );
+        let get = |key: &'static str, range: &'static str| {
+            let s3 = s3.clone();
+            async move { s3.get_object().bucket("acme-data").key(key).range(range).send().await }
+        };
+        let first = get("t/a.csv", "bytes=0-6").await.expect("known bytes");
+        let first = first.body.collect().await.expect("body").into_bytes();
+        assert_eq!(&first[..], b"user_id");
+        let tail = get("t/b.parquet", "bytes=-4").await.expect("known tail");
+        assert_eq!(&tail.body.collect().await.expect("body").into_bytes()[..], b"PAR1");
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html: an object
+        // whose bytes cannot be served answers 403 InvalidObjectState.
+        for (key, range) in [("t/a.csv", "bytes=50000-50010"), ("t/b.parquet", "bytes=0-0")] {
+            let err = get(key, range).await.expect_err("unknown bytes");
+            let raw = err.raw_response().expect("an HTTP answer");
+            assert_eq!(raw.status().as_u16(), 403);
+            assert_eq!(
+                aws_sdk_s3::error::ProvideErrorMetadata::code(&err),
+                Some("InvalidObjectState")
+            );
+        }
+        sim.shutdown().await;
+    });
+}

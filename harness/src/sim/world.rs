@@ -423,5 +423,7 @@ impl FileDigests {
 /// not of its bytes (hashing a size's worth of zeros, as sized objects do, would cost
 /// the object's size per distinct size, and would describe bytes no one captured).
 fn captured_etag(size: u64) -> String {
-    hex::encode(Md5::digest(format!("s3-harness captured object of {size} bytes").as_bytes()))
+    hex::encode(Md5::digest(
+        format!("s3-harness captured object of {size} bytes").as_bytes(),
+    ))
 }
