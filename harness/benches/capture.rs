@@ -24,7 +24,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_s3-harness");
 
 fn days_in(year: u32, month: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 => 29,
+        2 if year.is_multiple_of(4) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,

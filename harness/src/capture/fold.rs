@@ -261,7 +261,7 @@ mod tests {
         for y in years {
             for m in 1..=12 {
                 let days = match m {
-                    2 if y % 4 == 0 => 29,
+                    2 if y.is_multiple_of(4) => 29,
                     2 => 28,
                     4 | 6 | 9 | 11 => 30,
                     _ => 31,
