@@ -268,8 +268,9 @@ mod tests {
             let back: Code = serde_json::from_str(&json).expect("deserializes");
             assert_eq!(back, *code);
         }
-        // `index` maps the variants onto 0..=27, so ALL holds each of them exactly once.
-        assert_eq!(Code::ALL.len(), index(Code::CorruptFile) + 1);
+        // `index` maps the variants onto 0..=28, so ALL holds each of them exactly once.
+        assert_eq!(Code::ALL.len(), index(Code::SchemaUnknown) + 1);
+        assert_eq!(Code::SchemaUnknown.as_str(), "schema_unknown");
         assert_eq!(Code::BadRow.as_str(), "bad_row");
         let names: std::collections::BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names.len(), Code::ALL.len());

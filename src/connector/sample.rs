@@ -252,6 +252,7 @@ fn compare_schemas(table: &str, a_key: &str, a: &[Column], b_key: &str, b: &[Col
 mod tests {
     use super::*;
     use crate::config::DataFormat;
+    use crate::diagnostic::Severity;
 
     fn table(partition_columns: Vec<Column>) -> TableLayout {
         TableLayout {
@@ -314,6 +315,34 @@ mod tests {
         assert_eq!(columns, Some(id()));
         let codes: Vec<Code> = diags.iter().map(|d| d.code).collect();
         assert_eq!(codes, [Code::UnreadableFile, Code::SchemaMismatch]);
+    }
+
+    #[test]
+    fn files_whose_bytes_are_unavailable_leave_the_schema_unknown() {
+        let date = || vec![Column::new("date", DataType::Date)];
+        let gone = |key: &str| read(key, Err(bytes_unknown(key)));
+        // Nothing readable, nothing wrong: the table stays, with its partition columns.
+        let (columns, diags) = table_columns(&table(date()), vec![gone("data/t/a.csv"), gone("data/t/b.csv")]);
+        assert_eq!(columns, Some(date()));
+        let found: Vec<(Code, Severity, &str)> =
+            diags.iter().map(|d| (d.code, d.severity, d.subject.as_str())).collect();
+        assert_eq!(found, [(Code::SchemaUnknown, Severity::Info, "data/t/")]);
+        // One readable file decides the schema; the unavailable one says nothing.
+        let id = || vec![Column::new("id", DataType::Int64)];
+        let (columns, diags) = table_columns(
+            &table(Vec::new()),
+            vec![gone("data/t/a.csv"), read("data/t/b.csv", Ok(id()))],
+        );
+        assert_eq!(columns, Some(id()));
+        assert!(diags.is_empty(), "{diags:?}");
+        // An unreadable file is still reported, and with nothing readable the table is skipped.
+        let bad = unreadable("data/t/b.csv", "x".into());
+        let (columns, diags) = table_columns(
+            &table(Vec::new()),
+            vec![gone("data/t/a.csv"), read("data/t/b.csv", Err(bad))],
+        );
+        assert_eq!(columns, None);
+        assert!(diags.iter().all(|d| d.code == Code::UnreadableFile), "{diags:?}");
     }
 
     #[test]
