@@ -8,7 +8,7 @@
 //! ```
 //!
 //! The served world is one table, `events/date=YYYY-MM-DD/hour=HH/part-NNNNN.parquet`,
-//! two years of days, 24 hours a day and 57 files an hour (999,972 keys), every file
+//! two years of days (2023 and 2024), 24 hours a day and 57 files an hour (1,000,008 keys), every file
 //! with its own size (so the capture carries size lists). `s3-harness serve` and
 //! `s3-harness capture` run as child processes of this one, over HTTP on 127.0.0.1;
 //! the capture's peak memory is its `VmHWM` (Linux `/proc/PID/status`), read until it
