@@ -147,8 +147,45 @@ fn bucket_list_is_refused() {
 #[test]
 fn text_output_of_s3api_is_refused() {
     let text = "CONTENTS\t\"etag\"\tt/a.csv\t2025-01-01T00:00:00+00:00\t10\tSTANDARD\n";
+    let (at, _) = invalid_at(read_text(text, "").expect_err("text output"));
+    assert_eq!(at, Position::Line(1));
     let (_, what) = invalid_at(read_text(text, "").expect_err("text output"));
     assert!(what.contains("--output json"), "{what}");
+}
+
+#[test]
+fn yaml_and_table_output_of_s3api_are_refused() {
+    for text in [
+        "Contents:\n- ETag: '\"abc\"'\n  Key: t/a.csv\n",
+        "-------------------\n|  ListObjectsV2  |\n+-----------------+\n",
+    ] {
+        let (at, what) = invalid_at(read_text(text, "").expect_err("not exact"));
+        assert_eq!(at, Position::Line(1));
+        assert!(what.contains("--output json"), "{what}");
+    }
+}
+
+#[test]
+fn gzipped_and_utf16_listings_are_read() {
+    use std::io::Write;
+    let objects = [object("t/a é.csv", 10), object("t/b.csv", 20)];
+    let text = aws_ls(&objects, true);
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).expect("gzip");
+    let gz_path = dir.path().join("listing");
+    std::fs::write(&gz_path, gz.finish().expect("gzip")).expect("write");
+    assert_eq!(read_listing(&gz_path, "b", "t/").expect("reads").objects, objects);
+
+    // PowerShell's `>`: UTF-16LE with a byte order mark, CRLF line ends.
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in text.replace('\n', "\r\n").encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let ps_path = dir.path().join("listing.txt");
+    std::fs::write(&ps_path, utf16).expect("write");
+    assert_eq!(read_listing(&ps_path, "b", "t/").expect("reads").objects, objects);
 }
 
 #[test]

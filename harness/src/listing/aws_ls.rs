@@ -154,14 +154,14 @@ fn object_line<'a>(path: &Path, n: usize, line: &'a str) -> Result<ObjectLine<'a
     let (when, after) = match (line.get(..19), line.get(19..)) {
         (Some(when), Some(after)) if is_timestamp(when) => (when, after),
         _ => {
-            if let Some(code) = line.split('\t').next()
-                && matches!(code, "CONTENTS" | "COMMONPREFIXES")
-            {
+            if let Some(output) = other_cli_output(line) {
                 return Err(bad(
                     path,
                     n,
-                    "this is `aws s3api ... --output text`, whose columns are ambiguous for \
-                     keys with tabs or spaces; run it with `--output json`",
+                    format!(
+                        "this is `aws s3api ... --output {output}`, which does not keep keys \
+                         exact; run it with `--output json`"
+                    ),
                 ));
             }
             return Err(not_a_line());
@@ -197,6 +197,25 @@ fn object_line<'a>(path: &Path, n: usize, line: &'a str) -> Result<ObjectLine<'a
         size_text,
         rest,
     })
+}
+
+/// The aws CLI's other output formats, by their first line.
+fn other_cli_output(line: &str) -> Option<&'static str> {
+    let first = line.split('\t').next().unwrap_or(line);
+    if matches!(first, "CONTENTS" | "COMMONPREFIXES") {
+        Some("text")
+    } else if matches!(
+        line.trim_end(),
+        "Contents:" | "CommonPrefixes:" | "IsTruncated: true" | "IsTruncated: false"
+    ) || line.starts_with("- ETag:")
+        || line.starts_with("- Key:")
+    {
+        Some("yaml")
+    } else if line.starts_with("---") || line.starts_with('|') || line.starts_with('+') {
+        Some("table")
+    } else {
+        None
+    }
 }
 
 fn is_timestamp(s: &str) -> bool {

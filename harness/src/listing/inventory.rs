@@ -66,7 +66,10 @@ pub(super) fn read(manifest_path: &Path, text: &str, bucket: &str) -> Result<Vec
     }
     let format = field("fileFormat").ok_or_else(|| bad("the manifest has no `fileFormat`".to_owned()))?;
     let files = data_files(&manifest).map_err(bad)?;
-    let dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let dir = match manifest_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let mut objects = Vec::new();
     match format.to_ascii_uppercase().as_str() {
         "CSV" => {
@@ -124,12 +127,12 @@ fn data_files(manifest: &Value) -> Result<Vec<DataFile>, String> {
 
 fn locate(dir: &Path, file: &DataFile) -> Result<PathBuf, String> {
     let name = file.key.rsplit('/').next().unwrap_or(&file.key);
-    let candidates = [
-        dir.join(&file.key),
-        dir.join(name),
-        dir.join("data").join(name),
-        dir.join("..").join("data").join(name),
-    ];
+    let mut candidates = vec![dir.join(&file.key), dir.join(name), dir.join("data").join(name)];
+    let above = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => dir.join(".."),
+    };
+    candidates.push(above.join("data").join(name));
     candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
         let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
         format!(
@@ -257,10 +260,10 @@ fn read_parquet(path: &Path, bytes: Vec<u8>, out: &mut Vec<ListedObject>) -> Res
     let bad_file = |what: String| ListingError::invalid(path, Position::File, what);
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
         .and_then(|b| b.build())
-        .map_err(|e| bad_file(format!("not a readable Parquet Inventory file: {e}")))?;
+        .map_err(|e| bad_file(parquet_problem(&e.to_string())))?;
     let mut row = 0usize;
     for batch in reader {
-        let batch = batch.map_err(|e| bad_file(format!("unreadable Parquet data: {e}")))?;
+        let batch = batch.map_err(|e| bad_file(parquet_problem(&e.to_string())))?;
         let cols = ParquetColumns::of(&batch).map_err(&bad_file)?;
         for i in 0..batch.num_rows() {
             row += 1;
@@ -284,6 +287,19 @@ fn read_parquet(path: &Path, bytes: Vec<u8>, out: &mut Vec<ListedObject>) -> Res
         }
     }
     Ok(())
+}
+
+/// The parquet crate names a codec left out of this build as a "disabled feature":
+/// say so in the user's terms.
+fn parquet_problem(error: &str) -> String {
+    match error.split("Disabled feature at compile time: ").nth(1) {
+        Some(codec) => format!(
+            "the Parquet Inventory file is compressed with a codec this build cannot \
+             decompress ({codec}); convert it to Snappy or uncompressed Parquet, or use a \
+             CSV inventory"
+        ),
+        None => format!("not a readable Parquet Inventory file: {error}"),
+    }
 }
 
 struct ParquetColumns<'a> {
@@ -365,4 +381,19 @@ fn timestamp_at(col: &dyn Array, i: usize) -> Option<String> {
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     at.format(&format).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parquet_problem;
+
+    /// What the parquet crate says for a GZIP-compressed file (pyarrow's
+    /// `compression="gzip"`) when its flate2 feature is off.
+    #[test]
+    fn a_codec_left_out_of_the_build_is_named() {
+        let said = parquet_problem("Parquet argument error: Parquet error: Disabled feature at compile time: flate2");
+        assert!(said.contains("codec this build cannot decompress (flate2)"), "{said}");
+        let other = parquet_problem("Parquet error: Invalid Parquet file. Corrupt footer");
+        assert!(other.starts_with("not a readable Parquet Inventory file: "), "{other}");
+    }
 }

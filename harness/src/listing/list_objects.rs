@@ -21,24 +21,110 @@
 //! not encoded, and one whose keys are all plain ASCII with a literal `%XX` in some is
 //! read as encoded.
 
+use std::fmt;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{ListedObject, ListingError, Position};
+
+/// One JSON document of the file: a page, or a bare list of objects. Typed rather than
+/// a `serde_json::Value` so a pasted listing of millions of keys holds only the fields
+/// read.
+enum Doc {
+    Page(Page),
+    List(Vec<Item>),
+    Other,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(rename = "Contents", default)]
+    contents: Option<Vec<Item>>,
+    #[serde(rename = "Name", default)]
+    name: Option<String>,
+    #[serde(rename = "NextToken", default)]
+    next_token: Option<String>,
+    #[serde(rename = "IsTruncated", default)]
+    is_truncated: Option<bool>,
+    #[serde(rename = "Versions", default)]
+    versions: Option<IgnoredAny>,
+}
+
+/// Every field optional, so a missing one is reported with the object's place rather
+/// than as a JSON error.
+#[derive(Deserialize)]
+struct Item {
+    #[serde(rename = "Key", default)]
+    key: Option<String>,
+    #[serde(rename = "Size", default)]
+    size: Option<Size>,
+    #[serde(rename = "LastModified", default)]
+    last_modified: Option<String>,
+    #[serde(rename = "ETag", default)]
+    etag: Option<String>,
+    #[serde(rename = "StorageClass", default)]
+    storage_class: Option<String>,
+}
+
+/// Some tools print sizes as strings; a digit string is still exact.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Size {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for Doc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct DocVisitor;
+        impl<'de> Visitor<'de> for DocVisitor {
+            type Value = Doc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list-objects-v2 page or a list of objects")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Doc, A::Error> {
+                Page::deserialize(de::value::MapAccessDeserializer::new(map)).map(Doc::Page)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Doc, A::Error> {
+                Vec::<Item>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Doc::List)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Doc, E> {
+                Ok(Doc::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Doc, E> {
+                Ok(Doc::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Doc, E> {
+                Ok(Doc::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Doc, E> {
+                Ok(Doc::Other)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Doc, E> {
+                Ok(Doc::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Doc, E> {
+                Ok(Doc::Other)
+            }
+        }
+        d.deserialize_any(DocVisitor)
+    }
+}
 
 pub(super) fn parse(path: &Path, text: &str, bucket: &str) -> Result<Vec<ListedObject>, ListingError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut objects = Vec::new();
-    let mut pages = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    let mut docs = serde_json::Deserializer::from_str(text).into_iter::<Doc>();
     let mut page_no = 0usize;
     let mut last_truncated: Option<(usize, String)> = None;
     let mut end = 0usize;
-    while let Some(next) = pages.next() {
+    while let Some(next) = docs.next() {
         let before = &text[end..];
         let start = end + (before.len() - before.trim_start().len());
-        end = pages.byte_offset();
-        let value = next.map_err(|e| {
+        end = docs.byte_offset();
+        let doc = next.map_err(|e| {
             let what = if e.is_syntax() || e.is_eof() {
                 format!(
                     "not JSON as `aws s3api list-objects-v2` prints it (column {}): {e}; \
@@ -47,28 +133,26 @@ pub(super) fn parse(path: &Path, text: &str, bucket: &str) -> Result<Vec<ListedO
                     e.column()
                 )
             } else {
-                e.to_string()
+                format!("not a list-objects-v2 page (column {}): {e}", e.column())
             };
             ListingError::invalid(path, Position::Line(e.line()), what)
         })?;
         page_no += 1;
         let first_line = text[..start].matches('\n').count() + 1;
-        match value {
-            Value::Object(page) => {
-                check_bucket(path, page_no, &page, bucket)?;
+        match doc {
+            Doc::Page(page) => {
+                if let Some(name) = &page.name
+                    && name != bucket
+                {
+                    return Err(ListingError::invalid(
+                        path,
+                        Position::Page(page_no),
+                        format!("page {page_no} lists bucket `{name}`, not `{bucket}`"),
+                    ));
+                }
                 last_truncated = truncation(&page).map(|t| (page_no, t));
-                let items = match page.get("Contents") {
-                    None | Some(Value::Null) => &[][..],
-                    Some(Value::Array(items)) => items.as_slice(),
-                    Some(_) => {
-                        return Err(ListingError::invalid(
-                            path,
-                            Position::Line(first_line),
-                            format!("page {page_no}: `Contents` is not a list"),
-                        ));
-                    }
-                };
-                if items.is_empty() && page.contains_key("Versions") {
+                let items = page.contents.unwrap_or_default();
+                if items.is_empty() && page.versions.is_some() {
                     return Err(ListingError::invalid(
                         path,
                         Position::Line(first_line),
@@ -78,11 +162,11 @@ pub(super) fn parse(path: &Path, text: &str, bucket: &str) -> Result<Vec<ListedO
                 }
                 read_items(path, page_no, items, &mut objects)?;
             }
-            Value::Array(items) => {
+            Doc::List(items) => {
                 last_truncated = None;
-                read_items(path, page_no, &items, &mut objects)?;
+                read_items(path, page_no, items, &mut objects)?;
             }
-            _ => {
+            Doc::Other => {
                 return Err(ListingError::invalid(
                     path,
                     Position::Line(first_line),
@@ -121,53 +205,33 @@ pub(super) fn parse(path: &Path, text: &str, bucket: &str) -> Result<Vec<ListedO
 }
 
 /// What a page says about pages after it, if anything.
-fn truncation(page: &Map<String, Value>) -> Option<String> {
-    if let Some(token) = page.get("NextToken").and_then(Value::as_str) {
+fn truncation(page: &Page) -> Option<String> {
+    if let Some(token) = &page.next_token {
         return Some(format!("NextToken {token}"));
     }
-    if page.get("IsTruncated").and_then(Value::as_bool) == Some(true) {
-        return Some("IsTruncated true".to_owned());
-    }
-    None
+    (page.is_truncated == Some(true)).then(|| "IsTruncated true".to_owned())
 }
 
-fn check_bucket(path: &Path, page: usize, doc: &Map<String, Value>, bucket: &str) -> Result<(), ListingError> {
-    match doc.get("Name").and_then(Value::as_str) {
-        Some(name) if name != bucket => Err(ListingError::invalid(
-            path,
-            Position::Page(page),
-            format!("page {page} lists bucket `{name}`, not `{bucket}`"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn read_items(path: &Path, page: usize, items: &[Value], out: &mut Vec<ListedObject>) -> Result<(), ListingError> {
-    for (i, item) in items.iter().enumerate() {
+fn read_items(path: &Path, page: usize, items: Vec<Item>, out: &mut Vec<ListedObject>) -> Result<(), ListingError> {
+    out.reserve(items.len());
+    for (i, item) in items.into_iter().enumerate() {
         let at = Position::Item { page, index: i + 1 };
-        let bad = |what: String| ListingError::invalid(path, at, what);
-        let Value::Object(fields) = item else {
-            return Err(bad("an object entry is not a JSON object".to_owned()));
+        let key = match item.key {
+            Some(k) if !k.is_empty() => k,
+            _ => return Err(ListingError::invalid(path, at, "the object has no `Key`")),
         };
-        let key = match fields.get("Key") {
-            Some(Value::String(k)) if !k.is_empty() => k.as_str(),
-            _ => return Err(bad("the object has no `Key`".to_owned())),
-        };
-        let key = key.to_owned();
-        let size = match fields.get("Size") {
-            Some(Value::Number(n)) => n.as_u64(),
-            // Some tools print sizes as strings; a digit string is still exact.
-            Some(Value::String(s)) => s.parse::<u64>().ok(),
-            _ => None,
+        let size = match &item.size {
+            Some(Size::Number(n)) => n.as_u64(),
+            Some(Size::Text(s)) => s.parse::<u64>().ok(),
+            None => None,
         }
-        .ok_or_else(|| bad(format!("object `{key}` has no byte count in `Size`")))?;
-        let text = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
+        .ok_or_else(|| ListingError::invalid(path, at, format!("object `{key}` has no byte count in `Size`")))?;
         out.push(ListedObject {
             key,
             size,
-            last_modified: text("LastModified"),
-            etag: text("ETag"),
-            storage_class: text("StorageClass"),
+            last_modified: item.last_modified,
+            etag: item.etag,
+            storage_class: item.storage_class,
         });
     }
     Ok(())

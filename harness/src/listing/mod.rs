@@ -77,10 +77,24 @@ pub struct Listing {
 /// the part of it being captured: objects whose key does not start with `prefix` are
 /// dropped and counted in [`Listing::outside_prefix`]. Keys must be full keys, as
 /// `aws s3 ls s3://BUCKET/PREFIX --recursive` prints them; the non-recursive form
-/// prints names relative to the prefix and folders as `PRE` lines, and is refused.
+/// prints names relative to the prefix and folders as `PRE` lines.
 ///
 /// For an Inventory report, `path` is its `manifest.json` (or a directory holding one)
 /// and the data files the manifest names are looked up next to it.
+///
+/// A gzipped file, or UTF-16 text with a byte order mark, is read as what it holds.
+///
+/// # Errors
+///
+/// [`ListingError::Io`] when a file cannot be read; [`ListingError::Invalid`], with the
+/// file and the line, page, object or row, when the content cannot give exact keys and
+/// sizes, saying what to run instead where there is something: `aws s3 ls` output with
+/// `PRE` lines, `--human-readable` sizes, a line that is not `DATE TIME SIZE KEY` (a key
+/// with a line break), a `--summarize` trailer that does not add up, `aws s3 ls` output
+/// with nothing under a non-empty `prefix`; JSON whose last page says more follow, or
+/// in `--output text`/`yaml`/`table`; a listing or report of another bucket; an
+/// Inventory data file that is missing, or whose size or MD5 differs from the
+/// manifest's; ORC Inventory reports; one key listed twice with two sizes.
 pub fn read_listing(path: &Path, bucket: &str, prefix: &str) -> Result<Listing, ListingError> {
     let (format, objects) = if path.is_dir() {
         let manifest = path.join("manifest.json");
@@ -112,7 +126,10 @@ fn finish(
     let total = objects.len();
     let mut kept: Vec<ListedObject> = objects.into_iter().filter(|o| o.key.starts_with(prefix)).collect();
     let outside_prefix = total - kept.len();
-    if kept.is_empty() && outside_prefix > 0 && !prefix.is_empty() {
+    // `aws s3 ls s3://b/p/` without --recursive prints names relative to `p/`: when
+    // nothing is under the prefix, that is the likely paste, and an empty capture
+    // would hide it. The other formats always carry full keys.
+    if format == ListingFormat::AwsS3Ls && kept.is_empty() && outside_prefix > 0 && !prefix.is_empty() {
         return Err(ListingError::invalid(
             path,
             Position::File,
@@ -163,19 +180,47 @@ fn url_decode(encoded: &str) -> Option<String> {
         .map(|k| k.into_owned())
 }
 
+/// Reads the listing as text. Two ways customers send listings are undone first, as the
+/// content shows them: gzip (a large listing attached compressed) and UTF-16 with its
+/// byte order mark (PowerShell's `>` writes that).
 fn read_text(path: &Path) -> Result<String, ListingError> {
-    let bytes = std::fs::read(path).map_err(|source| ListingError::Io {
+    let io = |source| ListingError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut bytes = std::fs::read(path).map_err(io)?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes.as_slice()), &mut plain).map_err(
+            |e| ListingError::invalid(path, Position::File, format!("gzipped, but does not decompress: {e}")),
+        )?;
+        bytes = plain;
+    }
+    let utf16 = match bytes.get(..2) {
+        Some([0xff, 0xfe]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        Some([0xfe, 0xff]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    if let Some(unit) = utf16 {
+        if bytes.len() % 2 != 0 {
+            return Err(ListingError::invalid(
+                path,
+                Position::File,
+                "starts as UTF-16 text but has an odd number of bytes",
+            ));
+        }
+        let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
+        return String::from_utf16(&units)
+            .map_err(|_| ListingError::invalid(path, Position::File, "starts as UTF-16 text but is not valid UTF-16"));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
         ListingError::invalid(
             path,
             Position::Line(line),
-            "the listing is not UTF-8 text (S3 keys are UTF-8; was it saved in another \
-             encoding, e.g. UTF-16 by PowerShell's `>`?)",
+            "the listing is not UTF-8 text (S3 keys are UTF-8: was it saved in a legacy \
+             encoding, or printed by a terminal that could not show some keys?)",
         )
     })
 }
