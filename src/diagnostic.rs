@@ -75,6 +75,10 @@ pub enum Code {
     /// A data file that cannot be decoded past some point (a gzip member cut short, a
     /// corrupt Parquet page, a body that ended early).
     CorruptFile,
+    /// No bytes of a table's sampled files can be read (a captured scenario without
+    /// samples, or objects in an archive storage class): the table is kept with its
+    /// partition columns and its schema is not inferred (info).
+    SchemaUnknown,
 }
 
 impl Code {
@@ -109,6 +113,7 @@ impl Code {
             Self::BadRow => "bad_row",
             Self::SchemaDrift => "schema_drift",
             Self::CorruptFile => "corrupt_file",
+            Self::SchemaUnknown => "schema_unknown",
         }
     }
 
@@ -142,6 +147,7 @@ impl Code {
         Self::BadRow,
         Self::SchemaDrift,
         Self::CorruptFile,
+        Self::SchemaUnknown,
     ];
 }
 
@@ -249,6 +255,7 @@ mod tests {
             Code::BadRow => 25,
             Code::SchemaDrift => 26,
             Code::CorruptFile => 27,
+            Code::SchemaUnknown => 28,
         }
     }
 
@@ -261,8 +268,9 @@ mod tests {
             let back: Code = serde_json::from_str(&json).expect("deserializes");
             assert_eq!(back, *code);
         }
-        // `index` maps the variants onto 0..=27, so ALL holds each of them exactly once.
-        assert_eq!(Code::ALL.len(), index(Code::CorruptFile) + 1);
+        // `index` maps the variants onto 0..=28, so ALL holds each of them exactly once.
+        assert_eq!(Code::ALL.len(), index(Code::SchemaUnknown) + 1);
+        assert_eq!(Code::SchemaUnknown.as_str(), "schema_unknown");
         assert_eq!(Code::BadRow.as_str(), "bad_row");
         let names: std::collections::BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names.len(), Code::ALL.len());

@@ -47,6 +47,12 @@ pub(crate) enum S3Failure {
     },
     #[error("InvalidRange: the range is beyond the object")]
     InvalidRange,
+    /// The object exists and may be read, but its bytes are not available: S3 answers
+    /// 403 InvalidObjectState for an object in an archive storage class
+    /// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and the
+    /// simulator for bytes a captured scenario does not hold.
+    #[error("InvalidObjectState: {message}")]
+    BytesUnavailable { message: String },
     #[error("{code} (HTTP {status}): {message}")]
     Other { code: String, status: u16, message: String },
 }
@@ -141,6 +147,7 @@ where
         "NoSuchBucket" => S3Failure::NoSuchBucket,
         "NoSuchKey" => S3Failure::NoSuchKey,
         "InvalidRange" => S3Failure::InvalidRange,
+        "InvalidObjectState" => S3Failure::BytesUnavailable { message },
         "AuthorizationHeaderMalformed"
         | "AuthorizationQueryParametersError"
         | "PermanentRedirect"

@@ -66,6 +66,7 @@
 
 #![warn(missing_docs)]
 
+pub mod capture;
 mod error;
 pub mod import;
 pub mod listing;

@@ -1037,3 +1037,70 @@ fn simulator_transport_errors_are_positioned() {
         "unknown field `tls`, expected `transport`",
     );
 }
+
+#[test]
+fn captured_object_fields() {
+    let obj = |fields: &str| format!("{BUCKET}[[buckets.objects]]\n{fields}");
+    // One size per key, in expansion order; `unknown_bytes` keeps no bytes at all.
+    let s = parse(&obj("key = \"p-{1..3}\"\nsize = [10, 20, 30]\nunknown_bytes = true\n"));
+    let got: Vec<(String, ObjectSource)> = s.buckets[0]
+        .objects
+        .iter()
+        .map(|o| (o.key.clone(), o.source.clone()))
+        .collect();
+    let partial = |size| ObjectSource::Partial {
+        size,
+        head: bytes::Bytes::new(),
+        tail: bytes::Bytes::new(),
+    };
+    assert_eq!(
+        got,
+        [
+            ("p-1".to_owned(), partial(10)),
+            ("p-2".to_owned(), partial(20)),
+            ("p-3".to_owned(), partial(30)),
+        ]
+    );
+    // A size list without unknown_bytes: sized objects, each its own size.
+    let s = parse(&obj("key = \"p-{1..2}\"\nsize = [5, 6]\n"));
+    assert_eq!(s.buckets[0].objects[1].source, ObjectSource::Sized(6));
+    // A head: the fixture's bytes first, the rest unknown.
+    let s = parse(&obj("key = \"a.csv\"\nsize = 100000\nhead = \"users.csv\"\n"));
+    let ObjectSource::Partial { size, head, tail } = &s.buckets[0].objects[0].source else {
+        panic!("a partial object");
+    };
+    assert_eq!((*size, head.starts_with(b"user_id,"), tail.len()), (100_000, true, 0));
+
+    assert_error(
+        &obj("key = \"p-{1..3}\"\nsize = [1, 2]\n"),
+        8,
+        8,
+        "`size` lists 2 sizes but the key expands to 3 keys",
+    );
+    assert_error(
+        &obj("key = \"p-{1..2}\"\nsize = [1, 5497558138881]\n"),
+        8,
+        8,
+        "larger than S3's largest object",
+    );
+    assert_error(&obj("key = \"a\"\nhead = \"users.csv\"\n"), 8, 8, "they need `size`");
+    assert_error(&obj("key = \"a\"\nunknown_bytes = true\n"), 8, 17, "they need `size`");
+    assert_error(
+        &obj("key = \"a\"\nsize = 3\ntail = \"users.csv\"\n"),
+        9,
+        8,
+        "more than the object's size 3",
+    );
+    assert_error(
+        &obj("key = \"a-{1..2}\"\nsize = [100, 200]\nhead = \"users.csv\"\n"),
+        8,
+        8,
+        "`head` and `tail` belong to one object",
+    );
+    assert_error(
+        &obj("key = \"a\"\nsize = 300\nhead = \"nope.csv\"\n"),
+        9,
+        8,
+        "head `nope.csv` not found",
+    );
+}

@@ -190,7 +190,9 @@ pub(super) fn read_check(
     outcome: Result<(), S3Failure>,
 ) -> ReadCheck {
     match outcome {
-        Ok(()) | Err(S3Failure::InvalidRange) => ReadCheck::Readable,
+        // S3 authorizes a read before it finds the bytes unavailable, so an archived
+        // object (or one captured without bytes) still proves read access.
+        Ok(()) | Err(S3Failure::InvalidRange | S3Failure::BytesUnavailable { .. }) => ReadCheck::Readable,
         Err(S3Failure::AccessDenied { .. }) => ReadCheck::Denied(
             Diagnostic::error(
                 Code::ReadAccessDenied,
@@ -366,6 +368,8 @@ mod tests {
         assert!(matches!(check(Ok(())), ReadCheck::Readable));
         // A zero-byte object answers InvalidRange to `bytes=0-0`: access is proven anyway.
         assert!(matches!(check(Err(S3Failure::InvalidRange)), ReadCheck::Readable));
+        let unavailable = S3Failure::BytesUnavailable { message: String::new() };
+        assert!(matches!(check(Err(unavailable)), ReadCheck::Readable));
         let ReadCheck::Denied(d) = check(Err(S3Failure::AccessDenied { message: String::new() })) else {
             panic!("denied")
         };

@@ -243,3 +243,56 @@ impl Connector {
         report
     }
 }
+
+/// Which bytes of a file schema inference reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleBytes {
+    /// The first this many bytes (a CSV or gzipped CSV file).
+    Head(u64),
+    /// A Parquet footer: the last 8 bytes, then as many bytes from the end as they say.
+    ParquetFooter,
+}
+
+/// A file whose bytes [`Connector::connect`] reads to infer a schema, and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleRead {
+    /// The object key.
+    pub key: String,
+    /// Its listed size.
+    pub size: u64,
+    /// The bytes read.
+    pub bytes: SampleBytes,
+}
+
+/// The reads schema inference makes for a connection over `objects` (everything listed
+/// under its schema prefix), in no particular order: the same files and byte ranges
+/// `connect` samples, so a tool can record exactly what inference needs. Files whose
+/// size alone rules them out (empty, too small for Parquet) are not read and not listed.
+pub fn schema_reads(
+    config: &ConnectionConfig,
+    objects: &[crate::layout::ListedObject],
+    options: &ConnectorOptions,
+) -> Vec<SampleRead> {
+    let layout = discover_tables(config, objects);
+    let mut reads = Vec::new();
+    for table in &layout.tables {
+        for file in sample::picks(table.files.len(), options.schema_files_per_table)
+            .into_iter()
+            .filter_map(|i| table.files.get(i))
+        {
+            if sample::check_size(&file.key, file.size, file.format).is_err() {
+                continue;
+            }
+            let bytes = match file.format {
+                crate::layout::classify::FileFormat::Parquet => SampleBytes::ParquetFooter,
+                _ => SampleBytes::Head(sample::csv_sample_len(file.size, options.csv_sample_bytes)),
+            };
+            reads.push(SampleRead {
+                key: file.key.clone(),
+                size: file.size,
+                bytes,
+            });
+        }
+    }
+    reads
+}

@@ -52,8 +52,20 @@ pub(super) fn read_failed(config: &ConnectionConfig, key: &str, failure: S3Failu
         // A throttled, reset or timed-out read says nothing about the file: it is
         // S3 (or the network) that failed, after the retries.
         failure @ S3Failure::Unavailable { .. } => super::diagnose::unavailable(&failure),
+        S3Failure::BytesUnavailable { .. } => bytes_unknown(key),
         other => unreadable(key, format!("cannot be read: {other}")),
     }
+}
+
+/// A sampled file whose bytes cannot be had (not a fault of the file): on its own it
+/// says nothing about the schema; `table_columns` reports the table's schema unknown
+/// when no sampled file could be read for this reason.
+fn bytes_unknown(key: &str) -> Diagnostic {
+    Diagnostic::info(
+        Code::SchemaUnknown,
+        key.to_owned(),
+        "the file's bytes are not available (not captured, or in an archive storage class)",
+    )
 }
 
 /// Files whose listed size alone says they hold no schema; nothing is read from them.
@@ -159,6 +171,18 @@ pub(super) fn table_columns(table: &TableLayout, sampled: Vec<FileColumns>) -> (
             Err(d) => diags.push(d),
         }
     }
+    let unknown = diags.iter().filter(|d| d.code == Code::SchemaUnknown).count();
+    diags.retain(|d| d.code != Code::SchemaUnknown);
+    if reference.is_none() && unknown > 0 && diags.is_empty() {
+        // Nothing readable and nothing wrong: keep the table with what its paths say.
+        let d = Diagnostic::info(
+            Code::SchemaUnknown,
+            table.prefix.clone(),
+            format!("no bytes of the table's {unknown} sampled files are available, so its schema is not inferred"),
+        )
+        .hint("capture the scenario with --samples to record the bytes schema inference reads");
+        return (Some(table.partition_columns.clone()), vec![d]);
+    }
     let Some((_, mut columns)) = reference else {
         diags.push(
             Diagnostic::error(
@@ -228,6 +252,7 @@ fn compare_schemas(table: &str, a_key: &str, a: &[Column], b_key: &str, b: &[Col
 mod tests {
     use super::*;
     use crate::config::DataFormat;
+    use crate::diagnostic::Severity;
 
     fn table(partition_columns: Vec<Column>) -> TableLayout {
         TableLayout {
@@ -290,6 +315,34 @@ mod tests {
         assert_eq!(columns, Some(id()));
         let codes: Vec<Code> = diags.iter().map(|d| d.code).collect();
         assert_eq!(codes, [Code::UnreadableFile, Code::SchemaMismatch]);
+    }
+
+    #[test]
+    fn files_whose_bytes_are_unavailable_leave_the_schema_unknown() {
+        let date = || vec![Column::new("date", DataType::Date)];
+        let gone = |key: &str| read(key, Err(bytes_unknown(key)));
+        // Nothing readable, nothing wrong: the table stays, with its partition columns.
+        let (columns, diags) = table_columns(&table(date()), vec![gone("data/t/a.csv"), gone("data/t/b.csv")]);
+        assert_eq!(columns, Some(date()));
+        let found: Vec<(Code, Severity, &str)> =
+            diags.iter().map(|d| (d.code, d.severity, d.subject.as_str())).collect();
+        assert_eq!(found, [(Code::SchemaUnknown, Severity::Info, "data/t/")]);
+        // One readable file decides the schema; the unavailable one says nothing.
+        let id = || vec![Column::new("id", DataType::Int64)];
+        let (columns, diags) = table_columns(
+            &table(Vec::new()),
+            vec![gone("data/t/a.csv"), read("data/t/b.csv", Ok(id()))],
+        );
+        assert_eq!(columns, Some(id()));
+        assert!(diags.is_empty(), "{diags:?}");
+        // An unreadable file is still reported, and with nothing readable the table is skipped.
+        let bad = unreadable("data/t/b.csv", "x".into());
+        let (columns, diags) = table_columns(
+            &table(Vec::new()),
+            vec![gone("data/t/a.csv"), read("data/t/b.csv", Err(bad))],
+        );
+        assert_eq!(columns, None);
+        assert!(diags.iter().all(|d| d.code == Code::UnreadableFile), "{diags:?}");
     }
 
     #[test]

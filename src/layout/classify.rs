@@ -30,7 +30,7 @@ impl FileFormat {
 
     /// By extension, case-insensitively: `.csv`; `.gz` and `.csv.gz`; `.parquet`,
     /// `.parq` (and so Spark's `part-*.snappy.parquet`).
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
+    pub fn from_name(name: &str) -> Option<Self> {
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".csv") {
             Some(Self::Csv)

@@ -1,5 +1,6 @@
 //! The `s3-harness` command line: argument parsing and one function per command.
 
+mod capture;
 mod check;
 mod import;
 mod policy;
@@ -82,6 +83,10 @@ enum ColorChoice {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Turn a customer's bucket (live, or a pasted listing) into a scenario folder that
+    /// `run` and `serve` reproduce: keys folded into brace patterns, the bucket's region
+    /// and policy, optionally the bytes schema inference reads, and an [expect] block.
+    Capture(Box<capture::CaptureArgs>),
     /// The IAM policy engine: evaluate, generate and check bucket policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -215,6 +220,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Policy(cmd) => policy::run(cmd).map(|()| ExitCode::SUCCESS),
+            Command::Capture(args) => capture::capture(*args).await,
             Command::Serve {
                 path,
                 addr,

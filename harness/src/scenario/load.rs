@@ -21,7 +21,9 @@ use super::model::{
     PlatformSpec, Scenario, SimulatorSpec, Transport,
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name, validate_role_name};
-use super::raw::{RawBucket, RawExpect, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario, RawSimulator};
+use super::raw::{
+    RawBucket, RawExpect, RawFaults, RawIdentity, RawObject, RawPlatform, RawScenario, RawSimulator, RawSize,
+};
 
 pub use crate::sim::store::MAX_KEY_BYTES;
 use crate::sim::store::etag::MAX_OBJECT_SIZE;
@@ -366,8 +368,9 @@ impl<'a> Loader<'a> {
             let at = offset_in_string(self.text, key_at.clone(), raw.key.get_ref(), e.offset);
             self.error(at, format!("invalid object key: {}", e.kind))
         })?;
+        let sizes = self.size_list(&raw, keys.len())?;
         out.reserve(keys.len());
-        for key in keys {
+        for (i, key) in keys.into_iter().enumerate() {
             if key.is_empty() {
                 return Err(self.error(key_at.start, "object key must not be empty"));
             }
@@ -382,16 +385,95 @@ impl<'a> Loader<'a> {
                     ),
                 ));
             }
+            let source = match (&source, sizes.and_then(|list| list.get(i))) {
+                (ObjectSource::Sized(_), Some(size)) => ObjectSource::Sized(*size),
+                (ObjectSource::Partial { head, tail, .. }, Some(size)) => ObjectSource::Partial {
+                    size: *size,
+                    head: head.clone(),
+                    tail: tail.clone(),
+                },
+                _ => source.clone(),
+            };
             out.push(ObjectSpec {
                 key,
-                source: source.clone(),
+                source,
                 content_type: raw.content_type.clone(),
             });
         }
         Ok(())
     }
 
+    /// A `size` list: one size per key of the pattern, each within S3's limit.
+    fn size_list<'r>(&self, raw: &'r RawObject, keys: usize) -> Result<Option<&'r [u64]>, ScenarioError> {
+        let Some(size) = &raw.size else { return Ok(None) };
+        let RawSize::Each(list) = size.get_ref() else {
+            return Ok(None);
+        };
+        if list.len() != keys {
+            return Err(self.error(
+                size.span().start,
+                format!(
+                    "`size` lists {} sizes but the key expands to {keys} keys; give one size per key, \
+                     in expansion order, or one size for all",
+                    list.len()
+                ),
+            ));
+        }
+        if let Some(big) = list.iter().find(|s| **s > MAX_OBJECT_SIZE) {
+            return Err(self.error(
+                size.span().start,
+                format!("`size` {big} is larger than S3's largest object, 5 TiB ({MAX_OBJECT_SIZE} bytes)"),
+            ));
+        }
+        Ok(Some(list))
+    }
+
+    /// `unknown_bytes`, `head` and `tail`: only with `size`, and what they say about it.
+    fn partial_source(&mut self, raw: &RawObject, size: u64) -> Result<Option<ObjectSource>, ScenarioError> {
+        let unknown = raw.unknown_bytes.as_ref().is_some_and(|u| *u.get_ref());
+        if !unknown && raw.head.is_none() && raw.tail.is_none() {
+            return Ok(None);
+        }
+        let mut part = |field: &Option<Spanned<String>>, what: &str| -> Result<Bytes, ScenarioError> {
+            let Some(name) = field else { return Ok(Bytes::new()) };
+            let at = name.span().start;
+            let bytes = match self.resolve(name.get_ref(), what, at)? {
+                Found::Bundled(bytes) => Bytes::from_static(bytes),
+                Found::File(path) => std::fs::read(&path)
+                    .map(Bytes::from)
+                    .map_err(|e| self.error(at, format!("cannot read {what} {}: {e}", path.display())))?,
+            };
+            if bytes.len() as u64 > size {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "`{what}` holds {} bytes, more than the object's size {size}",
+                        bytes.len()
+                    ),
+                ));
+            }
+            Ok(bytes)
+        };
+        let head = part(&raw.head, "head")?;
+        let tail = part(&raw.tail, "tail")?;
+        Ok(Some(ObjectSource::Partial { size, head, tail }))
+    }
+
     fn object_source(&mut self, raw: &RawObject) -> Result<ObjectSource, ScenarioError> {
+        if raw.size.is_none() {
+            let stray = [&raw.head, &raw.tail]
+                .into_iter()
+                .flatten()
+                .map(|v| v.span().start)
+                .chain(raw.unknown_bytes.as_ref().map(|v| v.span().start))
+                .min();
+            if let Some(at) = stray {
+                return Err(self.error(
+                    at,
+                    "`unknown_bytes`, `head` and `tail` describe a sized object: they need `size`",
+                ));
+            }
+        }
         let mut given: Vec<(&str, usize)> = [
             raw.fixture.as_ref().map(|v| ("fixture", v.span().start)),
             raw.body.as_ref().map(|v| ("body", v.span().start)),
@@ -428,16 +510,30 @@ impl<'a> Loader<'a> {
                     "`gzip` cannot be used with `size`: a sized object has no bytes to compress",
                 ));
             }
-            if *size.get_ref() > MAX_OBJECT_SIZE {
+            let first = match size.get_ref() {
+                RawSize::One(n) => *n,
+                // Checked against the keys by `size_list`; each key gets its own.
+                RawSize::Each(list) => list.first().copied().unwrap_or_default(),
+            };
+            if first > MAX_OBJECT_SIZE {
                 return Err(self.error(
                     size.span().start,
-                    format!(
-                        "`size` {} is larger than S3's largest object, 5 TiB ({MAX_OBJECT_SIZE} bytes)",
-                        size.get_ref()
-                    ),
+                    format!("`size` {first} is larger than S3's largest object, 5 TiB ({MAX_OBJECT_SIZE} bytes)"),
                 ));
             }
-            return Ok(ObjectSource::Sized(*size.get_ref()));
+            if let Some(partial) = self.partial_source(raw, first)? {
+                if let RawSize::Each(list) = size.get_ref()
+                    && (raw.head.is_some() || raw.tail.is_some())
+                    && list.len() > 1
+                {
+                    return Err(self.error(
+                        size.span().start,
+                        "`head` and `tail` belong to one object: give its key without a brace expansion and one `size`",
+                    ));
+                }
+                return Ok(partial);
+            }
+            return Ok(ObjectSource::Sized(first));
         }
         if let Some(body) = &raw.body {
             let text = body.get_ref();

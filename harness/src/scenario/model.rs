@@ -122,6 +122,18 @@ pub enum ObjectSource {
     File(PathBuf),
     /// A size with no stored bytes (reads return zeros).
     Sized(u64),
+    /// A captured object of `size` bytes of which only the first (`head`) and last
+    /// (`tail`) bytes are known (either may be empty): `unknown_bytes = true`, `head`,
+    /// `tail`. Reads of the known bytes return them; any other read is answered 403
+    /// `InvalidObjectState`, as S3 answers for an archived object.
+    Partial {
+        /// The object's size.
+        size: u64,
+        /// Its first bytes, as captured.
+        head: Bytes,
+        /// Its last bytes, as captured.
+        tail: Bytes,
+    },
 }
 
 /// `[faults]`: simulator behaviour.

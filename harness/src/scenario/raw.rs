@@ -66,9 +66,47 @@ pub(super) struct RawObject {
     pub(super) key: Spanned<String>,
     pub(super) fixture: Option<Spanned<String>>,
     pub(super) body: Option<Spanned<String>>,
-    pub(super) size: Option<Spanned<u64>>,
+    pub(super) size: Option<Spanned<RawSize>>,
     pub(super) gzip: Option<Spanned<bool>>,
     pub(super) content_type: Option<String>,
+    pub(super) unknown_bytes: Option<Spanned<bool>>,
+    pub(super) head: Option<Spanned<String>>,
+    pub(super) tail: Option<Spanned<String>>,
+}
+
+/// An object's `size`: one for every key of the pattern, or one per key in expansion order.
+pub(super) enum RawSize {
+    One(u64),
+    Each(Vec<u64>),
+}
+
+/// By hand rather than `untagged`, so that a wrong value says what was expected.
+impl<'de> Deserialize<'de> for RawSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawSize;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("u64 (a size in bytes) or a list of them, one per key")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawSize, E> {
+                Ok(RawSize::One(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawSize, E> {
+                u64::try_from(v)
+                    .map(RawSize::One)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawSize, A::Error> {
+                let mut sizes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(size) = seq.next_element::<u64>()? {
+                    sizes.push(size);
+                }
+                Ok(RawSize::Each(sizes))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// One `[[identities]]` entry.

@@ -54,11 +54,12 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         content_range,
         parts_count,
     } = read_target_of!(sim, input)?;
-    let stream = o
-        .body
-        .stream_range(o.size, start, end)
-        .await
-        .map_err(|e| s3_error!(InternalError, "{e}"))?;
+    let stream = o.body.stream_range(o.size, start, end).await.map_err(|e| match e {
+        // As S3 answers a read of an archived object's bytes:
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+        e @ crate::sim::store::BodyError::Unknown { .. } => s3_error!(InvalidObjectState, "{e}"),
+        e => s3_error!(InternalError, "{e}"),
+    })?;
     let checksum = integrity::served(
         &o,
         input.checksum_mode.as_ref(),

@@ -23,6 +23,14 @@ pub enum Body {
     /// A sized object: every byte reads as zero. Lets a scenario hold terabytes of
     /// listings without the bytes; a reader that parses them sees a corrupt file.
     Zeros,
+    /// A captured object of which only the first and last bytes are known; any other
+    /// byte cannot be served ([`BodyError::Unknown`]).
+    Partial {
+        /// The object's first bytes.
+        head: Bytes,
+        /// The object's last bytes.
+        tail: Bytes,
+    },
 }
 
 /// Why a fixture-backed body cannot be served.
@@ -47,6 +55,18 @@ pub enum BodyError {
         expected: u64,
         /// Its size in bytes now.
         actual: u64,
+    },
+    /// The range asks for bytes a captured object does not hold.
+    #[error("bytes {start}..{end} of this object were not captured; only its first {head} and last {tail} bytes were")]
+    Unknown {
+        /// First byte asked for.
+        start: u64,
+        /// One past the last byte asked for.
+        end: u64,
+        /// Bytes known from the start.
+        head: u64,
+        /// Bytes known at the end.
+        tail: u64,
     },
 }
 
@@ -73,6 +93,22 @@ impl Body {
                 Ok(Box::pin(stream::once(async move { Ok(slice) })))
             }
             Self::Chunks(c) => Ok(Box::pin(stream::iter(c.range(start, end).map(Ok)))),
+            Self::Partial { head, tail } => {
+                let tail_start = size.saturating_sub(tail.len() as u64);
+                let slice = if end <= head.len() as u64 {
+                    head.slice(start as usize..end as usize)
+                } else if start >= tail_start {
+                    tail.slice((start - tail_start) as usize..(end - tail_start) as usize)
+                } else {
+                    return Err(BodyError::Unknown {
+                        start,
+                        end,
+                        head: head.len() as u64,
+                        tail: tail.len() as u64,
+                    });
+                };
+                Ok(Box::pin(stream::once(async move { Ok(slice) })))
+            }
             Self::Zeros => {
                 let zero = Bytes::from_static(&[0; CHUNK]);
                 let mut left = end - start;
