@@ -93,7 +93,7 @@ fn query_encode(v: &str) -> String {
 
 fn case_strategy() -> impl Strategy<Value = Case> {
     let key = proptest::string::string_regex("[a-z0-9 ~+()!%é/._-]{1,12}").expect("regex");
-    let op = 0..6u8;
+    let op = 0..8u8;
     let tamper = prop_oneof![
         4 => Just(Tamper::Nothing),
         1 => Just(Tamper::SignedHeader),
@@ -139,6 +139,15 @@ fn case_strategy() -> impl Strategy<Value = Case> {
                         Vec::new(),
                     ),
                     4 => ("DELETE", path, Vec::new()),
+                    // CreateBucket reads the region the request was signed for.
+                    6 | 7 => {
+                        let constraint = match body.len() % 3 {
+                            0 => String::new(),
+                            1 => "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>".to_owned(),
+                            _ => "<CreateBucketConfiguration><LocationConstraint>us-west-2</LocationConstraint></CreateBucketConfiguration>".to_owned(),
+                        };
+                        ("PUT", format!("/new-bucket-{}", key.len()), constraint.into_bytes())
+                    }
                     _ => {
                         headers.push(("range".to_owned(), "bytes=0-3".to_owned()));
                         ("GET", path, Vec::new())

@@ -141,6 +141,15 @@ fn principal<'s, I>(sim: &'s SimS3, req: &S3Request<I>) -> Principal<'s> {
     sim.gate.principal(access_key)
 }
 
+/// The region the request was signed for: s3s's, or the scope of a signature the
+/// front verified ahead of s3s (s3s then knows only a virtual host's region).
+fn signed_region<I>(req: &S3Request<I>) -> Option<&str> {
+    match req.extensions.get::<VerifiedSigV4>() {
+        Some(v) => Some(v.region.as_str()),
+        None => req.region.as_ref().map(|r| r.as_str()),
+    }
+}
+
 fn caller_account<I>(sim: &SimS3, req: &S3Request<I>) -> String {
     principal(sim, req).caller.account().unwrap_or_default().to_owned()
 }
