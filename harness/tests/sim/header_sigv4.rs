@@ -294,8 +294,11 @@ fn normalised(body: &str) -> String {
     out
 }
 
+/// A request-log record's operation, principal, status and error code.
+type Recorded = (Option<String>, Option<String>, u16, Option<String>);
+
 /// The last request-log record, as far as it does not depend on the server.
-fn last_record(sim: &Simulator) -> Option<(Option<String>, Option<String>, u16, Option<String>)> {
+fn last_record(sim: &Simulator) -> Option<Recorded> {
     sim.requests()
         .snapshot()
         .last()
