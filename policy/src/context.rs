@@ -68,6 +68,48 @@ impl Context {
     }
 }
 
+/// Where a policy looks condition keys up: a request's [`Context`], or (inside the
+/// evaluation) that context with the caller's principal keys laid over it.
+pub trait Keys {
+    /// The values of `key`, whatever its case; `None` when the request lacks it.
+    fn values(&self, key: &str) -> Option<&[String]>;
+}
+
+impl Keys for Context {
+    fn values(&self, key: &str) -> Option<&[String]> {
+        self.get(key)
+    }
+}
+
+/// The keys IAM sets from the caller, whatever the request sent for them
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>).
+pub(crate) const PRINCIPAL_KEYS: [&str; 5] = [
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalType",
+    "aws:userid",
+    "aws:username",
+];
+
+/// A request's context with the caller's principal keys laid over it: those keys are
+/// read from `principal` only, every other key from `request`, which is borrowed, not
+/// copied.
+#[derive(Debug)]
+pub(crate) struct WithPrincipal<'r> {
+    pub principal: Context,
+    pub request: &'r Context,
+}
+
+impl Keys for WithPrincipal<'_> {
+    fn values(&self, key: &str) -> Option<&[String]> {
+        if PRINCIPAL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            self.principal.get(key)
+        } else {
+            self.request.get(key)
+        }
+    }
+}
+
 /// The policy language version, which decides whether `${...}` is a variable
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,6 +130,23 @@ impl Version {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request cannot claim a principal key: those come from the caller alone, even
+    /// when the caller has none of them (an anonymous caller has no aws:PrincipalArn).
+    #[test]
+    fn principal_keys_come_from_the_caller_only() {
+        let request = Context::new()
+            .with("aws:PrincipalArn", "arn:aws:iam::999999999999:root")
+            .with("aws:SourceIp", "10.0.0.1");
+        let layered = WithPrincipal {
+            principal: Context::new().with("aws:PrincipalType", "Anonymous"),
+            request: &request,
+        };
+        assert_eq!(layered.values("AWS:PRINCIPALARN"), None);
+        assert_eq!(layered.values("aws:principaltype"), Some(&["Anonymous".to_owned()][..]));
+        assert_eq!(layered.values("aws:SourceIp"), Some(&["10.0.0.1".to_owned()][..]));
+        assert_eq!(layered.values("aws:username"), None);
+    }
 
     #[test]
     fn keys_are_case_insensitive() {

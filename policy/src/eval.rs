@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use crate::condition::evaluate_all;
-use crate::context::Context;
+use crate::context::{Context, Keys, WithPrincipal};
 use crate::iam::Caller;
 use crate::model::{ActionElement, Effect, Policy, PrincipalElement, ResourceElement, Statement};
 use crate::pattern::wildcard_match;
@@ -164,17 +164,8 @@ impl Evaluation {
 /// The principal condition keys IAM sets from the caller
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable>).
-pub(crate) fn principal_context(caller: &Caller, request: &Context) -> Context {
-    let mut ctx = request.clone();
-    for key in [
-        "aws:PrincipalArn",
-        "aws:PrincipalAccount",
-        "aws:PrincipalType",
-        "aws:userid",
-        "aws:username",
-    ] {
-        ctx.remove(key);
-    }
+pub(crate) fn principal_context<'r>(caller: &Caller, request: &'r Context) -> WithPrincipal<'r> {
+    let mut ctx = Context::new();
     match caller {
         Caller::AssumedRole {
             account,
@@ -211,7 +202,10 @@ pub(crate) fn principal_context(caller: &Caller, request: &Context) -> Context {
             ctx.insert("aws:userid", "anonymous");
         }
     }
-    ctx
+    WithPrincipal {
+        principal: ctx,
+        request,
+    }
 }
 
 /// A statement that matched, and how its principal matched (bucket policies only).
@@ -227,7 +221,7 @@ fn check_statement(
     policy: &Policy,
     in_bucket_policy: bool,
     req: &EvalRequest<'_>,
-    ctx: &Context,
+    ctx: &impl Keys,
 ) -> Result<Option<PrincipalMatch>, String> {
     let version = policy.effective_version();
     let via = match (&s.principal, in_bucket_policy) {
@@ -294,7 +288,11 @@ fn describe_match(via: &Option<PrincipalMatch>) -> String {
 }
 
 /// Runs every statement of every applicable policy.
-fn collect(req: &EvalRequest<'_>, policies: PolicySet<'_>, ctx: &Context) -> (Vec<StatementTrace>, Vec<Hit>, Vec<Hit>) {
+fn collect(
+    req: &EvalRequest<'_>,
+    policies: PolicySet<'_>,
+    ctx: &impl Keys,
+) -> (Vec<StatementTrace>, Vec<Hit>, Vec<Hit>) {
     let mut trace = Vec::new();
     let mut bucket_hits = Vec::new();
     let mut identity_hits = Vec::new();

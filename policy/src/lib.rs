@@ -80,7 +80,7 @@ pub mod pattern;
 mod principal;
 mod variables;
 
-pub use context::{Context, Version};
+pub use context::{Context, Keys, Version};
 pub use error::PolicyError;
 pub use eval::{
     Decision, EvalRequest, Evaluation, HttpAnswer, ObjectFacts, ObjectOwnership, PolicySet, StatementTrace, evaluate,

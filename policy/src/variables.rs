@@ -30,7 +30,9 @@
 //!   well-formed variable later in the text is still substituted. The variable ends at the
 //!   first `}`, so a default value cannot contain `}`.
 
-use crate::context::{Context, Version};
+#[cfg(test)]
+use crate::context::Context;
+use crate::context::{Keys, Version};
 use crate::pattern::{Pattern, Token};
 
 /// A piece of a template, as [`parse_template`] reads it (version 2012-10-17 syntax).
@@ -113,8 +115,8 @@ fn parse_inner(inner: &str) -> Option<Part> {
 }
 
 /// The value a variable takes in `ctx`, `None` when it has none (see the module docs).
-fn variable_value(key: &str, default: Option<&str>, ctx: &Context) -> Option<String> {
-    match ctx.get(key) {
+fn variable_value(key: &str, default: Option<&str>, ctx: &(impl Keys + ?Sized)) -> Option<String> {
+    match ctx.values(key) {
         None | Some([]) => default.map(str::to_string),
         Some([value]) => Some(value.clone()),
         Some(_) => None,
@@ -129,7 +131,7 @@ fn variable_value(key: &str, default: Option<&str>, ctx: &Context) -> Option<Str
 ///
 /// Under [`Version::V2008_10_17`] the template is taken as written: `${aws:username}` is
 /// literal text, while `*` and `?` are still wildcards.
-pub(crate) fn resolve_pattern(template: &str, ctx: &Context, version: Version) -> Option<Pattern> {
+pub(crate) fn resolve_pattern(template: &str, ctx: &(impl Keys + ?Sized), version: Version) -> Option<Pattern> {
     if !version.variables_enabled() {
         return Some(Pattern::wildcard(template));
     }
@@ -149,7 +151,7 @@ pub(crate) fn resolve_pattern(template: &str, ctx: &Context, version: Version) -
 /// The same substitution for operators without wildcards (`StringEquals`, `ArnEquals`...
 /// as the caller decides): returns the literal string, with `${*}` as `*` and so on.
 /// `None` when a variable has no value. Under [`Version::V2008_10_17`] the template itself.
-pub(crate) fn resolve_literal(template: &str, ctx: &Context, version: Version) -> Option<String> {
+pub(crate) fn resolve_literal(template: &str, ctx: &(impl Keys + ?Sized), version: Version) -> Option<String> {
     if !version.variables_enabled() {
         return Some(template.to_string());
     }

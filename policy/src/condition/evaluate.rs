@@ -14,7 +14,9 @@ use super::value::{
     parse_number,
 };
 use super::{BaseOperator, Category, Condition, SetQualifier};
-use crate::context::{Context, Version};
+#[cfg(test)]
+use crate::context::Context;
+use crate::context::{Keys, Version};
 use crate::pattern::{Pattern, str_eq};
 use crate::variables::{resolve_literal, resolve_pattern};
 
@@ -32,7 +34,7 @@ pub struct ConditionOutcome {
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html>).
 /// The explanation is the first failing condition's; when all hold, all explanations
 /// joined by `; ` (or "no conditions").
-pub fn evaluate_all(conds: &[Condition], ctx: &Context, version: Version) -> ConditionOutcome {
+pub fn evaluate_all(conds: &[Condition], ctx: &(impl Keys + ?Sized), version: Version) -> ConditionOutcome {
     let mut passed = Vec::with_capacity(conds.len());
     for c in conds {
         let outcome = evaluate(c, ctx, version);
@@ -82,10 +84,10 @@ pub fn evaluate_all(conds: &[Condition], ctx: &Context, version: Version) -> Con
 /// operator and satisfies a negated one (decided, so that `XNotY` is always `not XY` for a
 /// present single-valued key; the docs are silent). A policy value whose variable has no
 /// value matches nothing.
-pub fn evaluate(cond: &Condition, ctx: &Context, version: Version) -> ConditionOutcome {
+pub fn evaluate(cond: &Condition, ctx: &(impl Keys + ?Sized), version: Version) -> ConditionOutcome {
     let op = cond.operator;
     let key = cond.key.as_str();
-    let raw = ctx.get(key);
+    let raw = ctx.values(key);
     let present = raw.filter(|v| !v.is_empty());
     let absent_words = if raw.is_some() { "has no values" } else { "is absent" };
 
@@ -175,7 +177,7 @@ enum Prepared {
     Arn(Vec<Pattern>),
 }
 
-fn prepare<'a>(cond: &'a Condition, ctx: &Context, version: Version) -> Vec<PolicyValue<'a>> {
+fn prepare<'a>(cond: &'a Condition, ctx: &(impl Keys + ?Sized), version: Version) -> Vec<PolicyValue<'a>> {
     let base = cond.operator.base.positive();
     cond.values
         .iter()

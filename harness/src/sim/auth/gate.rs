@@ -11,6 +11,7 @@ use s3_policy::{Context, ObjectFacts, Policy};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::{S3Error, S3ErrorCode, S3Result, s3_error};
 
+use super::header_sigv4::VerifiedSigV4;
 use super::sigv4::{CredentialScope, query_pairs};
 use crate::sim::auth::actions::{ResourceKind, action_for, resource_arn};
 use crate::sim::auth::authorizer::{AccessRequest, Authorizer, BucketFacts, Verdict};
@@ -228,7 +229,15 @@ impl S3Access for AccessGate {
             s3s::path::S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
             s3s::path::S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
         };
-        let who = self.principal(cx.credentials().map(|c| c.access_key.as_str()));
+        // s3s's credentials, or the identity the front verified ahead of s3s.
+        let who = match cx.credentials() {
+            Some(c) => self.principal(Some(&c.access_key)),
+            None => self.principal(
+                cx.extensions_mut()
+                    .get::<VerifiedSigV4>()
+                    .map(|v| v.access_key.as_str()),
+            ),
+        };
         let caller = who.caller;
         slot.update(|r| {
             r.operation = Some(operation.to_owned());
@@ -241,7 +250,11 @@ impl S3Access for AccessGate {
             slot.record_error(e.code());
             return Err(e);
         };
-        let scope = CredentialScope::of(cx.headers(), cx.uri());
+        let scope = CredentialScope::of(cx.headers(), cx.uri()).or_else(|| {
+            cx.extensions_mut()
+                .get::<VerifiedSigV4>()
+                .map(CredentialScope::verified)
+        });
         let object_key = if kind == ResourceKind::Object {
             key.as_deref()
         } else {

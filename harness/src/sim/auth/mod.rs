@@ -4,4 +4,5 @@
 pub mod actions;
 pub mod authorizer;
 pub mod gate;
+pub mod header_sigv4;
 pub mod sigv4;

@@ -47,10 +47,7 @@ pub(super) async fn create_bucket(
         .as_ref()
         .and_then(|c| c.location_constraint.as_ref())
         .map(|c| c.as_str().to_owned());
-    let signed = req
-        .region
-        .as_ref()
-        .map_or_else(|| "us-east-1".to_owned(), |r| r.as_str().to_owned());
+    let signed = super::signed_region(&req).map_or_else(|| "us-east-1".to_owned(), str::to_owned);
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html: no
     // constraint means us-east-1, which may not be named explicitly; another
     // region's endpoint only creates buckets in its own region.

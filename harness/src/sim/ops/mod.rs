@@ -26,6 +26,7 @@ use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::sim::auth::gate::{AccessGate, Principal, RequestKeys};
+use crate::sim::auth::header_sigv4::VerifiedSigV4;
 use crate::sim::request_log::RecordSlot;
 use crate::sim::store::{ObjKey, Store, StoreError, etag};
 
@@ -132,8 +133,21 @@ fn metadata_out(m: &BTreeMap<String, String>) -> Option<Metadata> {
 
 /// Who signed the request (anonymous without credentials).
 fn principal<'s, I>(sim: &'s SimS3, req: &S3Request<I>) -> Principal<'s> {
-    sim.gate
-        .principal(req.credentials.as_ref().map(|c| c.access_key.as_str()))
+    let access_key = match &req.credentials {
+        Some(c) => Some(c.access_key.as_str()),
+        // Verified by the front ahead of s3s, which then saw no signature.
+        None => req.extensions.get::<VerifiedSigV4>().map(|v| v.access_key.as_str()),
+    };
+    sim.gate.principal(access_key)
+}
+
+/// The region the request was signed for: s3s's, or the scope of a signature the
+/// front verified ahead of s3s (s3s then knows only a virtual host's region).
+fn signed_region<I>(req: &S3Request<I>) -> Option<&str> {
+    match req.extensions.get::<VerifiedSigV4>() {
+        Some(v) => Some(v.region.as_str()),
+        None => req.region.as_ref().map(|r| r.as_str()),
+    }
 }
 
 fn caller_account<I>(sim: &SimS3, req: &S3Request<I>) -> String {

@@ -13,9 +13,11 @@ use hyper::{Request, Response};
 use s3s::service::S3Service;
 
 use crate::sim::auth::gate::{AccessGate, ConnInfo};
+use crate::sim::auth::header_sigv4::{BodyView, HeaderSigV4, RequestView};
 use crate::sim::auth::sigv4::{CredentialScope, query_pairs};
 use crate::sim::faults::{self, Faults, RequestIdentity};
 use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
+use crate::sim::world::World;
 
 use super::hosts::{Hosts, host_of};
 use super::request_id::{RequestIdSource, RequestIds, with_ids};
@@ -33,6 +35,9 @@ pub(super) struct Front {
     pub hosts: Arc<Hosts>,
     /// Where each request's `x-amz-request-id` and `x-amz-id-2` come from.
     pub ids: RequestIdSource,
+    /// The header-signature check ahead of s3s, with the world whose secrets it
+    /// checks against (`None`: s3s checks every signature).
+    pub sigv4: Option<(Arc<HeaderSigV4>, Arc<World>)>,
 }
 
 /// The largest error body read back: enough for any error S3 or s3s writes.
@@ -141,6 +146,10 @@ impl Front {
                 return Err(s3s::HttpError::new(Box::new(e)));
             }
         };
+        let mut req = req;
+        if let Some((check, world)) = &self.sigv4 {
+            verify_ahead(check, world, &mut req);
+        }
         let result = self.s3.call(req).await;
         let mut record: RequestRecord = slot.take();
         if record.operation.is_none() {
@@ -189,6 +198,24 @@ impl Front {
                 Err(e)
             }
         }
+    }
+}
+
+/// Checks a header signature before s3s does (see [`HeaderSigV4`]): a request it
+/// verifies goes on without its `Authorization` header, the identity in its
+/// extensions; any other goes on as it came.
+fn verify_ahead(check: &HeaderSigV4, world: &World, req: &mut Request<s3s::Body>) {
+    let body = req.body().bytes();
+    let view = RequestView {
+        method: req.method(),
+        uri: req.uri(),
+        version: req.version(),
+        headers: req.headers(),
+        body: body.as_deref().map_or(BodyView::Streaming, BodyView::Whole),
+    };
+    if let Some(verified) = check.verify(world, &view, time::OffsetDateTime::now_utc()) {
+        req.headers_mut().remove(hyper::header::AUTHORIZATION);
+        req.extensions_mut().insert(verified);
     }
 }
 

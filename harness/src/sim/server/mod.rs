@@ -29,6 +29,7 @@ use crate::Error;
 use crate::scenario::{LoadOptions, load_scenario_with};
 use crate::sim::auth::authorizer::{Authorizer, PolicyAuthorizer};
 use crate::sim::auth::gate::AccessGate;
+use crate::sim::auth::header_sigv4::HeaderSigV4;
 use crate::sim::auth::sigv4::IdentityAuth;
 use crate::sim::faults::{FaultConfig, Faults};
 use crate::sim::ops::SimS3;
@@ -62,6 +63,9 @@ pub struct ServerOptions {
     /// `BUCKET.DOMAIN` addresses BUCKET (virtual-hosted-style); with `tls`, the
     /// certificate covers `DOMAIN` and `*.DOMAIN` too.
     pub domains: Vec<String>,
+    /// Check header signatures ahead of s3s with cached signing keys (the same
+    /// answers, fewer instructions); off, s3s checks every signature itself.
+    pub header_sigv4: bool,
 }
 
 impl Default for ServerOptions {
@@ -76,6 +80,7 @@ impl Default for ServerOptions {
             request_log_capacity: crate::sim::request_log::DEFAULT_LOG_CAPACITY,
             tls: false,
             domains: Vec::new(),
+            header_sigv4: true,
         }
     }
 }
@@ -159,6 +164,9 @@ impl Simulator {
             secure: false,
             hosts,
             ids: RequestIdSource::default(),
+            sigv4: opts
+                .header_sigv4
+                .then(|| (Arc::new(HeaderSigV4::new()), Arc::clone(&world))),
         };
         let (stop_tx, stop_rx) = oneshot::channel();
         let limits = accept::Limits {

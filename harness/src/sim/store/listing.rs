@@ -83,58 +83,54 @@ pub fn list<'a, V>(map: &'a BTreeMap<ObjKey, V>, q: ListQuery<'_>) -> Page<'a, V
         Some(from) if from > prefix => from.to_vec(),
         _ => prefix.to_vec(),
     };
-    loop {
-        let mut range = map.range::<[u8], _>((Bound::Included(lower.as_slice()), Bound::Unbounded));
-        let Some((key, value)) = range.next() else {
-            return Page {
-                entries,
-                truncated: false,
-                resume_from: None,
-            };
-        };
-        let bytes = key.as_str().as_bytes();
-        if !bytes.starts_with(prefix) {
-            return Page {
-                entries,
-                truncated: false,
-                resume_from: None,
-            };
-        }
-        if entries.len() == q.max_keys {
-            return Page {
-                entries,
-                truncated: true,
-                resume_from: Some(lower),
-            };
-        }
-        let rest = &key.as_str()[prefix.len()..];
-        let group = delimiter.and_then(|d| rest.find(d).map(|i| prefix.len() + i + d.len()));
-        match group {
-            Some(end) => {
-                let common = &key.as_str()[..end];
-                let next = prefix_successor(common.as_bytes());
-                // A common prefix is an entry like a key: it is listed only when it
-                // sorts after the marker. A marker inside a group (or equal to the
-                // group, as ListObjects' NextMarker is) skips the group.
-                if q.from.is_none_or(|from| common.as_bytes() >= from) {
-                    entries.push(Entry::CommonPrefix(common.to_owned()));
-                }
-                match next {
-                    Some(next) => lower = next,
-                    None => {
-                        return Page {
-                            entries,
-                            truncated: false,
-                            resume_from: None,
-                        };
+    // One walk through the map from `lower`, seeking again only past a common
+    // prefix's group; `previous` is the last key listed since the seek, the page's
+    // resume point being just after it.
+    'seek: loop {
+        let mut previous: Option<&ObjKey> = None;
+        for (key, value) in map.range::<[u8], _>((Bound::Included(lower.as_slice()), Bound::Unbounded)) {
+            let bytes = key.as_str().as_bytes();
+            if !bytes.starts_with(prefix) {
+                break;
+            }
+            if entries.len() == q.max_keys {
+                return Page {
+                    entries,
+                    truncated: true,
+                    resume_from: Some(previous.map_or(lower, |k| after(k.as_str()))),
+                };
+            }
+            let rest = &key.as_str()[prefix.len()..];
+            let group = delimiter.and_then(|d| rest.find(d).map(|i| prefix.len() + i + d.len()));
+            match group {
+                Some(end) => {
+                    let common = &key.as_str()[..end];
+                    let next = prefix_successor(common.as_bytes());
+                    // A common prefix is an entry like a key: it is listed only when it
+                    // sorts after the marker. A marker inside a group (or equal to the
+                    // group, as ListObjects' NextMarker is) skips the group.
+                    if q.from.is_none_or(|from| common.as_bytes() >= from) {
+                        entries.push(Entry::CommonPrefix(common.to_owned()));
+                    }
+                    match next {
+                        Some(next) => {
+                            lower = next;
+                            continue 'seek;
+                        }
+                        None => break,
                     }
                 }
-            }
-            None => {
-                entries.push(Entry::Object(key, value));
-                lower = after(key.as_str());
+                None => {
+                    entries.push(Entry::Object(key, value));
+                    previous = Some(key);
+                }
             }
         }
+        return Page {
+            entries,
+            truncated: false,
+            resume_from: None,
+        };
     }
 }
 

@@ -123,8 +123,9 @@ pub struct BucketInfo {
 /// What authorizing one request needs from the store ([`Store::access_facts`]).
 #[derive(Debug, Clone)]
 pub struct AccessFacts {
-    /// The bucket's facts (region, owner, policy, object ownership).
-    pub bucket: BucketInfo,
+    /// The bucket's facts (region, owner, policy, object ownership), shared with the
+    /// store rather than copied for every request.
+    pub bucket: Arc<BucketInfo>,
     /// For an object request: `Some(owner)` when the object exists, `Some(None)` when it
     /// does not; `None` for a bucket request.
     pub object_owner: Option<Option<String>>,
@@ -132,7 +133,7 @@ pub struct AccessFacts {
 
 #[derive(Debug, Clone)]
 struct Bucket {
-    info: BucketInfo,
+    info: Arc<BucketInfo>,
     objects: BTreeMap<ObjKey, Object>,
     uploads: HashMap<String, Upload>,
 }
@@ -222,12 +223,16 @@ impl Store {
 
     /// A bucket's facts.
     pub fn bucket(&self, name: &str) -> Result<BucketInfo, StoreError> {
-        Ok(self.read().bucket(name)?.info.clone())
+        Ok(BucketInfo::clone(&self.read().bucket(name)?.info))
     }
 
     /// Every bucket, by name.
     pub fn buckets(&self) -> Vec<BucketInfo> {
-        self.read().buckets.values().map(|b| b.info.clone()).collect()
+        self.read()
+            .buckets
+            .values()
+            .map(|b| BucketInfo::clone(&b.info))
+            .collect()
     }
 
     /// How many objects a bucket holds.
@@ -242,7 +247,7 @@ impl Store {
 
     /// Saves (or, with `None`, deletes) a bucket's policy.
     pub fn set_policy(&self, bucket: &str, policy: Option<StoredPolicy>) -> Result<(), StoreError> {
-        self.write().bucket_mut(bucket)?.info.policy = policy;
+        Arc::make_mut(&mut self.write().bucket_mut(bucket)?.info).policy = policy;
         Ok(())
     }
 
@@ -290,7 +295,7 @@ impl Store {
         let state = self.read();
         let b = state.bucket(bucket)?;
         Ok(AccessFacts {
-            bucket: b.info.clone(),
+            bucket: Arc::clone(&b.info),
             object_owner: key.map(|k| b.objects.get(k.as_bytes()).map(|o| o.owner.clone())),
         })
     }
@@ -490,14 +495,14 @@ impl Store {
 
 fn new_bucket(name: &str, region: &str, owner: &str) -> Bucket {
     Bucket {
-        info: BucketInfo {
+        info: Arc::new(BucketInfo {
             name: name.to_owned(),
             region: region.to_owned(),
             owner: owner.to_owned(),
             created: now(),
             policy: None,
             object_ownership: ObjectOwnership::default(),
-        },
+        }),
         objects: BTreeMap::new(),
         uploads: HashMap::new(),
     }
