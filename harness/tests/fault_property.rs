@@ -55,6 +55,8 @@ fn faults(kinds: &[FaultKind], rate: f64, seed: u64) -> FaultsSpec {
                 ..FaultRule::everywhere(*k, rate / kinds.len() as f64)
             })
             .collect(),
+        bursts: Vec::new(),
+        request_rate: None,
     }
 }
 
