@@ -1,9 +1,9 @@
-"""Table discovery with pyarrow against an S3 endpoint, 16 tables at a time.
+"""Table discovery with pyarrow against an S3 endpoint, THREADS tables at a time.
 
 Used by `cargo bench -p s3-harness --bench vs_pyarrow`; prints one JSON line:
 {"seconds": ..., "tables": ..., "files": ...}.
 
-    python3 pyarrow_discovery.py ENDPOINT BUCKET PREFIX ACCESS_KEY SECRET_KEY REGION
+    python3 pyarrow_discovery.py ENDPOINT BUCKET PREFIX ACCESS_KEY SECRET_KEY REGION [THREADS]
 """
 
 import json
@@ -17,6 +17,7 @@ import pyarrow.fs as pafs
 
 def main() -> None:
     endpoint, bucket, prefix, access_key, secret_key, region = sys.argv[1:7]
+    threads = int(sys.argv[7]) if len(sys.argv) > 7 else 16
     host = endpoint.removeprefix("http://")
     fs = pafs.S3FileSystem(
         endpoint_override=host,
@@ -33,7 +34,7 @@ def main() -> None:
         dataset = ds.dataset(path, format="csv", partitioning="hive", filesystem=fs)
         return len(dataset.files)
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         files = sum(pool.map(discover, tables))
     print(json.dumps({"seconds": time.perf_counter() - t0, "tables": len(tables), "files": files}))
 

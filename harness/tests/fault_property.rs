@@ -4,8 +4,8 @@
 //! transient failure is retried. Past what the retries and their budget absorb, the
 //! only change allowed is `s3_unavailable`: never another code, never a changed table.
 //!
-//! CI runs a few seeds; `cargo test -p s3-harness --test fault_property -- --ignored`
-//! runs over a hundred.
+//! CI runs a few seeds; `cargo test --release -p s3-harness --test fault_property --
+//! --ignored` runs over a hundred (`FAULT_SEEDS=N` for another count).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -29,20 +29,49 @@ const TRANSIENT: [FaultKind; 7] = [
     FaultKind::NoAnswer,
 ];
 
-/// Short timeouts, so that stalls and unanswered requests are given up quickly, and no
-/// backoff, so that the test does not sleep between attempts.
-fn options() -> RunOptions {
+/// How fast a check goes: the connector's timeouts (short, so that stalls and
+/// unanswered requests are given up quickly), how long an injected stall lasts (past
+/// the read timeout), and how many scenarios run at once.
+#[derive(Clone, Copy)]
+struct Pace {
+    attempt_timeout_ms: u64,
+    read_timeout_ms: u64,
+    stall_ms: u64,
+    scenarios_at_once: usize,
+}
+
+/// CI's: timeouts with room for a loaded machine and a debug build.
+const CI: Pace = Pace {
+    attempt_timeout_ms: 1500,
+    read_timeout_ms: 1000,
+    stall_ms: 1200,
+    scenarios_at_once: 4,
+};
+
+/// The long runs' (meant for a release build): a given-up request costs under a second,
+/// and more scenarios wait at once. A timeout the machine's load causes is retried like
+/// any other, so it cannot change a report, only the request counts, which are not
+/// compared.
+const LONG: Pace = Pace {
+    attempt_timeout_ms: 800,
+    read_timeout_ms: 500,
+    stall_ms: 600,
+    scenarios_at_once: 12,
+};
+
+/// No backoff, so that the test does not sleep between attempts.
+fn options(pace: Pace) -> RunOptions {
     RunOptions {
         retry: RetryOptions {
-            attempt_timeout: Duration::from_millis(1500),
-            read_timeout: Duration::from_millis(1000),
+            attempt_timeout: Duration::from_millis(pace.attempt_timeout_ms),
+            read_timeout: Duration::from_millis(pace.read_timeout_ms),
             ..RetryOptions::without_backoff()
         },
     }
 }
 
 /// `kinds` sharing `rate` equally, on every operation; a stall outlasts the read timeout.
-fn faults(kinds: &[FaultKind], rate: f64, seed: u64) -> FaultsSpec {
+fn faults(kinds: &[FaultKind], rate: f64, seed: u64, pace: Pace) -> FaultsSpec {
     FaultsSpec {
         latency_ms: 0,
         latency_p99_ms: None,
@@ -51,10 +80,12 @@ fn faults(kinds: &[FaultKind], rate: f64, seed: u64) -> FaultsSpec {
         rules: kinds
             .iter()
             .map(|k| FaultRule {
-                stall: Duration::from_millis(1200),
+                stall: Duration::from_millis(pace.stall_ms),
                 ..FaultRule::everywhere(*k, rate / kinds.len() as f64)
             })
             .collect(),
+        bursts: Vec::new(),
+        request_rate: None,
     }
 }
 
@@ -82,10 +113,10 @@ fn outcome(run: &s3_harness::ScenarioRun) -> Value {
     v
 }
 
-async fn run(path: &str, scenario: &Scenario, faults: Option<FaultsSpec>) -> Value {
+async fn run(path: &str, scenario: &Scenario, faults: Option<FaultsSpec>, pace: Pace) -> Value {
     let mut scenario = scenario.clone();
     scenario.faults = faults;
-    let run = run_scenario_with(path, &scenario, &options())
+    let run = run_scenario_with(path, &scenario, &options(pace))
         .await
         .unwrap_or_else(|e| panic!("{path}: {e}"));
     outcome(&run)
@@ -137,7 +168,8 @@ enum Expect {
 type FaultSet = (String, Vec<FaultKind>, f64, u64, Expect);
 
 /// Runs every scenario fault-free once, then under each fault set.
-fn check(fault_sets: &[FaultSet]) {
+fn check(fault_sets: &[FaultSet], pace: Pace) {
+    let started = std::time::Instant::now();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -148,10 +180,10 @@ fn check(fault_sets: &[FaultSet]) {
     let failures: Vec<String> = runtime.block_on(async {
         stream::iter(scenarios.iter())
             .map(|(path, s)| async move {
-                let clean = run(path, s, None).await;
+                let clean = run(path, s, None, pace).await;
                 let mut failures = Vec::new();
                 for (label, kinds, rate, seed, expect) in fault_sets {
-                    let faulted = run(path, s, Some(faults(kinds, *rate, *seed))).await;
+                    let faulted = run(path, s, Some(faults(kinds, *rate, *seed, pace)), pace).await;
                     match expect {
                         Expect::Same if faulted != clean => failures.push(format!(
                             "{path} under {label}:\n  fault-free: {clean}\n  faulted:    {faulted}"
@@ -166,11 +198,18 @@ fn check(fault_sets: &[FaultSet]) {
                 }
                 failures
             })
-            .buffer_unordered(4)
+            .buffer_unordered(pace.scenarios_at_once)
             .flat_map(stream::iter)
             .collect()
             .await
     });
+    eprintln!(
+        "{} scenarios x {} fault sets ({} faulted runs) in {:.1?}",
+        scenarios.len(),
+        fault_sets.len(),
+        scenarios.len() * fault_sets.len(),
+        started.elapsed()
+    );
     assert!(
         failures.is_empty(),
         "{} differences:\n{}",
@@ -216,7 +255,7 @@ fn transient_faults_up_to_a_fifth_change_nothing_and_past_the_retries_only_s3_un
         1,
         Expect::OnlyUnavailableAdded,
     ));
-    check(&sets);
+    check(&sets, CI);
 }
 
 /// Seeds for the long tests: `FAULT_SEEDS` (default 100).
@@ -242,13 +281,16 @@ fn transient_faults_up_to_a_fifth_change_nothing_over_many_seeds() {
             ));
         }
     }
-    check(&sets);
+    check(&sets, LONG);
 }
 
 #[test]
 #[ignore = "many seeds: minutes; run by hand"]
 fn past_the_retries_only_s3_unavailable_is_added_over_many_seeds() {
-    check(&mixed(1..=many() / 4, &[0.5, 0.9, 1.0], Expect::OnlyUnavailableAdded));
+    check(
+        &mixed(1..=many() / 4, &[0.5, 0.9, 1.0], Expect::OnlyUnavailableAdded),
+        LONG,
+    );
 }
 
 /// The property holds because faults are drawn per request, not by arrival order: the
@@ -264,7 +306,7 @@ fn the_faulted_requests_do_not_depend_on_concurrency() {
     let scenario = load_scenario(&path).expect("loads");
     let faulted = |concurrency: usize| {
         let mut scenario = scenario.clone();
-        scenario.faults = Some(faults(&[FaultKind::SlowDown, FaultKind::Reset], 0.3, 11));
+        scenario.faults = Some(faults(&[FaultKind::SlowDown, FaultKind::Reset], 0.3, 11, CI));
         runtime.block_on(async {
             let world = s3_harness::World::from_scenario(&scenario).expect("a world").0;
             let sim = s3_harness::Simulator::start_with(

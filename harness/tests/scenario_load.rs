@@ -796,6 +796,83 @@ fn fault_rule_errors() {
     );
 }
 
+/// `[[faults.burst]]` and `[faults.request_rate]` are bounded, with the error at the
+/// value; the request rate defaults to S3's documented 5,500 reads and 3,500 writes a
+/// second per prefix (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
+#[test]
+fn timed_fault_errors() {
+    let burst = |body: &str| format!("description = \"d\"\n[faults]\n[[faults.burst]]\n{body}");
+    assert_error(
+        &burst("every_ms = 1000\nlength_ms = 0\n"),
+        5,
+        13,
+        "`length_ms` must be from 1 to 10000 ms, found 0",
+    );
+    assert_error(
+        &burst("every_ms = 100000\nlength_ms = 10001\n"),
+        5,
+        13,
+        "`length_ms` must be from 1 to 10000 ms, found 10001",
+    );
+    assert_error(
+        &burst("every_ms = 150\nlength_ms = 100\n"),
+        4,
+        12,
+        "`every_ms` must be at least twice `length_ms` (200), found 150",
+    );
+    assert_error(
+        &burst("every_ms = 3600001\nlength_ms = 100\n"),
+        4,
+        12,
+        "`every_ms` must be at most 3600000 ms (an hour), found 3600001",
+    );
+    assert_error(
+        &burst("every_ms = 1000\nlength_ms = 100\noperations = [\"GetObjekt\"]\n"),
+        6,
+        15,
+        "unknown operation `GetObjekt`",
+    );
+    assert_error(&burst("every_ms = 1000\n"), 3, 1, "missing field `length_ms`");
+    let rate = |body: &str| format!("description = \"d\"\n[faults]\n[faults.request_rate]\n{body}");
+    assert_error(
+        &rate("reads_per_second = 0\n"),
+        4,
+        20,
+        "`reads_per_second` must be from 1 to 1000000 requests per second, found 0",
+    );
+    assert_error(
+        &rate("writes_per_second = 1000001\n"),
+        4,
+        21,
+        "`writes_per_second` must be from 1 to 1000000 requests per second, found 1000001",
+    );
+    assert_error(&rate("gets_per_second = 5\n"), 4, 1, "unknown field `gets_per_second`");
+
+    let f = parse(&rate("reads_per_second = 2\n")).faults.unwrap();
+    let r = f.request_rate.unwrap();
+    assert_eq!((r.reads_per_second, r.writes_per_second), (2, 3500));
+    assert!(f.has_timed());
+    let f = parse(&rate("")).faults.unwrap();
+    assert_eq!(f.request_rate, Some(s3_harness::sim::faults::RequestRate::S3));
+    let f = parse(&burst("every_ms = 200\nlength_ms = 100\nprefix = \"data/\"\n"))
+        .faults
+        .unwrap();
+    assert_eq!(
+        (
+            f.bursts[0].every.as_millis(),
+            f.bursts[0].length.as_millis(),
+            f.bursts[0].prefix.as_deref()
+        ),
+        (200, 100, Some("data/"))
+    );
+    assert!(
+        !parse("description = \"d\"\n[faults]\nerror_rate = 0.1\n")
+            .faults
+            .unwrap()
+            .has_timed()
+    );
+}
+
 #[test]
 fn file_errors() {
     let root = repo("files");

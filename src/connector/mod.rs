@@ -177,9 +177,11 @@ impl Connector {
         diagnostics.extend(listed.unavailable);
         diagnostics.extend(layout_diags);
 
-        if let Some(key) = probe::read_check_key(&table_layouts, &listed.objects) {
-            let outcome = self.probe_read(&config, &key).await;
-            match diagnose::read_check(&config, &role, &key, outcome) {
+        let mut prefetched = None;
+        if let Some(target) = probe::read_check_target(&table_layouts, &listed.objects) {
+            let (outcome, read) = self.probe_read(&config, &target).await;
+            prefetched = read;
+            match diagnose::read_check(&config, &role, target.key(), outcome) {
                 ReadCheck::Readable => {}
                 ReadCheck::Failed(problem) => diagnostics.push(problem),
                 ReadCheck::Denied(problem) => {
@@ -194,9 +196,9 @@ impl Connector {
 
         let mut sampled: Vec<(TableLayout, Vec<sample::FileColumns>)> = stream::iter(table_layouts)
             .map(|t| {
-                let config = &config;
+                let (config, prefetched) = (&config, prefetched.as_ref());
                 async move {
-                    let files = self.probe_table(config, &t).await;
+                    let files = self.probe_table(config, &t, prefetched).await;
                     (t, files)
                 }
             })

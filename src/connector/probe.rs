@@ -1,6 +1,6 @@
-//! The connector's probing I/O: listings, the one-byte read check, ranged schema reads.
+//! The connector's probing I/O: listings, the read check, ranged schema reads.
 //!
-//! Listing the schema prefix and its tables, reading one byte of one data file, and the
+//! Listing the schema prefix and its tables, the read check on one data file, and the
 //! ranged reads schemas are inferred from. What the outcomes mean is decided elsewhere
 //! (`diagnose`, `sample`), without I/O.
 //!
@@ -41,20 +41,67 @@ pub(super) enum ListingProbe {
     },
 }
 
-/// The data file whose first byte the read check asks for: the first file of the first
-/// table, else any non-empty file with a data extension.
-pub(super) fn read_check_key(tables: &[TableLayout], objects: &[ListedObject]) -> Option<String> {
+/// What the read check reads.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum ReadCheckTarget {
+    /// The first file of the first table, which its schema sample reads anyway: the
+    /// check is that file's first schema read, and the sample reuses its bytes.
+    Sampled(DataFile),
+    /// No table has a file: the first byte of any non-empty file with a data extension.
+    FirstByte(String),
+}
+
+impl ReadCheckTarget {
+    /// The key the check reads, which its diagnostic names.
+    pub(super) fn key(&self) -> &str {
+        match self {
+            Self::Sampled(file) => &file.key,
+            Self::FirstByte(key) => key,
+        }
+    }
+}
+
+/// What the read check reads: the first file of the first table, else any non-empty
+/// file with a data extension.
+pub(super) fn read_check_target(tables: &[TableLayout], objects: &[ListedObject]) -> Option<ReadCheckTarget> {
     tables
         .iter()
         .flat_map(|t| t.files.first())
         .next()
-        .map(|f| f.key.clone())
+        .map(|f| ReadCheckTarget::Sampled(f.clone()))
         .or_else(|| {
             objects
                 .iter()
                 .find(|o| FileFormat::from_name(&o.key).is_some() && !o.key.ends_with('/') && o.size > 0)
-                .map(|o| o.key.clone())
+                .map(|o| ReadCheckTarget::FirstByte(o.key.clone()))
         })
+}
+
+/// A ranged read already made (by the read check), kept for the schema sample that
+/// would make the same read again.
+#[derive(Debug, Clone)]
+pub(super) struct Prefetched {
+    key: String,
+    range: String,
+    result: Result<bytes::Bytes, S3Failure>,
+}
+
+/// How many bytes from a Parquet file's end its first read asks for: its footer in one
+/// read when the footer fits (as Arrow's Parquet reader does by default, 64 KiB), the
+/// exact footer in a second read otherwise.
+const PARQUET_TAIL_GUESS: u64 = 64 * 1024;
+
+/// The range of a file's first schema read, or why its size alone rules it out.
+fn first_schema_range(file: &DataFile, csv_sample_bytes: u64) -> Result<String, Diagnostic> {
+    sample::check_size(&file.key, file.size, file.format)?;
+    Ok(match file.format {
+        FileFormat::Parquet => format!("bytes=-{}", file.size.min(PARQUET_TAIL_GUESS)),
+        FileFormat::Csv | FileFormat::CsvGzip => {
+            // `check_size` let no empty file through, so the length is at least 1.
+            let len = sample::csv_sample_len(file.size, csv_sample_bytes);
+            format!("bytes=0-{}", len.saturating_sub(1))
+        }
+    })
 }
 
 impl Connector {
@@ -107,57 +154,95 @@ impl Connector {
         }
     }
 
-    /// The read check: the first byte of `key`.
-    pub(super) async fn probe_read(&self, config: &ConnectionConfig, key: &str) -> Result<(), S3Failure> {
-        self.s3.get_range(&config.bucket, key, "bytes=0-0").await.map(drop)
+    /// The read check: the first schema read of the file it targets (kept for the
+    /// sample), or the first byte of a file no table samples, or of a file too small to
+    /// hold a schema (a zero-byte object answers InvalidRange, which proves access too).
+    pub(super) async fn probe_read(
+        &self,
+        config: &ConnectionConfig,
+        target: &ReadCheckTarget,
+    ) -> (Result<(), S3Failure>, Option<Prefetched>) {
+        let range = match target {
+            ReadCheckTarget::Sampled(file) => first_schema_range(file, self.options.csv_sample_bytes).ok(),
+            ReadCheckTarget::FirstByte(_) => None,
+        };
+        let key = target.key();
+        match range {
+            Some(range) => {
+                let result = self.s3.get_range(&config.bucket, key, &range).await;
+                let outcome = result.as_ref().map(drop).map_err(Clone::clone);
+                let prefetched = Prefetched {
+                    key: key.to_owned(),
+                    range,
+                    result,
+                };
+                (outcome, Some(prefetched))
+            }
+            None => (
+                self.s3.get_range(&config.bucket, key, "bytes=0-0").await.map(drop),
+                None,
+            ),
+        }
     }
 
-    /// The columns of a sample of the table's files (first, last and evenly between), read
-    /// one after the other, in file order.
-    pub(super) async fn probe_table(&self, config: &ConnectionConfig, table: &TableLayout) -> Vec<FileColumns> {
-        let mut sampled = Vec::new();
+    /// The columns of a sample of the table's files (first, last and evenly between),
+    /// read concurrently (within the client's bound on calls in flight) and returned in
+    /// file order, so that the first readable file sets the schema whatever the timing.
+    pub(super) async fn probe_table(
+        &self,
+        config: &ConnectionConfig,
+        table: &TableLayout,
+        prefetched: Option<&Prefetched>,
+    ) -> Vec<FileColumns> {
         let picks = sample::picks(table.files.len(), self.options.schema_files_per_table);
-        for file in picks.into_iter().filter_map(|i| table.files.get(i)) {
-            let (columns, csv) = match self.file_columns(config, file).await {
-                Ok((columns, csv)) => (Ok(columns), csv),
-                Err(d) => (Err(d), None),
-            };
-            sampled.push(FileColumns {
-                key: file.key.clone(),
-                columns,
-                csv,
+        let reads = picks
+            .into_iter()
+            .filter_map(|i| table.files.get(i))
+            .map(|file| async move {
+                let (columns, csv) = match self.file_columns(config, file, prefetched).await {
+                    Ok((columns, csv)) => (Ok(columns), csv),
+                    Err(d) => (Err(d), None),
+                };
+                FileColumns {
+                    key: file.key.clone(),
+                    columns,
+                    csv,
+                }
             });
-        }
-        sampled
+        futures::future::join_all(reads).await
     }
 
     /// One file's columns from as few ranged reads as its format allows, or the diagnostic
-    /// that says why they cannot be had. Each read is decided by what the last one said.
+    /// that says why they cannot be had. Each read is decided by what the last one said;
+    /// a read the read check already made is not made again.
     async fn file_columns(
         &self,
         config: &ConnectionConfig,
         file: &DataFile,
+        prefetched: Option<&Prefetched>,
     ) -> Result<(Vec<Column>, Option<CsvSchema>), Diagnostic> {
         let (key, size) = (file.key.as_str(), file.size);
         let read = |range: String| async move {
-            self.s3
-                .get_range(&config.bucket, key, &range)
-                .await
-                .map_err(|e| sample::read_failed(config, key, e))
+            let result = match prefetched.filter(|p| p.key == key && p.range == range) {
+                Some(p) => p.result.clone(),
+                None => self.s3.get_range(&config.bucket, key, &range).await,
+            };
+            result.map_err(|e| sample::read_failed(config, key, e))
         };
-        sample::check_size(key, size, file.format)?;
+        let bytes = read(first_schema_range(file, self.options.csv_sample_bytes)?).await?;
         match file.format {
             FileFormat::Parquet => {
-                let tail = read("bytes=-8".to_owned()).await?;
-                let need = sample::parquet_tail_len(key, size, &tail)?;
-                let tail = read(format!("bytes=-{need}")).await?;
+                let need = sample::parquet_tail_len(key, size, &bytes)?;
+                let tail = if need <= bytes.len() as u64 {
+                    bytes
+                } else {
+                    read(format!("bytes=-{need}")).await?
+                };
                 sample::parquet_columns(key, &tail, size).map(|c| (c, None))
             }
             FileFormat::Csv | FileFormat::CsvGzip => {
-                let len = sample::csv_sample_len(size, self.options.csv_sample_bytes);
-                // `check_size` let no empty file through, so `len` is at least 1.
-                let bytes = read(format!("bytes=0-{}", len.saturating_sub(1))).await?;
-                sample::csv_columns(key, file.format, &bytes, len == size).map(|s| (s.columns.clone(), Some(s)))
+                let complete = sample::csv_sample_len(size, self.options.csv_sample_bytes) == size;
+                sample::csv_columns(key, file.format, &bytes, complete).map(|s| (s.columns.clone(), Some(s)))
             }
         }
     }

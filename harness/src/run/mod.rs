@@ -52,7 +52,8 @@ pub struct ScenarioRun {
     pub form: ConnectionForm,
     /// What the connector found.
     pub report: ConnectionReport,
-    /// Requests the simulator answered, by operation (retries included).
+    /// Requests the simulator answered, by operation (retries included), but for those
+    /// answered 503 SlowDown by a fault that depends on time ([`Self::throttled`]).
     pub requests: BTreeMap<String, u64>,
     /// Bucket policies the scenario gives that S3's PutBucketPolicy would refuse; those
     /// buckets were served without a policy.
@@ -61,6 +62,10 @@ pub struct ScenarioRun {
     pub denials: Vec<Denial>,
     /// Requests the fault layer answered with a retryable error.
     pub injected_faults: usize,
+    /// When the scenario has faults that depend on time (`[[faults.burst]]`,
+    /// `[faults.request_rate]`): how many requests they answered 503 SlowDown. Unlike
+    /// everything else in a run, this varies from run to run.
+    pub throttled: Option<u64>,
     /// The scenario's `[expect]` checked against the outcome, when it has one.
     pub expectations: Option<Expectations>,
 }
@@ -94,6 +99,9 @@ impl ScenarioRun {
         });
         if self.injected_faults > 0 {
             v["injected_faults"] = self.injected_faults.into();
+        }
+        if let Some(n) = self.throttled {
+            v["throttled"] = n.into();
         }
         if !self.denials.is_empty() {
             v["denied_requests"] = serde_json::to_value(&self.denials).unwrap_or(Value::Null);
@@ -203,8 +211,16 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
     } = start_platform(path, scenario, options, usize::MAX).await?;
     let form: ConnectionForm = spec.clone();
     let report = connector.connect(&form).await;
-    let requests = sim.requests().counts();
+    // Requests throttled by bursts or a request rate are left out of the counts, which
+    // then stay the same on every run: the connector retries each of them, and its
+    // retry meets the fault it would have met unthrottled.
+    let requests = sim.requests().counts_without_timed_faults();
     let injected_faults = usize::try_from(sim.requests().injected_faults()).unwrap_or(usize::MAX);
+    let throttled = scenario
+        .faults
+        .as_ref()
+        .filter(|f| f.has_timed())
+        .map(|_| sim.requests().timed_faults());
     let mut denials: Vec<Denial> = Vec::new();
     for r in sim.requests().snapshot() {
         if r.decision != Some(Decision::Deny) {
@@ -247,6 +263,7 @@ pub async fn run_scenario_with(path: &str, scenario: &Scenario, options: &RunOpt
         rejected_policies,
         denials,
         injected_faults,
+        throttled,
         expectations,
     })
 }

@@ -329,10 +329,15 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
         .map(|(op, n)| format!("{op} {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let faults = match run.injected_faults {
+    let mut faults = match run.injected_faults {
         0 => String::new(),
         n => format!("; {n} answered by injected faults and retried"),
     };
+    if let Some(n) = run.throttled {
+        faults.push_str(&format!(
+            "; besides, {n} throttled by bursts or request rate and retried (varies from run to run)"
+        ));
+    }
     if list.is_empty() {
         let _ = writeln!(out, "\nrequests: {total}{faults}");
     } else {

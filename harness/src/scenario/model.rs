@@ -152,6 +152,20 @@ pub struct FaultsSpec {
     pub seed: u64,
     /// `[[faults.inject]]`: faults by kind, operation and key prefix, each at a rate.
     pub rules: Vec<crate::sim::faults::FaultRule>,
+    /// `[[faults.burst]]`: windows of time in which the requests selected are answered
+    /// 503 SlowDown.
+    pub bursts: Vec<crate::sim::faults::Burst>,
+    /// `[faults.request_rate]`: requests per second per prefix past which S3 answers
+    /// 503 SlowDown.
+    pub request_rate: Option<crate::sim::faults::RequestRate>,
+}
+
+impl FaultsSpec {
+    /// Whether some faults depend on when requests arrive (bursts, a request rate):
+    /// how many requests they throttle then varies from run to run.
+    pub fn has_timed(&self) -> bool {
+        !self.bursts.is_empty() || self.request_rate.is_some()
+    }
 }
 
 /// `[simulator]`: how `run`'s connector reaches the simulated S3.

@@ -130,6 +130,27 @@ pub(super) struct RawFaults {
     pub(super) seed: Option<u64>,
     #[serde(default)]
     pub(super) inject: Vec<RawFaultRule>,
+    #[serde(default)]
+    pub(super) burst: Vec<RawBurst>,
+    pub(super) request_rate: Option<Spanned<RawRequestRate>>,
+}
+
+/// One `[[faults.burst]]` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBurst {
+    pub(super) every_ms: Spanned<u64>,
+    pub(super) length_ms: Spanned<u64>,
+    pub(super) operations: Option<Vec<Spanned<String>>>,
+    pub(super) prefix: Option<String>,
+}
+
+/// `[faults.request_rate]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRequestRate {
+    pub(super) reads_per_second: Option<Spanned<u64>>,
+    pub(super) writes_per_second: Option<Spanned<u64>>,
 }
 
 /// One `[[faults.inject]]` entry.

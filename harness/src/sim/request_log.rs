@@ -79,6 +79,8 @@ struct LogState {
     by_operation: BTreeMap<String, u64>,
     injected_faults: u64,
     faults_by_kind: BTreeMap<&'static str, u64>,
+    /// Requests answered by a fault that depends on time, by operation.
+    timed_by_operation: BTreeMap<String, u64>,
 }
 
 /// Records a default log keeps: enough to read back a test's or a session's requests,
@@ -102,6 +104,7 @@ impl RequestLog {
                 by_operation: BTreeMap::new(),
                 injected_faults: 0,
                 faults_by_kind: BTreeMap::new(),
+                timed_by_operation: BTreeMap::new(),
             })),
         }
     }
@@ -116,13 +119,13 @@ impl RequestLog {
         let mut state = self.state();
         state.total += 1;
         record.seq = state.total;
-        *state
-            .by_operation
-            .entry(record.operation.clone().unwrap_or_else(|| "-".to_owned()))
-            .or_insert(0) += 1;
-        if record.injected_fault {
+        let operation = record.operation.clone().unwrap_or_else(|| "-".to_owned());
+        if record.fault.is_some_and(FaultKind::is_timed) {
+            *state.timed_by_operation.entry(operation.clone()).or_insert(0) += 1;
+        } else if record.injected_fault {
             state.injected_faults += 1;
         }
+        *state.by_operation.entry(operation).or_insert(0) += 1;
         if let Some(kind) = record.fault {
             *state.faults_by_kind.entry(kind.name()).or_insert(0) += 1;
         }
@@ -155,9 +158,28 @@ impl RequestLog {
         self.state().by_operation.clone()
     }
 
-    /// Requests the fault layer answered, kept or not.
+    /// Requests the fault layer answered or changed by a fault drawn per request, kept
+    /// or not (time-dependent ones aside: [`Self::timed_faults`]).
     pub fn injected_faults(&self) -> u64 {
         self.state().injected_faults
+    }
+
+    /// Requests answered 503 SlowDown by a fault that depends on time (a burst, a
+    /// prefix's request rate), kept or not. How many varies from run to run.
+    pub fn timed_faults(&self) -> u64 {
+        self.state().timed_by_operation.values().sum()
+    }
+
+    /// [`Self::counts`] without the requests [`Self::timed_faults`] counts: with a
+    /// client that retries throttling, the same on every run.
+    pub fn counts_without_timed_faults(&self) -> BTreeMap<String, u64> {
+        let state = self.state();
+        state
+            .by_operation
+            .iter()
+            .map(|(op, n)| (op.clone(), n - state.timed_by_operation.get(op).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 
     /// Injected faults by kind (`slow_down`, `reset`, ...), kept or not.
@@ -198,6 +220,31 @@ mod tests {
         none.push(RequestRecord::default());
         assert!(none.snapshot().is_empty());
         assert_eq!(none.counts().get("-"), Some(&1));
+    }
+
+    #[test]
+    fn throttling_that_depends_on_time_is_counted_apart() {
+        let log = RequestLog::default();
+        let record = |op: &str, fault: Option<FaultKind>| {
+            let mut r = RequestRecord {
+                operation: Some(op.to_owned()),
+                ..RequestRecord::default()
+            };
+            r.mark_fault(fault);
+            r
+        };
+        log.push(record("GetObject", Some(FaultKind::RateLimited)));
+        log.push(record("GetObject", Some(FaultKind::SlowDown)));
+        log.push(record("GetObject", None));
+        log.push(record("ListObjectsV2", Some(FaultKind::SlowDownBurst)));
+        assert_eq!(log.timed_faults(), 2);
+        assert_eq!(log.injected_faults(), 1);
+        assert_eq!(log.len(), 4);
+        assert_eq!(
+            log.counts_without_timed_faults(),
+            BTreeMap::from([("GetObject".to_owned(), 2)])
+        );
+        assert_eq!(log.injected_faults_by_kind().get("rate_limited"), Some(&1));
     }
 }
 

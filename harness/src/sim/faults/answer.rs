@@ -45,7 +45,11 @@ pub(crate) async fn before(fate: &Fate, ids: &RequestIds) -> Option<Early> {
     }
     let kind = fate.fault?;
     match kind {
-        FaultKind::SlowDown | FaultKind::InternalError | FaultKind::RequestTimeout => {
+        FaultKind::SlowDown
+        | FaultKind::SlowDownBurst
+        | FaultKind::RateLimited
+        | FaultKind::InternalError
+        | FaultKind::RequestTimeout => {
             let err = kind.error()?;
             Some(Early {
                 status: err.status(),

@@ -92,6 +92,12 @@ impl RequestIdentity {
         )
     }
 
+    /// Whether S3 counts the request against a prefix's read rate (GET and HEAD) rather
+    /// than its write rate (PUT, POST, DELETE, COPY).
+    pub fn is_read(&self) -> bool {
+        matches!(self.method.as_str(), "GET" | "HEAD")
+    }
+
     /// The `prefix` parameter of a listing.
     pub fn listing_prefix(&self) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == "prefix").map(|(_, v)| v.as_str())

@@ -6,10 +6,14 @@
 //! many times that same identity was asked before. A retry of a request gets a fresh
 //! draw (its attempt number differs), which is again the same on every run, so a
 //! faulted scenario replays exactly while the client runs many requests at once.
+//!
+//! Two kinds depend on time instead and are decided first (`timed`): SlowDown bursts
+//! and S3's request rate per prefix. They do not disturb the drawn faults.
 
 mod answer;
 mod identity;
 mod rules;
+mod timed;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +24,7 @@ pub(crate) use answer::before;
 pub use answer::{Early, NO_ANSWER_HOLD, apply};
 pub use identity::RequestIdentity;
 pub use rules::{FaultKind, FaultRule, InjectedError};
+pub use timed::{Burst, RequestRate};
 
 use crate::scenario::FaultsSpec;
 
@@ -40,6 +45,11 @@ pub struct FaultConfig {
     pub seed: u64,
     /// Faults by kind, operation and key prefix, each at its own rate.
     pub rules: Vec<FaultRule>,
+    /// Windows of time in which the requests they select are answered 503 SlowDown.
+    pub bursts: Vec<Burst>,
+    /// Requests per second per prefix past which S3 answers 503 SlowDown; `None`:
+    /// no limit.
+    pub request_rate: Option<RequestRate>,
 }
 
 impl From<&FaultsSpec> for FaultConfig {
@@ -50,6 +60,8 @@ impl From<&FaultsSpec> for FaultConfig {
             error_rate: s.error_rate,
             seed: s.seed,
             rules: s.rules.clone(),
+            bursts: s.bursts.clone(),
+            request_rate: s.request_rate,
         }
     }
 }
@@ -79,6 +91,7 @@ pub struct Faults {
     /// What to inject, fixed for the simulator's lifetime.
     pub config: FaultConfig,
     rules: Vec<FaultRule>,
+    timed: timed::Timed,
     attempts: Mutex<HashMap<u128, u32>>,
     /// Cancelled when the simulator stops: requests held unanswered are let go then,
     /// so that shutdown does not wait for them.
@@ -101,6 +114,7 @@ impl Faults {
     pub fn new(config: FaultConfig) -> Self {
         Self {
             rules: config.effective_rules(),
+            timed: timed::Timed::new(config.seed, config.bursts.clone(), config.request_rate),
             config,
             attempts: Mutex::new(HashMap::new()),
             released: tokio_util::sync::CancellationToken::new(),
@@ -118,6 +132,28 @@ impl Faults {
             () = self.released.cancelled() => {}
             () = tokio::time::sleep(at_most) => {}
         }
+    }
+
+    /// The fate of a request arriving now: 503 SlowDown when a burst or its prefix's
+    /// request rate throttles it (after the median latency), else its drawn fate
+    /// ([`Self::decide`]). A throttled request takes no attempt number, so the drawn
+    /// fates of every request stay what they are without throttling.
+    pub fn decide_now(&self, request: &RequestIdentity) -> Fate {
+        if !self.timed.is_empty()
+            && let Some(kind) = self.timed.decide(request, std::time::Instant::now())
+        {
+            return Fate {
+                delay: self.config.latency,
+                fault: Some(kind),
+                stall: Duration::ZERO,
+            };
+        }
+        self.decide(request)
+    }
+
+    /// Whether some faults depend on when requests arrive (bursts, a request rate).
+    pub fn has_timed(&self) -> bool {
+        !self.timed.is_empty()
     }
 
     /// The fate of a request, drawn from the seed, its identity and its attempt
@@ -287,6 +323,47 @@ mod tests {
         assert_eq!(f.decide(&get("data/good/a.csv")).fault, None);
         let head = RequestIdentity::new("HeadObject", "HEAD", Some("b"), Some("data/bad/a.csv"), vec![], vec![]);
         assert_eq!(f.decide(&head).fault, None);
+    }
+
+    #[test]
+    fn throttled_requests_leave_the_drawn_fates_alone() {
+        let config = |request_rate| FaultConfig {
+            error_rate: 0.5,
+            seed: 5,
+            request_rate,
+            ..FaultConfig::default()
+        };
+        let plain = Faults::new(config(None));
+        let throttled = Faults::new(config(Some(RequestRate {
+            reads_per_second: 50,
+            writes_per_second: 50,
+        })));
+        // 60 requests on one prefix: past the first 50, each is throttled until a token
+        // comes back (every 20 ms) and retried, as a client would.
+        let drawn = |f: &Faults| {
+            let mut fates = Vec::new();
+            let mut throttles = 0;
+            for i in 0..60 {
+                let fate = loop {
+                    let fate = f.decide_now(&get(&format!("d/k{}", i % 7)));
+                    match fate.fault {
+                        Some(kind) if kind.is_timed() => {
+                            throttles += 1;
+                            std::thread::sleep(Duration::from_millis(2));
+                        }
+                        other => break other,
+                    }
+                };
+                fates.push(fate);
+            }
+            (fates, throttles)
+        };
+        let ((a, none), (b, some)) = (drawn(&plain), drawn(&throttled));
+        assert_eq!(a, b);
+        assert!(a.iter().any(Option::is_some) && a.iter().any(Option::is_none));
+        assert_eq!(none, 0);
+        assert!(some > 0);
+        assert!(throttled.has_timed() && !plain.has_timed());
     }
 
     #[test]

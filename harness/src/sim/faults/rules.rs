@@ -28,10 +28,18 @@ pub enum FaultKind {
     /// 200 OK whose body is an InternalError: what S3 may answer to
     /// CompleteMultipartUpload and CopyObject once it has started answering.
     ErrorIn200,
+    /// 503 SlowDown because the request arrived during a burst (`[[faults.burst]]`).
+    /// Depends on when the request arrives, not only on what it is.
+    SlowDownBurst,
+    /// 503 SlowDown because its prefix was past its request rate
+    /// (`[faults.request_rate]`). Depends on when the request arrives.
+    RateLimited,
 }
 
 impl FaultKind {
-    /// Every kind, in the order the scenario format documents them.
+    /// Every kind a `[[faults.inject]]` rule may name, in the order the scenario format
+    /// documents them. The kinds that depend on time ([`Self::is_timed`]) come from
+    /// their own tables instead.
     pub const ALL: [FaultKind; 8] = [
         Self::SlowDown,
         Self::InternalError,
@@ -54,7 +62,15 @@ impl FaultKind {
             Self::StalledBody => "stalled_body",
             Self::NoAnswer => "no_answer",
             Self::ErrorIn200 => "error_in_200",
+            Self::SlowDownBurst => "slow_down_burst",
+            Self::RateLimited => "rate_limited",
         }
+    }
+
+    /// Whether the kind depends on when requests arrive: which requests it hits then
+    /// varies from run to run, though its schedule is seeded.
+    pub fn is_timed(self) -> bool {
+        matches!(self, Self::SlowDownBurst | Self::RateLimited)
     }
 
     /// The kind a scenario names.
@@ -65,7 +81,7 @@ impl FaultKind {
     /// The S3 error this kind answers with, when it answers with one.
     pub fn error(self) -> Option<InjectedError> {
         match self {
-            Self::SlowDown => Some(InjectedError::SlowDown),
+            Self::SlowDown | Self::SlowDownBurst | Self::RateLimited => Some(InjectedError::SlowDown),
             Self::InternalError | Self::ErrorIn200 => Some(InjectedError::InternalError),
             Self::RequestTimeout => Some(InjectedError::RequestTimeout),
             _ => None,
@@ -147,21 +163,27 @@ impl FaultRule {
 
     /// Whether the rule selects `request`.
     pub fn matches(&self, request: &RequestIdentity) -> bool {
-        if !self.operations.is_empty() && !self.operations.contains(&request.operation) {
-            return false;
-        }
         if self.kind == FaultKind::ErrorIn200
             && !matches!(request.operation.as_str(), "CompleteMultipartUpload" | "CopyObject")
         {
             return false;
         }
-        match &self.prefix {
-            None => true,
-            Some(p) => request
-                .key
-                .as_deref()
-                .or_else(|| request.listing_prefix())
-                .is_some_and(|k| k.starts_with(p.as_str())),
-        }
+        selects(&self.operations, self.prefix.as_deref(), request)
+    }
+}
+
+/// Whether `request` is one of `operations` (all when empty) on a key (or, for a
+/// listing, a `prefix` parameter) starting with `prefix` (any when `None`).
+pub(super) fn selects(operations: &[String], prefix: Option<&str>, request: &RequestIdentity) -> bool {
+    if !operations.is_empty() && !operations.contains(&request.operation) {
+        return false;
+    }
+    match prefix {
+        None => true,
+        Some(p) => request
+            .key
+            .as_deref()
+            .or_else(|| request.listing_prefix())
+            .is_some_and(|k| k.starts_with(p)),
     }
 }

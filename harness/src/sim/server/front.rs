@@ -105,7 +105,7 @@ impl Front {
                 req.uri(),
                 req.headers().contains_key("x-amz-copy-source"),
             );
-            (f.decide(&RequestIdentity::of(&req, op.as_deref())), op)
+            (f.decide_now(&RequestIdentity::of(&req, op.as_deref())), op)
         });
         if let (Some((fate, op)), Some(layer)) = (&fate, &self.faults)
             && let Some(early) = faults::before(fate, ids).await
