@@ -251,7 +251,7 @@ impl Connector {
 pub enum SampleBytes {
     /// The first this many bytes (a CSV or gzipped CSV file).
     Head(u64),
-    /// A Parquet footer: the last 8 bytes, then as many bytes from the end as they say.
+    /// A Parquet tail: the last 64 KiB (or the whole file), then the whole footer when longer.
     ParquetFooter,
 }
 

@@ -89,7 +89,7 @@ pub(super) struct Prefetched {
 /// How many bytes from a Parquet file's end its first read asks for: its footer in one
 /// read when the footer fits (as Arrow's Parquet reader does by default, 64 KiB), the
 /// exact footer in a second read otherwise.
-const PARQUET_TAIL_GUESS: u64 = 64 * 1024;
+const PARQUET_TAIL_GUESS: u64 = crate::schema::parquet::SPECULATIVE_TAIL_LEN;
 
 /// The range of a file's first schema read, or why its size alone rules it out.
 fn first_schema_range(file: &DataFile, csv_sample_bytes: u64) -> Result<String, Diagnostic> {

@@ -205,13 +205,17 @@ fn synthetic_time(pos: usize, len: usize) -> Vec<u8> {
     t.as_bytes()[..len].to_vec()
 }
 
-/// A Parquet tail (footer, its length, `PAR1`) without statistics and key-value
-/// metadata other than `ARROW:schema`.
+/// A Parquet tail (data pages, footer, its length, `PAR1`) without statistics and
+/// key-value metadata other than `ARROW:schema`, and with the data pages before the
+/// footer zeroed. The result is as long as the tail (zeros before a shorter footer), so
+/// every read the connector makes from the end still lands in captured bytes.
 fn parquet_footer(tail: &[u8]) -> Result<Bytes, String> {
-    if tail.len() < 8 || &tail[tail.len() - 4..] != b"PAR1" {
-        return Err("not a Parquet footer".to_owned());
-    }
-    let meta = ParquetMetaDataReader::decode_metadata(&tail[..tail.len() - 8]).map_err(|e| e.to_string())?;
+    let footer = s3_connector::schema::parquet::footer_len(tail).map_err(|e| format!("not a Parquet footer: {e}"))?;
+    let meta_end = tail.len() - 8;
+    let Some(meta_start) = meta_end.checked_sub(footer as usize) else {
+        return Err("the captured tail is shorter than the footer it announces".to_owned());
+    };
+    let meta = ParquetMetaDataReader::decode_metadata(&tail[meta_start..meta_end]).map_err(|e| e.to_string())?;
     let fm = meta.file_metadata();
     let kv: Option<Vec<KeyValue>> = fm
         .key_value_metadata()
@@ -260,7 +264,9 @@ fn parquet_footer(tail: &[u8]) -> Result<Bytes, String> {
         .with_preserve_page_index_locations(false)
         .finish()
         .map_err(|e| e.to_string())?;
-    Ok(Bytes::from(out))
+    let mut padded = vec![0u8; tail.len().saturating_sub(out.len())];
+    padded.extend_from_slice(&out);
+    Ok(Bytes::from(padded))
 }
 
 #[cfg(test)]
@@ -312,14 +318,17 @@ mod tests {
         let mut w = parquet::arrow::ArrowWriter::try_new(&mut file, batch.schema(), Some(props)).expect("writer");
         w.write(&batch).expect("write");
         w.close().expect("close");
-        let footer_len = u32::from_le_bytes(file[file.len() - 8..file.len() - 4].try_into().expect("4 bytes"));
-        let tail = &file[file.len() - 8 - footer_len as usize..];
+        // The connector's first read of a small file is all of it: data pages included.
+        let tail = &file[..];
+        assert!(tail.windows(7).any(|w| w == b"charlie"));
         let red = parquet_footer(tail).expect("redacts");
+        assert_eq!(red.len(), tail.len(), "reads from the end still land in the sample");
         assert!(!red.windows(7).any(|w| w == b"charlie") && !red.windows(5).any(|w| w == b"alice"));
         let before = s3_connector::schema::parquet::parse_footer(tail, file.len() as u64).expect("original parses");
         let after = s3_connector::schema::parquet::parse_footer(&red, file.len() as u64).expect("redacted parses");
         assert_eq!(before.columns, after.columns);
-        let meta = ParquetMetaDataReader::decode_metadata(&red[..red.len() - 8]).expect("decodes");
+        let footer = s3_connector::schema::parquet::footer_len(&red).expect("footer length") as usize;
+        let meta = ParquetMetaDataReader::decode_metadata(&red[red.len() - 8 - footer..red.len() - 8]).expect("decodes");
         assert!(meta.row_groups()[0].columns().iter().all(|c| c.statistics().is_none()));
     }
 }

@@ -77,21 +77,23 @@ pub async fn fetch(
     Ok((out, notes))
 }
 
-/// The last 8 bytes, then the whole footer they announce, as the connector reads them.
+/// The file's last 64 KiB (all of it when smaller), then the whole footer when it is
+/// longer than that: the same reads the connector makes, so the captured tail answers them.
 async fn parquet_tail(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     read: &SampleRead,
     budget: &mut Budget,
 ) -> Result<Sample, CaptureError> {
-    let tail8 = get_range(client, bucket, &read.key, "bytes=-8", budget).await?;
-    let Ok(footer) = s3_connector::schema::parquet::footer_len(&tail8) else {
-        // Not a Parquet tail: inference stops at these 8 bytes, and so does the capture.
-        return Ok(Sample::Tail(tail8));
+    let guess = read.size.min(s3_connector::schema::parquet::SPECULATIVE_TAIL_LEN);
+    let first = get_range(client, bucket, &read.key, &format!("bytes=-{guess}"), budget).await?;
+    let Ok(footer) = s3_connector::schema::parquet::footer_len(&first) else {
+        // Not a Parquet tail: inference stops at this read, and so does the capture.
+        return Ok(Sample::Tail(first));
     };
     let need = u64::from(footer) + 8;
-    if need > read.size {
-        return Ok(Sample::Tail(tail8));
+    if need <= first.len() as u64 || need > read.size {
+        return Ok(Sample::Tail(first));
     }
     let tail = get_range(client, bucket, &read.key, &format!("bytes=-{need}"), budget).await?;
     Ok(Sample::Tail(tail))
