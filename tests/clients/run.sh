@@ -188,6 +188,7 @@ env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u AL
     CLIENTS_TLS_CA="$tls_ca" \
     CLIENTS_TABLES="$tables" \
     CLIENTS_IMPORTS="$work" \
+    CLIENTS_HARNESS_BIN="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" \
     timeout 180 "$venv/bin/python" "$here/test_clients.py" "$endpoint" &
 # In the background so that a signal to this script runs its trap at once, not after the
 # checks end; the trap stops them and the server.

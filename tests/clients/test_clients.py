@@ -879,6 +879,128 @@ for _client in ("pyarrow", "polars"):
 # --- main ---------------------------------------------------------------------------------
 
 
+# --- capture --from-listing over what the aws CLI really prints ---------------------------
+# The customer pastes `aws s3 ls --recursive` or `aws s3api list-objects-v2` output; the
+# captured scenario, served again, must list exactly the keys and sizes of the original
+# under the prefix. CLIENTS_HARNESS_BIN is the s3-harness binary run.sh started.
+
+CAPTURE_PREFIX = "data/"
+
+
+def _harness():
+    exe = os.environ.get("CLIENTS_HARNESS_BIN")
+    if not exe:
+        raise CheckFailed("CLIENTS_HARNESS_BIN is not set (run tests/clients/run.sh)")
+    return exe
+
+
+def _listed(endpoint, prefix):
+    c = boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(s3={"addressing_style": "path"}),
+    )
+    got = {}
+    for page in c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        for o in page.get("Contents", []):
+            got[o["Key"]] = o["Size"]
+    return got
+
+
+def _served_scenario(scenario):
+    """Serves `scenario` on a free port; returns (process, endpoint)."""
+    proc = subprocess.Popen(
+        [_harness(), "serve", scenario, "--addr", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
+    line = proc.stdout.readline().decode("utf-8", "replace").strip()
+    if not line.startswith("endpoint: "):
+        proc.kill()
+        raise CheckFailed(f"serve {scenario} printed {line!r}: {proc.stderr.read().decode()[-800:]}")
+    return proc, line[len("endpoint: "):]
+
+
+def _capture_pasted(text, name, extra=()):
+    work = tempfile.mkdtemp(prefix="clients-capture.")
+    try:
+        pasted = os.path.join(work, name)
+        with open(pasted, "w", encoding="utf-8") as f:
+            f.write(text)
+        out = os.path.join(work, "captured")
+        p = subprocess.run(
+            [_harness(), "capture", "--from-listing", pasted, "--bucket", BUCKET, "--prefix", CAPTURE_PREFIX,
+             "--region", REGION, "--out", out, "--no-expect", *extra],
+            capture_output=True,
+            timeout=120,
+        )
+        if p.returncode != 0:
+            raise CheckFailed(f"capture exited {p.returncode}: {p.stderr.decode('utf-8', 'replace')[-800:]}")
+        proc, endpoint = _served_scenario(os.path.join(out, "scenario.toml"))
+        try:
+            got = _listed(endpoint, "")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        want = _listed(ENDPOINT, CAPTURE_PREFIX)
+        expect_eq(got, want, "keys and sizes served from the capture")
+        return f"{len(got)} keys"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@check("capture --from-listing: `aws s3 ls --recursive --summarize` output serves the same keys and sizes")
+def _():
+    return _capture_pasted(aws("s3", "ls", f"s3://{BUCKET}/{CAPTURE_PREFIX}", "--recursive", "--summarize"), "ls.txt")
+
+
+@check("capture --from-listing: `aws s3api list-objects-v2` JSON serves the same keys and sizes")
+def _():
+    return _capture_pasted(aws("s3api", "list-objects-v2", "--bucket", BUCKET, "--prefix", CAPTURE_PREFIX,
+                               "--output", "json"), "listing.json")
+
+
+@check("capture --from-listing: list-objects-v2 pages of --max-items 2, pasted back to back")
+def _():
+    pages, token = [], None
+    while True:
+        args = ["s3api", "list-objects-v2", "--bucket", BUCKET, "--prefix", CAPTURE_PREFIX, "--max-items", "2",
+                "--output", "json"]
+        if token:
+            args += ["--starting-token", token]
+        out = aws(*args)
+        pages.append(out)
+        token = json.loads(out).get("NextToken")
+        if not token:
+            break
+    expect(len(pages) > 1, "more than one page")
+    return _capture_pasted("".join(pages), "pages.json")
+
+
+@check("capture --from-listing refuses `aws s3 ls` output without --recursive, saying so")
+def _():
+    text = aws("s3", "ls", f"s3://{BUCKET}/{CAPTURE_PREFIX}")
+    work = tempfile.mkdtemp(prefix="clients-capture.")
+    try:
+        pasted = os.path.join(work, "ls.txt")
+        with open(pasted, "w", encoding="utf-8") as f:
+            f.write(text)
+        p = subprocess.run(
+            [_harness(), "capture", "--from-listing", pasted, "--bucket", BUCKET, "--prefix", CAPTURE_PREFIX,
+             "--out", os.path.join(work, "out"), "--no-expect"],
+            capture_output=True,
+            timeout=60,
+        )
+        expect(p.returncode != 0, "capture refused the paste")
+        expect("--recursive" in p.stderr.decode("utf-8", "replace"), f"message names --recursive: {p.stderr[-400:]!r}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv):
     global ENDPOINT
     if len(argv) != 2 or not argv[1].startswith("http"):
