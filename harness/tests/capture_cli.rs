@@ -136,6 +136,71 @@ fn the_command_captures_a_served_bucket_over_http_into_a_scenario_run_reproduces
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
 }
 
+/// `--profile` takes the keys and the region from the shared AWS files, as the SDKs'
+/// standard chain does (https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html):
+/// with no keys in the environment and a default profile that holds wrong ones, only the
+/// named profile can sign for the served bucket.
+#[test]
+fn the_profile_flag_takes_credentials_and_region_from_the_shared_files() {
+    let serve = Serve::start(&repo("scenarios/valid/daily_csv.toml"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[default]\naws_access_key_id = AKIANOBODY0000000000\naws_secret_access_key = wrong\n\n\
+         [customer]\naws_access_key_id = AKIAROOT111122223333\naws_secret_access_key = root-secret-111122223333\n",
+    )
+    .expect("written");
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n\n[profile customer]\nregion = eu-west-1\n",
+    )
+    .expect("written");
+    let out = dir.path().join("capture");
+    let capture = |profile: Option<&str>| {
+        let mut cmd = capture_command(&[
+            "s3://acme-data/data/audiences/",
+            "--out",
+            &out.to_string_lossy(),
+            "--endpoint-url",
+            &serve.endpoint,
+            "--no-expect",
+        ]);
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_CONFIG_FILE", &config);
+        if let Some(p) = profile {
+            cmd.args(["--profile", p]);
+        }
+        cmd.output().expect("capture runs")
+    };
+    let refused = capture(None);
+    assert!(
+        !refused.status.success(),
+        "the default profile's keys are not the bucket's"
+    );
+    let output = capture(Some("customer"));
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let scenario = std::fs::read_to_string(out.join("scenario.toml")).expect("written");
+    assert!(scenario.contains("region = \"eu-west-1\""), "{scenario}");
+    for f in every_file(&out) {
+        let bytes = std::fs::read(&f).expect("readable");
+        let secret = b"root-secret-111122223333";
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret),
+            "{} holds a credential",
+            f.display()
+        );
+    }
+}
+
 #[test]
 fn the_command_refuses_a_source_that_is_not_an_s3_url() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -328,7 +328,8 @@ mod tests {
         let after = s3_connector::schema::parquet::parse_footer(&red, file.len() as u64).expect("redacted parses");
         assert_eq!(before.columns, after.columns);
         let footer = s3_connector::schema::parquet::footer_len(&red).expect("footer length") as usize;
-        let meta = ParquetMetaDataReader::decode_metadata(&red[red.len() - 8 - footer..red.len() - 8]).expect("decodes");
+        let meta =
+            ParquetMetaDataReader::decode_metadata(&red[red.len() - 8 - footer..red.len() - 8]).expect("decodes");
         assert!(meta.row_groups()[0].columns().iter().all(|c| c.statistics().is_none()));
     }
 }
