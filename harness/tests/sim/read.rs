@@ -7,10 +7,8 @@ use arrow_array::types::{Date32Type, Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType as ArrowType;
 use proptest::prelude::*;
-use s3_connector::config::{ConnectionForm, DataFormat, Partitioning};
-use s3_connector::connector::{Connector, ConnectorOptions};
-use s3_connector::read::{BadRowPolicy, ReadOptions};
-use s3_harness::{Simulator, Who};
+use s3_connector::config::DataFormat;
+use s3_harness::Simulator;
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -127,39 +125,7 @@ fn round_trip(g: &Generated) -> Result<(), TestCaseError> {
                 builder = builder.object("rows", &format!("data/t/p={p}/part-{f}.csv"), body);
             }
         }
-        let sim = builder.start().await.map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let client = sim
-            .client(Who::BucketOwner("rows"))
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let connector = Connector::new(client, ConnectorOptions::default());
-        let form = ConnectionForm {
-            name: "rows".into(),
-            region: "eu-west-1".into(),
-            bucket: "rows".into(),
-            schema_prefix: "data/".into(),
-            format: DataFormat::Csv,
-            partitioning: Partitioning::All,
-        };
-        let report = connector.connect(&form).await;
-        let (Some(config), Some(table)) = (report.config.as_ref(), report.tables.first()) else {
-            return Err(TestCaseError::fail(format!("no table: {:?}", report.diagnostics)));
-        };
-        let options = ReadOptions {
-            files_in_flight: 3,
-            batch_rows: 2,
-            on_bad_row: BadRowPolicy::Fail,
-            ..ReadOptions::default()
-        };
-        let mut rows = connector
-            .read_table(config, table, options)
-            .await
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let mut got = Vec::new();
-        while let Some(batch) = rows.next_batch().await {
-            let batch = batch.map_err(|e| TestCaseError::fail(e.to_string()))?;
-            got.extend((0..batch.batch.num_rows()).map(|r| row_text(&batch.batch, r)));
-        }
-        sim.shutdown().await;
+        let mut got = super::support::read_first_table(builder, DataFormat::Csv, 2, row_text).await?;
         expected.sort();
         got.sort();
         prop_assert_eq!(got, expected);

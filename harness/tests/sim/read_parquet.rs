@@ -16,10 +16,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use proptest::prelude::*;
-use s3_connector::config::{ConnectionForm, DataFormat, Partitioning};
-use s3_connector::connector::{Connector, ConnectorOptions};
-use s3_connector::read::{BadRowPolicy, ReadOptions};
-use s3_harness::{Simulator, Who};
+use s3_connector::config::DataFormat;
+use s3_harness::Simulator;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
@@ -229,37 +227,7 @@ fn round_trip(g: &Generated) -> Result<(), TestCaseError> {
                 }
             }
         }
-        let sim = builder.start().await.map_err(|e| fail(&e))?;
-        let client = sim.client(Who::BucketOwner("rows")).map_err(|e| fail(&e))?;
-        let connector = Connector::new(client, ConnectorOptions::default());
-        let form = ConnectionForm {
-            name: "rows".into(),
-            region: "eu-west-1".into(),
-            bucket: "rows".into(),
-            schema_prefix: "data/".into(),
-            format: DataFormat::Parquet,
-            partitioning: Partitioning::All,
-        };
-        let report = connector.connect(&form).await;
-        let (Some(config), Some(table)) = (report.config.as_ref(), report.tables.first()) else {
-            return Err(TestCaseError::fail(format!("no table: {:?}", report.diagnostics)));
-        };
-        let options = ReadOptions {
-            files_in_flight: 3,
-            batch_rows: 7,
-            on_bad_row: BadRowPolicy::Fail,
-            ..ReadOptions::default()
-        };
-        let mut rows = connector
-            .read_table(config, table, options)
-            .await
-            .map_err(|e| fail(&e))?;
-        let mut got = Vec::new();
-        while let Some(batch) = rows.next_batch().await {
-            let batch = batch.map_err(|e| fail(&e))?;
-            got.extend((0..batch.batch.num_rows()).map(|r| row_of(&batch.batch, r)));
-        }
-        sim.shutdown().await;
+        let mut got = super::support::read_first_table(builder, DataFormat::Parquet, 7, row_of).await?;
         sort(&mut expected);
         sort(&mut got);
         prop_assert_eq!(got, expected);

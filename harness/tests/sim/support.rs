@@ -175,3 +175,52 @@ pub async fn send_raw(req: hyper::Request<http_body_util::Full<bytes::Bytes>>) -
         .unwrap_or_default();
     (status, String::from_utf8_lossy(&body).into_owned())
 }
+
+/// Serves `builder`'s world, connects to its bucket `rows` under `data/` as the owner
+/// (partitioning `all`), and reads the first discovered table back through the
+/// connector's reader: 3 files in flight, `batch_rows` rows a batch, the first bad row
+/// fails. Each row is turned into a value by `row`.
+pub async fn read_first_table<R>(
+    builder: s3_harness::SimulatorBuilder,
+    format: s3_connector::config::DataFormat,
+    batch_rows: usize,
+    row: impl Fn(&arrow_array::RecordBatch, usize) -> R,
+) -> Result<Vec<R>, proptest::test_runner::TestCaseError> {
+    use proptest::test_runner::TestCaseError;
+    use s3_connector::config::{ConnectionForm, Partitioning};
+    use s3_connector::connector::{Connector, ConnectorOptions};
+    use s3_connector::read::{BadRowPolicy, ReadOptions};
+    let fail = |e: &dyn std::fmt::Display| TestCaseError::fail(e.to_string());
+    let sim = builder.start().await.map_err(|e| fail(&e))?;
+    let client = sim.client(s3_harness::Who::BucketOwner("rows")).map_err(|e| fail(&e))?;
+    let connector = Connector::new(client, ConnectorOptions::default());
+    let form = ConnectionForm {
+        name: "rows".into(),
+        region: "eu-west-1".into(),
+        bucket: "rows".into(),
+        schema_prefix: "data/".into(),
+        format,
+        partitioning: Partitioning::All,
+    };
+    let report = connector.connect(&form).await;
+    let (Some(config), Some(table)) = (report.config.as_ref(), report.tables.first()) else {
+        return Err(TestCaseError::fail(format!("no table: {:?}", report.diagnostics)));
+    };
+    let options = ReadOptions {
+        files_in_flight: 3,
+        batch_rows,
+        on_bad_row: BadRowPolicy::Fail,
+        ..ReadOptions::default()
+    };
+    let mut rows = connector
+        .read_table(config, table, options)
+        .await
+        .map_err(|e| fail(&e))?;
+    let mut got = Vec::new();
+    while let Some(batch) = rows.next_batch().await {
+        let batch = batch.map_err(|e| fail(&e))?;
+        got.extend((0..batch.batch.num_rows()).map(|r| row(&batch.batch, r)));
+    }
+    sim.shutdown().await;
+    Ok(got)
+}
