@@ -222,32 +222,10 @@ fn not_utf8_is_reported() {
     assert!(what.contains("UTF-8"), "{what}");
 }
 
-/// Characters a key may hold in `aws s3 ls` output: everything but line breaks (which
-/// split the line) — spaces, `+`, `%`, tabs, non-ASCII.
-pub fn ls_key() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just(' '),
-            Just('+'),
-            Just('%'),
-            Just('/'),
-            Just('='),
-            Just('\t'),
-            Just('é'),
-            Just('日'),
-            Just('😀'),
-            proptest::char::range('a', 'z'),
-            proptest::char::range('0', '9'),
-        ],
-        1..24,
-    )
-    .prop_map(|c| c.into_iter().collect())
-}
-
 proptest! {
     #[test]
     fn aws_ls_round_trips(
-        entries in proptest::collection::vec((ls_key(), 0u64..=u64::MAX / 1024), 0..40),
+        entries in proptest::collection::vec((listing_support::key(&['\t', '日'], 1..24), 0u64..=u64::MAX / 1024), 0..40),
         summarize: bool,
         under_prefix: bool,
     ) {

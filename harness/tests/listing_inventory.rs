@@ -286,34 +286,11 @@ fn a_csv_file_that_is_not_gzipped_is_refused() {
     assert!(what.contains("gzip"), "{what}");
 }
 
-/// Keys anything can be in an Inventory report: line breaks included (CSV keys are
-/// URL-encoded, Parquet strings are length-prefixed).
-fn any_key() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just(' '),
-            Just('+'),
-            Just('%'),
-            Just('/'),
-            Just('='),
-            Just('\n'),
-            Just('"'),
-            Just(','),
-            Just('é'),
-            Just('日'),
-            Just('😀'),
-            proptest::char::range('a', 'z'),
-        ],
-        1..20,
-    )
-    .prop_map(|c| c.into_iter().collect())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn inventory_round_trips(
-        entries in proptest::collection::vec((any_key(), 0u64..=i64::MAX as u64), 0..30),
+        entries in proptest::collection::vec((listing_support::key(&['\n', '"', ',', '日'], 1..20), 0u64..=i64::MAX as u64), 0..30),
         parts in 1usize..4,
         parquet_format: bool,
     ) {

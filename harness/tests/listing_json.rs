@@ -172,32 +172,10 @@ fn encoded_keys_that_are_not_utf8_are_refused() {
     assert!(what.contains("URL encoding"), "{what}");
 }
 
-/// Keys JSON can carry: anything, line breaks included.
-fn json_key() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just(' '),
-            Just('+'),
-            Just('%'),
-            Just('/'),
-            Just('='),
-            Just('\n'),
-            Just('"'),
-            Just('\\'),
-            Just('é'),
-            Just('😀'),
-            proptest::char::range('a', 'z'),
-            proptest::char::range('0', '9'),
-        ],
-        1..24,
-    )
-    .prop_map(|c| c.into_iter().collect())
-}
-
 proptest! {
     #[test]
     fn list_objects_v2_round_trips(
-        entries in proptest::collection::vec((json_key(), any::<u64>()), 0..30),
+        entries in proptest::collection::vec((listing_support::key(&['\n', '"', '\\'], 1..24), any::<u64>()), 0..30),
         per_page in 1usize..8,
         style in prop_oneof![Just(JsonPages::Merged), Just(JsonPages::MaxItems), Just(JsonPages::Raw)],
         encoded: bool,

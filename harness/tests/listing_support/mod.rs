@@ -116,3 +116,22 @@ pub fn list_objects_v2(
     }
     out
 }
+
+/// Keys for the round-trip properties: lower-case letters, digits and the characters every
+/// format must keep exactly (space, `+`, `%`, `/`, `=`, non-ASCII), plus the `extra`
+/// ones a format can carry (a tab in `aws s3 ls`, line breaks and quotes in JSON or an
+/// Inventory report).
+pub fn key(extra: &[char], len: std::ops::Range<usize>) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let mut special = vec![' ', '+', '%', '/', '=', 'é', '😀'];
+    special.extend_from_slice(extra);
+    proptest::collection::vec(
+        prop_oneof![
+            proptest::sample::select(special),
+            proptest::char::range('a', 'z'),
+            proptest::char::range('0', '9'),
+        ],
+        len,
+    )
+    .prop_map(|c| c.into_iter().collect())
+}
