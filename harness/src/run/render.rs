@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use s3_connector::connector::{ConnectionStatus, Table};
-use s3_connector::diagnostic::{Diagnostic, Severity};
+use s3_connector::diagnostic::{Code, Diagnostic, Severity};
 use s3_connector::layout::tables::IgnoredKey;
 
 use super::ScenarioRun;
@@ -221,7 +221,22 @@ pub fn render(run: &ScenarioRun, style: Style) -> String {
                         })
                         .collect::<Vec<_>>()
                         .join(", ");
-                    lines.push(format!("columns: {cols}"));
+                    // A table without sampled bytes has only its partition columns: say the
+                    // file columns are unknown rather than let the line pass for a schema.
+                    let unknown = r
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.code == Code::SchemaUnknown && d.subject == table_prefix);
+                    if unknown {
+                        let cols = if cols.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {cols}")
+                        };
+                        lines.push(format!("columns: file columns unknown (schema_unknown){cols}"));
+                    } else {
+                        lines.push(format!("columns: {cols}"));
+                    }
                     lines.extend(partition_line(t));
                     format!(
                         "table, {}, {}, {}",
