@@ -83,9 +83,12 @@ pub async fn write_parquet(
     let row_group_budget = usize::try_from(options.memory_limit / 4).unwrap_or(usize::MAX).max(1);
     // Encoding runs on its own threads, so the files are read while earlier rows are
     // encoded; a batch keeps its share of the read budget until it is written.
-    let (tx, rx) = tokio::sync::mpsc::channel::<ReadBatch>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ReadBatch>(2);
     let schema = rows.schema();
-    let encoder = tokio::task::spawn_blocking(move || columns::encode(file, schema, props, rx, row_group_budget));
+    let encoder = tokio::task::spawn_blocking(move || {
+        let batches = std::iter::from_fn(move || rx.blocking_recv());
+        columns::encode(file, schema, props, batches, rows_of, row_group_budget)
+    });
     let mut failed = None;
     while let Some(batch) = rows.next_batch().await {
         match batch {
@@ -110,4 +113,8 @@ pub async fn write_parquet(
     std::fs::rename(&partial.path, out).map_err(|e| write_error(&e))?;
     partial.done = true;
     Ok(())
+}
+
+fn rows_of(batch: &ReadBatch) -> &arrow_array::RecordBatch {
+    &batch.batch
 }
