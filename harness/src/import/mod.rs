@@ -6,6 +6,7 @@
 //! written to one Parquet file (`import`).
 
 mod cells;
+mod columns;
 mod write;
 
 use s3_connector::config::ConnectionForm;

@@ -3,13 +3,12 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use s3_connector::read::ReadBatch;
 
-use super::{ImportOptions, ImportSummary, open_table};
+use super::{ImportOptions, ImportSummary, columns, open_table};
 use crate::Error;
 use crate::scenario::Scenario;
 
@@ -80,13 +79,16 @@ pub async fn write_parquet(
     };
     let file = File::create(&partial.path).map_err(|e| write_error(&e))?;
     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-    let writer = ArrowWriter::try_new(file, rows.schema(), Some(props)).map_err(|e| write_error(&e))?;
     // The row group being encoded is the writer's share of the memory limit.
     let row_group_budget = usize::try_from(options.memory_limit / 4).unwrap_or(usize::MAX).max(1);
-    // Encoding runs on its own thread, so the files are read while earlier rows are
+    // Encoding runs on its own threads, so the files are read while earlier rows are
     // encoded; a batch keeps its share of the read budget until it is written.
-    let (tx, rx) = tokio::sync::mpsc::channel::<ReadBatch>(2);
-    let encoder = tokio::task::spawn_blocking(move || encode(writer, rx, row_group_budget));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ReadBatch>(2);
+    let schema = rows.schema();
+    let encoder = tokio::task::spawn_blocking(move || {
+        let batches = std::iter::from_fn(move || rx.blocking_recv());
+        columns::encode(file, schema, props, batches, rows_of, row_group_budget)
+    });
     let mut failed = None;
     while let Some(batch) = rows.next_batch().await {
         match batch {
@@ -113,19 +115,6 @@ pub async fn write_parquet(
     Ok(())
 }
 
-/// Writes every batch `rx` receives, a row group whenever the one being encoded reaches
-/// `row_group_budget` bytes; closes the file once `rx` ends.
-fn encode(
-    mut writer: ArrowWriter<File>,
-    mut rx: tokio::sync::mpsc::Receiver<ReadBatch>,
-    row_group_budget: usize,
-) -> Result<(), parquet::errors::ParquetError> {
-    while let Some(batch) = rx.blocking_recv() {
-        writer.write(&batch.batch)?;
-        drop(batch);
-        if writer.in_progress_size() >= row_group_budget {
-            writer.flush()?;
-        }
-    }
-    writer.close().map(|_| ())
+fn rows_of(batch: &ReadBatch) -> &arrow_array::RecordBatch {
+    &batch.batch
 }
