@@ -122,9 +122,9 @@ impl Front {
         let method = req.method().clone();
         let uri = req.uri().clone();
         let copy = req.headers().contains_key("x-amz-copy-source");
-        let req = match super::xml_body::limited(req, s3_path.as_ref()).await {
+        let req = match super::request_body::limited(req, s3_path.as_ref(), self.sigv4.is_some()).await {
             Ok(req) => req,
-            Err(super::xml_body::Refusal::TooLong) => {
+            Err(super::request_body::Refusal::TooLong) => {
                 let mut record = slot.take();
                 record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
                 record.status = 400;
@@ -136,7 +136,7 @@ impl Front {
                     "Your request was too big.",
                 ));
             }
-            Err(super::xml_body::Refusal::Read(e)) => {
+            Err(super::request_body::Refusal::Read(e)) => {
                 // The client is gone: the record says why the request ended.
                 let mut record = slot.take();
                 record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);

@@ -6,9 +6,9 @@ mod accept;
 mod builder;
 mod front;
 mod hosts;
+mod request_body;
 mod request_id;
 mod tls;
-mod xml_body;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

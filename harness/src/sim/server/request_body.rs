@@ -1,0 +1,173 @@
+//! Request bodies on their way to s3s.
+//!
+//! The 20 MiB S3 reads of a request body it parses (every operation's but an object
+//! upload's): a longer body is 400 MaxMessageLengthExceeded
+//! (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>). s3s has the
+//! same limit but, for a body that streams in rather than arriving whole, answers it
+//! with a 500 InternalError that SDKs retry; reading such bodies here, under the limit,
+//! hands s3s a body it accepts as is.
+//!
+//! An object upload streams on, except a small one whose SigV4 header signature covers
+//! its SHA-256: that one is read whole, so the header-signature check ahead of s3s can
+//! hash it and stand in for s3s's check (which would hash it as it streams in).
+
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Method, Request};
+use s3s::path::S3Path;
+
+use crate::sim::auth::sigv4::query_pairs;
+
+/// S3's (and s3s's default) limit on a parsed request body.
+pub(super) const XML_BODY_LIMIT: usize = 20 * 1024 * 1024;
+
+/// Why a body was not handed on.
+pub(super) enum Refusal {
+    /// Longer than [`XML_BODY_LIMIT`].
+    TooLong,
+    /// The connection failed while the body was read.
+    Read(hyper::Error),
+}
+
+/// The largest object upload read whole ahead of s3s when its signature covers its
+/// SHA-256. s3s keeps every upload it receives in memory anyway, so this adds no more
+/// than its own size per request, and it is the size of the uploads whose signature
+/// check is a noticeable share of their cost.
+pub(super) const SMALL_UPLOAD: u64 = 1024 * 1024;
+
+/// The request with its body for s3s: streamed on for an object upload (PutObject,
+/// UploadPart, a browser POST), read whole under [`XML_BODY_LIMIT`] otherwise. `path`
+/// is what the request addresses, from its path or (virtual-hosted-style) its host.
+/// With `hash_small_uploads` (the header-signature check is on), a small upload whose
+/// signature covers its SHA-256 is read whole too (see [`SMALL_UPLOAD`]).
+pub(super) async fn limited(
+    req: Request<Incoming>,
+    path: Option<&S3Path>,
+    hash_small_uploads: bool,
+) -> Result<Request<s3s::Body>, Refusal> {
+    if streams(&req, path) {
+        if !(hash_small_uploads && small_hashed_upload(req.headers())) {
+            return Ok(req.map(s3s::Body::from));
+        }
+        // hyper ends the body at its Content-Length, which is at most SMALL_UPLOAD.
+        let (parts, body) = req.into_parts();
+        return match body.collect().await {
+            Ok(collected) => Ok(Request::from_parts(parts, s3s::Body::from(collected.to_bytes()))),
+            Err(e) => Err(Refusal::Read(e)),
+        };
+    }
+    let (parts, body) = req.into_parts();
+    match http_body_util::Limited::new(body, XML_BODY_LIMIT).collect().await {
+        Ok(collected) => Ok(Request::from_parts(parts, s3s::Body::from(collected.to_bytes()))),
+        Err(e) => match e.downcast::<hyper::Error>() {
+            Ok(e) => Err(Refusal::Read(*e)),
+            Err(_) => Err(Refusal::TooLong),
+        },
+    }
+}
+
+/// An object upload: a PUT of a key without a configuration subresource (PutObject,
+/// UploadPart, CopyObject) or a multipart/form-data POST (PostObject).
+fn streams(req: &Request<Incoming>, path: Option<&S3Path>) -> bool {
+    if req.method() == Method::POST {
+        return req
+            .headers()
+            .get(hyper::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    }
+    if req.method() != Method::PUT {
+        return false;
+    }
+    let Some(S3Path::Object { .. }) = path else {
+        return false;
+    };
+    const CONFIGURATIONS: [&str; 5] = ["tagging", "acl", "retention", "legal-hold", "restore"];
+    !query_pairs(req.uri())
+        .iter()
+        .any(|(k, _)| CONFIGURATIONS.contains(&k.as_str()))
+}
+
+/// An upload of at most [`SMALL_UPLOAD`] declared bytes, signed with SigV4 in its
+/// `Authorization` header over the SHA-256 of its body (not `UNSIGNED-PAYLOAD` nor an
+/// aws-chunked stream), and not waiting on `Expect: 100-continue`: a client that asks
+/// first gets its answer (a 403, say) before sending the body, as S3 gives it.
+fn small_hashed_upload(headers: &hyper::HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let sigv4 = text("authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 "));
+    let hashed = text("x-amz-content-sha256")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    let small = text("content-length")
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_some_and(|n| n <= SMALL_UPLOAD);
+    sigv4 && hashed && small && !headers.contains_key(hyper::header::EXPECT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> hyper::HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    hyper::header::HeaderName::from_static(k),
+                    v.parse().expect("a header value"),
+                )
+            })
+            .collect()
+    }
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const AUTH: &str =
+        "AWS4-HMAC-SHA256 Credential=AKID/20261205/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
+
+    #[test]
+    fn only_small_uploads_signed_over_their_hash_are_read_ahead() {
+        let base = [
+            ("authorization", AUTH),
+            ("x-amz-content-sha256", SHA),
+            ("content-length", "1024"),
+        ];
+        assert!(small_hashed_upload(&headers(&base)));
+        assert!(small_hashed_upload(&headers(&[
+            base[0],
+            base[1],
+            ("content-length", "1048576")
+        ])));
+        assert!(!small_hashed_upload(&headers(&[
+            base[0],
+            base[1],
+            ("content-length", "1048577")
+        ])));
+        assert!(
+            !small_hashed_upload(&headers(&[base[0], base[1]])),
+            "no declared length"
+        );
+        assert!(!small_hashed_upload(&headers(&[
+            base[0],
+            ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+            base[2]
+        ])));
+        assert!(!small_hashed_upload(&headers(&[
+            base[0],
+            ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+            base[2]
+        ])));
+        assert!(!small_hashed_upload(&headers(&[
+            base[0],
+            ("x-amz-content-sha256", &SHA.to_uppercase()),
+            base[2]
+        ])));
+        assert!(!small_hashed_upload(&headers(&[
+            ("authorization", "AWS AKID:sig"),
+            base[1],
+            base[2]
+        ])));
+        assert!(!small_hashed_upload(&headers(&[base[1], base[2]])), "anonymous");
+        let mut expect = headers(&base);
+        expect.insert(hyper::header::EXPECT, "100-continue".parse().expect("a header value"));
+        assert!(!small_hashed_upload(&expect));
+    }
+}
