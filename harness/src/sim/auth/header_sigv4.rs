@@ -258,7 +258,7 @@ fn unique<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     first.to_str().ok()
 }
 
-fn is_lower_hex(s: &str, len: usize) -> bool {
+pub(crate) fn is_lower_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 

@@ -16,6 +16,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request};
 use s3s::path::S3Path;
 
+use crate::sim::auth::header_sigv4::is_lower_hex;
 use crate::sim::auth::sigv4::query_pairs;
 
 /// S3's (and s3s's default) limit on a parsed request body.
@@ -33,7 +34,7 @@ pub(super) enum Refusal {
 /// SHA-256. s3s keeps every upload it receives in memory anyway, so this adds no more
 /// than its own size per request, and it is the size of the uploads whose signature
 /// check is a noticeable share of their cost.
-pub(super) const SMALL_UPLOAD: u64 = 1024 * 1024;
+const SMALL_UPLOAD: u64 = 1024 * 1024;
 
 /// The request with its body for s3s: streamed on for an object upload (PutObject,
 /// UploadPart, a browser POST), read whole under [`XML_BODY_LIMIT`] otherwise. `path`
@@ -95,8 +96,7 @@ fn streams(req: &Request<Incoming>, path: Option<&S3Path>) -> bool {
 fn small_hashed_upload(headers: &hyper::HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let sigv4 = text("authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 "));
-    let hashed = text("x-amz-content-sha256")
-        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    let hashed = text("x-amz-content-sha256").is_some_and(|h| is_lower_hex(h, 64));
     let small = text("content-length")
         .and_then(|n| n.parse::<u64>().ok())
         .is_some_and(|n| n <= SMALL_UPLOAD);
