@@ -31,7 +31,7 @@ async fn start(header_sigv4: bool) -> Simulator {
 
 /// What is done to a request after it is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tamper {
+pub(crate) enum Tamper {
     Nothing,
     /// A signed header's value changed.
     SignedHeader,
@@ -48,19 +48,19 @@ enum Tamper {
 }
 
 #[derive(Debug, Clone)]
-struct Case {
-    method: &'static str,
+pub(crate) struct Case {
+    pub method: &'static str,
     /// Path and query as sent.
-    target: String,
-    headers: Vec<(String, String)>,
-    payload: String,
-    body: Vec<u8>,
-    access_key: String,
-    secret: String,
-    region: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub payload: String,
+    pub body: Vec<u8>,
+    pub access_key: String,
+    pub secret: String,
+    pub region: String,
     /// Seconds the signing clock is off by.
-    skew: i64,
-    tamper: Tamper,
+    pub skew: i64,
+    pub tamper: Tamper,
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -82,7 +82,7 @@ fn encode_path(key: &str, sdk_style: bool) -> String {
     percent_encoding::utf8_percent_encode(key, PATH).to_string()
 }
 
-fn query_encode(v: &str) -> String {
+pub(crate) fn query_encode(v: &str) -> String {
     const Q: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
@@ -176,7 +176,7 @@ fn case_strategy() -> impl Strategy<Value = Case> {
 }
 
 /// `case` signed for `sim` (whose address is in the `host` header) and tampered with.
-fn signed(sim: &Simulator, case: &Case) -> hyper::Request<http_body_util::Full<bytes::Bytes>> {
+pub(crate) fn signed(sim: &Simulator, case: &Case) -> hyper::Request<http_body_util::Full<bytes::Bytes>> {
     let url = format!("{}{}", sim.endpoint(), case.target);
     let uri: hyper::Uri = url.parse().expect("a URL");
     let host = uri.authority().expect("an authority").to_string();
@@ -281,7 +281,7 @@ fn signed(sim: &Simulator, case: &Case) -> hyper::Request<http_body_util::Full<b
 }
 
 /// An answer without what differs between two servers: request ids and times.
-fn normalised(body: &str) -> String {
+pub(crate) fn normalised(body: &str) -> String {
     let mut out = body.to_owned();
     for tag in ["RequestId", "HostId", "LastModified"] {
         let open = format!("<{tag}>");

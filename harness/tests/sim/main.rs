@@ -10,6 +10,7 @@ mod faults;
 mod header_sigv4;
 mod integrity;
 mod limits;
+mod list_route;
 mod listing;
 mod objects;
 mod policies;

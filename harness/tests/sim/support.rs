@@ -156,6 +156,14 @@ pub fn sign_raw(
 
 /// Sends a request over a fresh connection; status 0 when the server closes it first.
 pub async fn send_raw(req: hyper::Request<http_body_util::Full<bytes::Bytes>>) -> (u16, String) {
+    let (status, _, body) = send_raw_parts(req).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// [`send_raw`] with the answer's headers and its body's bytes as sent.
+pub async fn send_raw_parts(
+    req: hyper::Request<http_body_util::Full<bytes::Bytes>>,
+) -> (u16, hyper::HeaderMap, bytes::Bytes) {
     use http_body_util::BodyExt;
     let host = req.headers()["host"].to_str().unwrap().to_owned();
     let stream = tokio::net::TcpStream::connect(&host).await.unwrap();
@@ -164,16 +172,12 @@ pub async fn send_raw(req: hyper::Request<http_body_util::Full<bytes::Bytes>>) -
         .unwrap();
     tokio::spawn(conn);
     let Ok(resp) = sender.send_request(req).await else {
-        return (0, String::new());
+        return (0, hyper::HeaderMap::new(), bytes::Bytes::new());
     };
     let status = resp.status().as_u16();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    (status, parts.headers, body)
 }
 
 /// Serves `builder`'s world, connects to its bucket `rows` under `data/` as the owner

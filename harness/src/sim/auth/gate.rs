@@ -163,23 +163,24 @@ pub fn wrong_region(scope: &CredentialScope, bucket_region: &str) -> S3Error {
 /// The condition keys a request carries, from its line and headers
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>).
-fn request_context(cx: &mut S3AccessContext<'_>, operation: &str, scope: Option<&CredentialScope>) -> Context {
+fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<&CredentialScope>) -> Context {
     let mut ctx = Context::new();
     // Whether the request came over TLS, per connection; a request that did not come
     // through the front service (none does) counts as plain HTTP, the unsafe answer
     // for a deny-insecure-transport policy
     // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport>).
-    let secure = cx.extensions_mut().get::<ConnInfo>().is_some_and(|c| c.secure);
+    let conn = ask.carried.conn;
+    let secure = conn.is_some_and(|c| c.secure);
     ctx.insert("aws:SecureTransport", if secure { "true" } else { "false" });
     let now = time::OffsetDateTime::now_utc();
     if let Ok(t) = now.format(&time::format_description::well_known::Rfc3339) {
         ctx.insert("aws:CurrentTime", t);
     }
     ctx.insert("aws:EpochTime", now.unix_timestamp().to_string());
-    if let Some(info) = cx.extensions_mut().get::<ConnInfo>() {
+    if let Some(info) = conn {
         ctx.insert("aws:SourceIp", info.peer.ip().to_string());
     }
-    let headers = cx.headers();
+    let headers = ask.headers;
     for (header, key) in [
         ("user-agent", "aws:UserAgent"),
         ("referer", "aws:Referer"),
@@ -206,7 +207,7 @@ fn request_context(cx: &mut S3AccessContext<'_>, operation: &str, scope: Option<
     if matches!(operation, "ListObjects" | "ListObjectsV2") {
         // Present only when the request sent them: a policy conditioned on s3:prefix
         // does not match a listing that sent no prefix.
-        for (k, v) in query_pairs(cx.uri()) {
+        for (k, v) in query_pairs(ask.uri) {
             match k.as_str() {
                 "prefix" => ctx.insert("s3:prefix", v),
                 "delimiter" => ctx.insert("s3:delimiter", v),
@@ -218,26 +219,84 @@ fn request_context(cx: &mut S3AccessContext<'_>, operation: &str, scope: Option<
     ctx
 }
 
+/// What the gate reads of a request: the operation s3s routed it to (or the simulator's
+/// own listing route), what it addresses, who signed it, its line and headers, and
+/// what the front put in its extensions.
+pub struct Ask<'a> {
+    /// The operation's name as S3's API spells it (`GetObject`).
+    pub operation: &'a str,
+    /// The bucket addressed, if any.
+    pub bucket: Option<&'a str>,
+    /// The key addressed, if any.
+    pub key: Option<&'a str>,
+    /// The access key s3s verified the signature of (`None`: anonymous, or verified
+    /// ahead of s3s and carried in the extensions).
+    pub access_key: Option<&'a str>,
+    /// The request's URI.
+    pub uri: &'a hyper::Uri,
+    /// The request's headers.
+    pub headers: &'a HeaderMap,
+    /// What the front put in the request's extensions.
+    pub carried: Carried,
+}
+
+/// What the gate reads from a request's extensions, taken out first: s3s hands out
+/// the extensions only mutably, apart from the line and headers.
+pub struct Carried {
+    slot: RecordSlot,
+    conn: Option<ConnInfo>,
+    verified: Option<VerifiedSigV4>,
+}
+
+impl Carried {
+    /// The record slot, connection and verified identity in `extensions`.
+    pub fn of(extensions: &hyper::http::Extensions) -> Self {
+        Self {
+            slot: extensions.get::<RecordSlot>().cloned().unwrap_or_default(),
+            conn: extensions.get::<ConnInfo>().copied(),
+            verified: extensions.get::<VerifiedSigV4>().cloned(),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl S3Access for AccessGate {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
-        let operation = cx.s3_op().name().to_owned();
-        let operation = operation.as_str();
-        let slot = cx.extensions_mut().get::<RecordSlot>().cloned().unwrap_or_default();
+        let carried = Carried::of(cx.extensions_mut());
         let (bucket, key) = match cx.s3_path() {
             s3s::path::S3Path::Root => (None, None),
-            s3s::path::S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
-            s3s::path::S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
+            s3s::path::S3Path::Bucket { bucket } => (Some(&**bucket), None),
+            s3s::path::S3Path::Object { bucket, key } => (Some(&**bucket), Some(&**key)),
         };
+        let keys = self.ask(Ask {
+            operation: cx.s3_op().name(),
+            bucket,
+            key,
+            access_key: cx.credentials().map(|c| c.access_key.as_str()),
+            uri: cx.uri(),
+            headers: cx.headers(),
+            carried,
+        })?;
+        cx.extensions_mut().insert(keys);
+        Ok(())
+    }
+}
+
+impl AccessGate {
+    /// Decides one request: the bucket exists, it was signed for the bucket's region,
+    /// and the authorizer allows it. The request's record takes the operation, the
+    /// principal, the decision and, on refusal, the error. What it answers are the
+    /// request's condition keys, for the operation's extensions.
+    pub fn ask(&self, ask: Ask<'_>) -> S3Result<RequestKeys> {
+        let operation = ask.operation;
+        let slot = &ask.carried.slot;
+        let bucket = ask.bucket.map(str::to_owned);
+        let key = ask.key.map(str::to_owned);
         // s3s's credentials, or the identity the front verified ahead of s3s.
-        let who = match cx.credentials() {
-            Some(c) => self.principal(Some(&c.access_key)),
-            None => self.principal(
-                cx.extensions_mut()
-                    .get::<VerifiedSigV4>()
-                    .map(|v| v.access_key.as_str()),
-            ),
-        };
+        let who = self.principal(
+            ask.access_key
+                .or_else(|| ask.carried.verified.as_ref().map(|v| v.access_key.as_str())),
+        );
         let caller = who.caller;
         slot.update(|r| {
             r.operation = Some(operation.to_owned());
@@ -250,11 +309,8 @@ impl S3Access for AccessGate {
             slot.record_error(e.code());
             return Err(e);
         };
-        let scope = CredentialScope::of(cx.headers(), cx.uri()).or_else(|| {
-            cx.extensions_mut()
-                .get::<VerifiedSigV4>()
-                .map(CredentialScope::verified)
-        });
+        let scope = CredentialScope::of(ask.headers, ask.uri)
+            .or_else(|| ask.carried.verified.as_ref().map(CredentialScope::verified));
         let object_key = if kind == ResourceKind::Object {
             key.as_deref()
         } else {
@@ -286,8 +342,7 @@ impl S3Access for AccessGate {
                 return Err(e);
             }
         }
-        let context = Arc::new(request_context(cx, operation, scope.as_ref()));
-        cx.extensions_mut().insert(RequestKeys(Arc::clone(&context)));
+        let context = Arc::new(request_context(&ask, operation, scope.as_ref()));
         let verdict = match (&bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
                 self.decide_with(&who, action, operation, bucket, object_key, &context, facts.as_ref())
@@ -324,7 +379,7 @@ impl S3Access for AccessGate {
             }
         });
         match refused {
-            None => Ok(()),
+            None => Ok(RequestKeys(context)),
             Some(e) => Err(e),
         }
     }

@@ -14,6 +14,7 @@ mod conditional;
 mod incoming;
 mod integrity;
 pub mod list;
+mod list_xml;
 mod multipart;
 mod object;
 

@@ -20,6 +20,7 @@ use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
 use crate::sim::world::World;
 
 use super::hosts::{Hosts, host_of};
+use super::list_route::ListTarget;
 use super::request_id::{RequestIdSource, RequestIds, with_ids};
 
 /// One connection's front service.
@@ -38,6 +39,8 @@ pub(super) struct Front {
     /// The header-signature check ahead of s3s, with the world whose secrets it
     /// checks against (`None`: s3s checks every signature).
     pub sigv4: Option<(Arc<HeaderSigV4>, Arc<World>)>,
+    /// Whether plain ListObjectsV2 requests may take the simulator's own listing route.
+    pub direct_list_pages: bool,
 }
 
 /// The largest error body read back: enough for any error S3 or s3s writes.
@@ -83,6 +86,13 @@ impl Front {
             secure: self.secure,
         });
         drop_unparseable_range(&mut req);
+        if self.direct_list_pages
+            && req.method() == hyper::Method::GET
+            && let Some(s3s::path::S3Path::Bucket { bucket }) = &s3_path
+            && req.uri().query().is_some_and(|q| q.contains("list-type=2"))
+        {
+            req.extensions_mut().insert(ListTarget(bucket.to_string()));
+        }
 
         if let Some((status, code, message)) = auth_shape_error(&req) {
             let mut record = slot.take();

@@ -6,6 +6,7 @@ mod accept;
 mod builder;
 mod front;
 mod hosts;
+mod list_route;
 mod request_body;
 mod request_id;
 mod tls;
@@ -66,6 +67,9 @@ pub struct ServerOptions {
     /// Check header signatures ahead of s3s with cached signing keys (the same
     /// answers, fewer instructions); off, s3s checks every signature itself.
     pub header_sigv4: bool,
+    /// Answer plain ListObjectsV2 requests with pages written straight into their
+    /// XML body (the same bytes, fewer instructions); off, s3s serialises every page.
+    pub direct_list_pages: bool,
 }
 
 impl Default for ServerOptions {
@@ -81,6 +85,7 @@ impl Default for ServerOptions {
             tls: false,
             domains: Vec::new(),
             header_sigv4: true,
+            direct_list_pages: true,
         }
     }
 }
@@ -153,8 +158,11 @@ impl Simulator {
         });
         let mut builder = S3ServiceBuilder::new(SimS3 { gate: gate.clone() });
         builder.set_auth(IdentityAuth { world: world.clone() });
-        builder.set_access(GateRef(gate));
+        builder.set_access(GateRef(gate.clone()));
         builder.set_host(HostsRef(hosts.clone()));
+        if opts.direct_list_pages {
+            builder.set_route(list_route::ListRoute { sim: SimS3 { gate } });
+        }
         let faults = opts.faults.map(|c| Arc::new(Faults::new(c)));
         let front = Front {
             s3: builder.build(),
@@ -164,6 +172,7 @@ impl Simulator {
             secure: false,
             hosts,
             ids: RequestIdSource::default(),
+            direct_list_pages: opts.direct_list_pages,
             sigv4: opts
                 .header_sigv4
                 .then(|| (Arc::new(HeaderSigV4::new()), Arc::clone(&world))),
