@@ -26,7 +26,10 @@
 //! the server's own work whatever else competes for the cores. The difference of
 //! the two columns is what the simulator adds per request.
 //!
-//! `LOOPBACK_ROUNDS` sets the number of rounds (default 5).
+//! `LOOPBACK_ROUNDS` sets the number of rounds (default 5). `LOOPBACK_OFF` turns
+//! shortcuts of the simulator off, to measure before and after with one binary:
+//! `header_sigv4` (s3s checks every signature) and `direct_list_pages` (s3s
+//! serialises every listing), comma-separated.
 //!
 //! For instruction counts, which a busy machine does not skew,
 //! `LOOPBACK_COUNT=KIND:N:TARGET` (KIND `get`, `put` or `list`, TARGET `sim` or
@@ -53,7 +56,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use s3_harness::sim::server::client;
 use s3_harness::sim::store::{ObjKey, Object};
-use s3_harness::{Simulator, Who, World};
+use s3_harness::{ServerOptions, Simulator, Who, World};
 
 const OWNER: &str = "111122223333";
 const OWNER_ROOT: &str = "root-111122223333";
@@ -78,6 +81,20 @@ fn count_mode() -> Option<(Kind, usize, bool)> {
     let n = parts.next()?.parse().ok()?;
     let on_sim = parts.next()? == "sim";
     Some((kind, n, on_sim))
+}
+
+/// The simulator's options, less the shortcuts `LOOPBACK_OFF` names.
+fn server_options() -> ServerOptions {
+    let off = std::env::var("LOOPBACK_OFF").unwrap_or_default();
+    let mut opts = ServerOptions::default();
+    for name in off.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match name {
+            "header_sigv4" => opts.header_sigv4 = false,
+            "direct_list_pages" => opts.direct_list_pages = false,
+            other => panic!("LOOPBACK_OFF: no shortcut named {other:?}"),
+        }
+    }
+    opts
 }
 
 fn rounds() -> usize {
@@ -149,7 +166,9 @@ fn main() {
         .build()
         .expect("a client runtime can be built");
 
-    let sim = servers.block_on(Simulator::start(world())).expect("bind 127.0.0.1:0");
+    let sim = servers
+        .block_on(Simulator::start_with(world(), server_options()))
+        .expect("bind 127.0.0.1:0");
     let identity = sim
         .identity(Who::Identity(OWNER_ROOT))
         .expect("the bucket owner's root identity exists");

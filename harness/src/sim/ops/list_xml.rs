@@ -53,11 +53,12 @@ pub(super) fn v2<'p>(
     for e in &page.entries {
         if let Entry::Object(k, o) = e {
             let o: &'p Object = o;
+            // Constant runs written whole: a page is 1,000 of these.
             w.raw("<Contents><ETag>\"");
             w.raw(&o.etag);
-            w.raw("\"</ETag>");
-            w.text_element("Key", &encoded(head.encode, k.as_str()));
-            w.raw("<LastModified>");
+            w.raw("\"</ETag><Key>");
+            w.name(head.encode, k.as_str());
+            w.raw("</Key><LastModified>");
             w.timestamp(o.last_modified);
             w.raw("</LastModified>");
             if let Some(owner) = owner_of(&o.owner) {
@@ -70,15 +71,17 @@ pub(super) fn v2<'p>(
                 }
                 w.raw("</Owner>");
             }
-            w.number_element("Size", i64::try_from(o.size).unwrap_or(i64::MAX));
+            w.raw("<Size>");
+            w.raw(itoa::Buffer::new().format(i64::try_from(o.size).unwrap_or(i64::MAX)));
+            w.raw("</Size>");
             w.raw("<StorageClass>STANDARD</StorageClass></Contents>");
         }
     }
     for e in &page.entries {
         if let Entry::CommonPrefix(p) = e {
-            w.raw("<CommonPrefixes>");
-            w.text_element("Prefix", &encoded(head.encode, p));
-            w.raw("</CommonPrefixes>");
+            w.raw("<CommonPrefixes><Prefix>");
+            w.name(head.encode, p);
+            w.raw("</Prefix></CommonPrefixes>");
         }
     }
     if let Some(d) = &input.delimiter {
@@ -99,6 +102,15 @@ struct Writer(Vec<u8>);
 impl Writer {
     fn raw(&mut self, s: &str) {
         self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// A key or prefix, URL-encoded when the request asked, then escaped.
+    fn name(&mut self, encode: bool, name: &str) {
+        if encode {
+            self.escaped(&encoded(true, name));
+        } else {
+            self.escaped(name);
+        }
     }
 
     fn text_element(&mut self, name: &str, text: &str) {
