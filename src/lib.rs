@@ -78,6 +78,7 @@ pub mod config;
 pub mod connector;
 pub mod diagnostic;
 mod error;
+mod in_flight;
 pub mod layout;
 pub mod names;
 pub mod read;

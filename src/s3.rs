@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use bytes::Bytes;
 
+use crate::in_flight::InFlight;
 use crate::layout::ListedObject;
 use crate::retry::{Held, Retrier, RetryOptions, Transient};
 use std::time::Duration;
@@ -193,16 +194,22 @@ pub(crate) struct S3Client {
     client: aws_sdk_s3::Client,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
     /// Bounds the attempts in flight, however many listings and reads run at once.
-    in_flight: Arc<tokio::sync::Semaphore>,
+    in_flight: Arc<InFlight>,
     retrier: Arc<Retrier>,
 }
 
 impl S3Client {
-    /// A client making at most `concurrency` attempts at once. The SDK's own retries
+    /// A client making `concurrency` attempts at once at first, and up to
+    /// `max_concurrency` while S3 keeps up (see [`InFlight`]). The SDK's own retries
     /// are turned off: the connector retries itself, so that a body cut short or
     /// stalled after the answer's head is retried too (the SDK retries only up to the
     /// head), under one budget and one jitter source a test can seed.
-    pub(crate) fn new(client: aws_sdk_s3::Client, concurrency: usize, retry: RetryOptions) -> Self {
+    pub(crate) fn new(
+        client: aws_sdk_s3::Client,
+        concurrency: usize,
+        max_concurrency: usize,
+        retry: RetryOptions,
+    ) -> Self {
         let config = client
             .config()
             .to_builder()
@@ -211,7 +218,7 @@ impl S3Client {
         Self {
             client: aws_sdk_s3::Client::from_conf(config),
             counts: Arc::default(),
-            in_flight: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            in_flight: Arc::new(InFlight::new(concurrency, max_concurrency)),
             retrier: Arc::new(Retrier::new(retry)),
         }
     }
@@ -243,8 +250,14 @@ impl S3Client {
         loop {
             self.count(operation);
             let outcome = {
-                let _permit = self.in_flight.acquire().await.ok();
-                attempt().await
+                let _place = self.in_flight.enter().await;
+                let outcome = attempt().await;
+                match &outcome {
+                    Ok(_) => self.in_flight.succeeded(),
+                    Err(AttemptError::Transient(Transient::Throttling, _)) => self.in_flight.throttled(),
+                    Err(_) => self.in_flight.failed(),
+                }
+                outcome
             };
             match outcome {
                 Ok(v) => {
@@ -404,7 +417,7 @@ impl S3Client {
                     .await
                     .map(|p| p.objects);
             }
-            let width = self.in_flight.available_permits().max(1);
+            let width = self.in_flight.limit();
             let nested: Vec<Vec<ListedObject>> = stream::iter(dirs.common_prefixes)
                 .map(|p| async move { self.list_tree(bucket, &p).await })
                 .buffer_unordered(width)

@@ -329,6 +329,8 @@ fn the_faulted_requests_do_not_depend_on_concurrency() {
                 client,
                 s3_connector::connector::ConnectorOptions {
                     concurrency,
+                    // Fixed: one run truly serial, the other wide.
+                    max_concurrency: concurrency,
                     retry: RetryOptions::without_backoff(),
                     ..Default::default()
                 },

@@ -29,8 +29,12 @@ use self::diagnose::ReadCheck;
 /// How the connector behaves.
 #[derive(Debug, Clone)]
 pub struct ConnectorOptions {
-    /// Listings and reads in flight at once.
+    /// Listings and reads in flight at once, at first.
     pub concurrency: usize,
+    /// Listings and reads in flight at most: the limit doubles from `concurrency` while
+    /// S3 keeps up, and halves on each burst of throttling (503 SlowDown). Equal to
+    /// `concurrency`, the limit is fixed.
+    pub max_concurrency: usize,
     /// Files per table whose schema is read (first, last and evenly between).
     pub schema_files_per_table: usize,
     /// Bytes read from the start of a CSV file to infer its schema.
@@ -41,10 +45,19 @@ pub struct ConnectorOptions {
     pub retry: RetryOptions,
 }
 
+impl ConnectorOptions {
+    /// Tables or prefixes worked on at once: as many as calls may come to be in flight
+    /// (the client bounds the calls themselves).
+    pub(crate) fn width(&self) -> usize {
+        self.max_concurrency.max(self.concurrency).max(1)
+    }
+}
+
 impl Default for ConnectorOptions {
     fn default() -> Self {
         Self {
             concurrency: 16,
+            max_concurrency: 64,
             schema_files_per_table: 3,
             csv_sample_bytes: 64 * 1024,
             platform: None,
@@ -120,7 +133,12 @@ impl Connector {
     /// A connector calling S3 through `client` (whose credentials are the platform's role).
     pub fn new(client: aws_sdk_s3::Client, options: ConnectorOptions) -> Self {
         Self {
-            s3: S3Client::new(client, options.concurrency, options.retry.clone()),
+            s3: S3Client::new(
+                client,
+                options.concurrency,
+                options.max_concurrency,
+                options.retry.clone(),
+            ),
             options,
         }
     }
@@ -202,7 +220,7 @@ impl Connector {
                     (t, files)
                 }
             })
-            .buffer_unordered(self.options.concurrency.max(1))
+            .buffer_unordered(self.options.width())
             .collect()
             .await;
         sampled.sort_by(|a, b| a.0.name.cmp(&b.0.name));

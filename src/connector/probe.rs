@@ -132,7 +132,7 @@ impl Connector {
                     (p, r)
                 }
             })
-            .buffer_unordered(self.options.concurrency.max(1))
+            .buffer_unordered(self.options.width())
             .collect()
             .await;
         let mut objects = root.objects;
