@@ -2,8 +2,9 @@
 //! endpoint, in one run: 200 tables x 30 daily partitions x 2 CSV files, and 1,000 x 365
 //! x 2, each at 0 and 20 ms of latency per request. pyarrow discovers 16 tables at a
 //! time (`pyarrow_discovery.py`: `S3FileSystem(endpoint_override=..., scheme="http")` +
-//! `dataset(format="csv", partitioning="hive")` per table); the connector runs with its
-//! defaults (16 calls in flight).
+//! `dataset(format="csv", partitioning="hive")` per table); the connector runs twice by
+//! default: with 16 calls in flight fixed (as it was), and with its defaults (16 at
+//! first, adapting up to 64).
 //!
 //! Two bounds are printed. The listing bound: the fewest sequential ListObjectsV2 round
 //! trips that can list the layout with 16 requests in flight (the root listing, then the
@@ -19,8 +20,11 @@
 //! PYARROW_PYTHON=/tmp/pyarrow-venv/bin/python cargo bench -p s3-harness --bench vs_pyarrow
 //! cargo bench -p s3-harness --bench vs_pyarrow -- small          # 200 x 30 only
 //! cargo bench -p s3-harness --bench vs_pyarrow -- 200x30 400x365 # any layouts
-//! cargo bench -p s3-harness --bench vs_pyarrow -- --concurrency 16,64
+//! cargo bench -p s3-harness --bench vs_pyarrow -- --concurrency 16,16-64,48
 //! ```
+//!
+//! `--concurrency` takes the connector's runs: `N` is N calls in flight, fixed; `N-M`
+//! starts at N and adapts up to M. The request bound of an adaptive run is taken at M.
 //!
 //! `--pyarrow-max-tables N` runs pyarrow on layouts of at most N tables only (it takes
 //! minutes on 1,000 x 365 on a small machine); the connector still runs on every layout.
@@ -139,7 +143,7 @@ fn pyarrow(python: &str, endpoint: &str) -> Result<(Duration, usize), String> {
 async fn measure(
     world: World,
     latency: Duration,
-    concurrencies: &[usize],
+    concurrencies: &[(usize, usize)],
     python: Option<&str>,
 ) -> (Vec<Discovery>, Option<Discovery>) {
     let faults = (!latency.is_zero()).then_some(FaultConfig {
@@ -165,12 +169,13 @@ async fn measure(
         partitioning: Partitioning::All,
     };
     let mut runs = Vec::new();
-    for &concurrency in concurrencies {
+    for &(concurrency, max_concurrency) in concurrencies {
         let client = s3_harness::sim::server::client(sim.endpoint(), ACCESS_KEY, SECRET_KEY, REGION);
         let connector = Connector::new(
             client,
             ConnectorOptions {
                 concurrency,
+                max_concurrency,
                 platform: Some(("999988887777".to_owned(), "bench".to_owned())),
                 ..ConnectorOptions::default()
             },
@@ -227,13 +232,30 @@ fn per_table(d: &Discovery, tables: usize) -> String {
 
 struct Args {
     layouts: Vec<(usize, usize)>,
-    concurrencies: Vec<usize>,
+    /// Calls in flight at first and at most, per connector run.
+    concurrencies: Vec<(usize, usize)>,
     pyarrow_max_tables: usize,
+}
+
+/// `N` (fixed) or `N-M` (adaptive).
+fn concurrency(text: &str) -> Option<(usize, usize)> {
+    match text.split_once('-') {
+        Some((n, m)) => Some((n.parse().ok()?, m.parse().ok()?)),
+        None => text.parse().ok().map(|n| (n, n)),
+    }
+}
+
+fn label((start, max): (usize, usize)) -> String {
+    if start == max {
+        format!("{start} in flight")
+    } else {
+        format!("{start}-{max} in flight")
+    }
 }
 
 fn args() -> Args {
     let mut layouts = Vec::new();
-    let mut concurrencies = vec![THREADS];
+    let mut concurrencies = Vec::new();
     let mut pyarrow_max_tables = usize::MAX;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -244,7 +266,7 @@ fn args() -> Args {
                     .next()
                     .unwrap_or_default()
                     .split(',')
-                    .filter_map(|c| c.parse().ok())
+                    .filter_map(concurrency)
                     .collect();
             }
             "--pyarrow-max-tables" => {
@@ -264,7 +286,8 @@ fn args() -> Args {
         layouts = vec![(200, 30), (1000, 365)];
     }
     if concurrencies.is_empty() {
-        concurrencies = vec![THREADS];
+        let defaults = ConnectorOptions::default();
+        concurrencies = vec![(THREADS, THREADS), (defaults.concurrency, defaults.max_concurrency)];
     }
     Args {
         layouts,
@@ -321,11 +344,13 @@ fn main() {
                     per_table(py, tables)
                 );
             }
-            for (run, concurrency) in runs.iter().zip(&args.concurrencies) {
+            for (run, &concurrency) in runs.iter().zip(&args.concurrencies) {
                 assert_eq!(run.files, keys, "the connector finds every file");
-                let request_bound = Duration::from_millis(ms * run.total().div_ceil(*concurrency as u64));
+                let at_most = concurrency.1;
+                let request_bound = Duration::from_millis(ms * run.total().div_ceil(at_most as u64));
                 println!(
-                    "    run, {concurrency:>3} in flight     {:>9.3} s   {}",
+                    "    run, {:<15} {:>9.3} s   {}",
+                    label(concurrency),
                     run.time.as_secs_f64(),
                     per_table(run, tables)
                 );
@@ -343,7 +368,7 @@ fn main() {
                         run.time.as_secs_f64() / listing_bound.as_secs_f64()
                     ));
                     ratios.push(format!(
-                        "run/request bound at {concurrency} in flight ({:.3} s) {:.2}x",
+                        "run/request bound at {at_most} in flight ({:.3} s) {:.2}x",
                         request_bound.as_secs_f64(),
                         run.time.as_secs_f64() / request_bound.as_secs_f64()
                     ));
