@@ -4,7 +4,7 @@
 //! time (`pyarrow_discovery.py`: `S3FileSystem(endpoint_override=..., scheme="http")` +
 //! `dataset(format="csv", partitioning="hive")` per table); the connector runs twice by
 //! default: with 16 calls in flight fixed (as it was), and with its defaults (16 at
-//! first, adapting up to 64).
+//! first, adapting up to 128).
 //!
 //! Two bounds are printed. The listing bound: the fewest sequential ListObjectsV2 round
 //! trips that can list the layout with 16 requests in flight (the root listing, then the

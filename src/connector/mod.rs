@@ -57,7 +57,7 @@ impl Default for ConnectorOptions {
     fn default() -> Self {
         Self {
             concurrency: 16,
-            max_concurrency: 64,
+            max_concurrency: 128,
             schema_files_per_table: 3,
             csv_sample_bytes: 64 * 1024,
             platform: None,
