@@ -14,7 +14,10 @@
 //! as the limit have succeeded, up to the maximum ("slow start"). A throttling answer
 //! halves it (never below one) and ends slow start; from then on it grows by one per
 //! limit's worth of successes. Throttles that arrive together, from calls sent under
-//! the old limit, halve it once.
+//! the old limit, halve it once. Other transient failures (500s, resets, timeouts)
+//! halve it too, but never below the starting concurrency: they are not S3 asking for
+//! less, yet every one of them in flight holds retry budget, and a wide limit under a
+//! high error rate would spend the budget faster than successes give it back.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -31,6 +34,8 @@ pub(crate) struct InFlight {
 struct State {
     /// Calls allowed at once now.
     limit: usize,
+    /// The starting limit: the floor for failures other than throttling.
+    initial: usize,
     max: usize,
     slow_start: bool,
     /// Successes since the limit last grew.
@@ -57,6 +62,7 @@ impl InFlight {
             permits: Semaphore::new(initial),
             state: Mutex::new(State {
                 limit: initial,
+                initial,
                 max: max.max(initial),
                 slow_start: true,
                 successes: 0,
@@ -106,23 +112,38 @@ impl InFlight {
 
     /// A call was throttled (503 SlowDown, 429): the limit halves.
     pub(crate) fn throttled(&self) {
+        self.shrink(1);
+    }
+
+    /// A call failed in a way worth retrying, other than throttling: the limit halves,
+    /// down to the starting concurrency at least.
+    pub(crate) fn failed_transiently(&self) {
+        let floor = self.state().initial;
+        self.shrink(floor);
+    }
+
+    /// A call failed for good (denied, not found): it counts as completed.
+    pub(crate) fn failed(&self) {
+        self.state().since_shrink += 1;
+    }
+
+    fn shrink(&self, floor: usize) {
         let mut s = self.state();
-        if s.since_shrink < s.limit {
+        s.since_shrink += 1;
+        if s.since_shrink <= s.limit {
             return;
         }
-        let halved = (s.limit / 2).max(1);
+        let halved = (s.limit / 2).max(floor).max(1);
+        s.slow_start = false;
+        s.successes = 0;
+        s.since_shrink = 0;
+        if halved >= s.limit {
+            return;
+        }
         // Idle places go at once; places in use are owed and go as they come back.
         let owed = s.limit - halved;
         s.debt += owed - self.permits.forget_permits(owed);
         s.limit = halved;
-        s.slow_start = false;
-        s.successes = 0;
-        s.since_shrink = 0;
-    }
-
-    /// A call failed otherwise: it counts as completed, and nothing changes.
-    pub(crate) fn failed(&self) {
-        self.state().since_shrink += 1;
     }
 }
 
@@ -188,10 +209,8 @@ mod tests {
             f.succeeded();
         }
         assert_eq!(f.limit(), 17, "no more doubling after a throttle");
-        // Throttles count again once a limit's worth of calls has completed since.
-        f.throttled();
-        assert_eq!(f.limit(), 17, "16 calls since the halving, the limit is 17");
-        f.failed();
+        // Throttles count again once a limit's worth of calls has completed since
+        // (the 9 throttles ignored and the 16 successes).
         f.throttled();
         assert_eq!(f.limit(), 8);
         for _ in 0..8 {
@@ -200,6 +219,34 @@ mod tests {
         f.throttled();
         assert_eq!(f.limit(), 4);
         assert_eq!(fill(&f).await, 4);
+    }
+
+    #[tokio::test]
+    async fn other_transient_failures_halve_down_to_the_start_only() {
+        let f = InFlight::new(16, 128);
+        for n in [16, 32, 64] {
+            for _ in 0..n {
+                f.succeeded();
+            }
+        }
+        assert_eq!(f.limit(), 128);
+        f.failed_transiently();
+        assert_eq!(f.limit(), 64);
+        for _ in 0..64 {
+            f.failed();
+        }
+        f.failed_transiently();
+        assert_eq!(f.limit(), 32);
+        for _ in 0..1000 {
+            f.failed_transiently();
+        }
+        assert_eq!(f.limit(), 16, "never below the start");
+        for _ in 0..16 {
+            f.succeeded();
+        }
+        assert_eq!(f.limit(), 17, "growth is additive after a failure");
+        f.throttled();
+        assert_eq!(f.limit(), 8, "throttling goes below the start");
     }
 
     #[tokio::test]

@@ -238,8 +238,9 @@ impl S3Client {
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or its transient failures
-    /// outlast the attempts or the budget. A permit is held per attempt, not during a
-    /// backoff, so other calls go on meanwhile.
+    /// outlast the attempts or the budget. The call holds its place in flight through
+    /// its retries: a call waiting to retry holds retry budget, so the calls that may
+    /// hold budget at once are bounded by the limit, which failures bring down.
     async fn with_retries<T, F, Fut>(&self, operation: &str, subject: &str, mut attempt: F) -> Result<T, S3Failure>
     where
         F: FnMut() -> Fut,
@@ -247,15 +248,16 @@ impl S3Client {
     {
         let mut held = Held::default();
         let mut n = 1;
+        let _place = self.in_flight.enter().await;
         loop {
             self.count(operation);
             let outcome = {
-                let _place = self.in_flight.enter().await;
                 let outcome = attempt().await;
                 match &outcome {
                     Ok(_) => self.in_flight.succeeded(),
                     Err(AttemptError::Transient(Transient::Throttling, _)) => self.in_flight.throttled(),
-                    Err(_) => self.in_flight.failed(),
+                    Err(AttemptError::Transient(Transient::Other, _)) => self.in_flight.failed_transiently(),
+                    Err(AttemptError::Final(_)) => self.in_flight.failed(),
                 }
                 outcome
             };
