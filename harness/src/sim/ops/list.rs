@@ -36,14 +36,20 @@ struct Listed {
     last_entry_name: Option<String>,
 }
 
+impl Listing<'_> {
+    /// The store's question for this listing.
+    fn query(&self) -> ListQuery<'_> {
+        ListQuery {
+            prefix: self.prefix,
+            delimiter: self.delimiter,
+            from: self.from.as_deref(),
+            max_keys: self.max_keys,
+        }
+    }
+}
+
 fn list(sim: &SimS3, l: &Listing<'_>) -> S3Result<Listed> {
-    let query = ListQuery {
-        prefix: l.prefix,
-        delimiter: l.delimiter,
-        from: l.from.as_deref(),
-        max_keys: l.max_keys,
-    };
-    Ok(sim.store().list(l.bucket, query, |page| {
+    Ok(sim.store().list(l.bucket, l.query(), |page| {
         let mut contents = Vec::with_capacity(page.entries.len());
         let mut prefixes = Vec::new();
         let mut owners = Owners::default();
@@ -121,13 +127,7 @@ pub(super) async fn list_objects_v2(
 /// through a generic writer; at 1,000 keys a page that is most of a listing's cost.)
 pub(crate) fn list_objects_v2_body(sim: &SimS3, input: &ListObjectsV2Input) -> S3Result<Vec<u8>> {
     let (l, encode) = v2_listing(input)?;
-    let query = ListQuery {
-        prefix: l.prefix,
-        delimiter: l.delimiter,
-        from: l.from.as_deref(),
-        max_keys: l.max_keys,
-    };
-    Ok(sim.store().list(l.bucket, query, |page| {
+    Ok(sim.store().list(l.bucket, l.query(), |page| {
         let next_token = page.resume_from.as_deref().map(encode_token);
         let mut owners = Owners::default();
         list_xml::v2(
