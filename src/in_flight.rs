@@ -112,14 +112,13 @@ impl InFlight {
 
     /// A call was throttled (503 SlowDown, 429): the limit halves.
     pub(crate) fn throttled(&self) {
-        self.shrink(1);
+        self.shrink(false);
     }
 
     /// A call failed in a way worth retrying, other than throttling: the limit halves,
     /// down to the starting concurrency at least.
     pub(crate) fn failed_transiently(&self) {
-        let floor = self.state().initial;
-        self.shrink(floor);
+        self.shrink(true);
     }
 
     /// A call failed for good (denied, not found): it counts as completed.
@@ -127,8 +126,10 @@ impl InFlight {
         self.state().since_shrink += 1;
     }
 
-    fn shrink(&self, floor: usize) {
+    /// Halves the limit, down to 1, or to the starting limit when `keep_start`.
+    fn shrink(&self, keep_start: bool) {
         let mut s = self.state();
+        let floor = if keep_start { s.initial } else { 1 };
         s.since_shrink += 1;
         if s.since_shrink <= s.limit {
             return;

@@ -193,13 +193,14 @@ fn region_in_message(message: &str) -> Option<String> {
 pub(crate) struct S3Client {
     client: aws_sdk_s3::Client,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
-    /// Bounds the attempts in flight, however many listings and reads run at once.
+    /// Bounds the calls in flight (each through its retries), however many listings
+    /// and reads run at once.
     in_flight: Arc<InFlight>,
     retrier: Arc<Retrier>,
 }
 
 impl S3Client {
-    /// A client making `concurrency` attempts at once at first, and up to
+    /// A client making `concurrency` calls at once at first, and up to
     /// `max_concurrency` while S3 keeps up (see [`InFlight`]). The SDK's own retries
     /// are turned off: the connector retries itself, so that a body cut short or
     /// stalled after the answer's head is retried too (the SDK retries only up to the

@@ -32,8 +32,9 @@ pub struct ConnectorOptions {
     /// Listings and reads in flight at once, at first.
     pub concurrency: usize,
     /// Listings and reads in flight at most: the limit doubles from `concurrency` while
-    /// S3 keeps up, and halves on each burst of throttling (503 SlowDown). Equal to
-    /// `concurrency`, the limit is fixed.
+    /// S3 keeps up, halves on each burst of throttling (503 SlowDown), and halves on
+    /// other transient failures down to `concurrency`. Equal to `concurrency`, the
+    /// limit is fixed.
     pub max_concurrency: usize,
     /// Files per table whose schema is read (first, last and evenly between).
     pub schema_files_per_table: usize,

@@ -102,10 +102,10 @@ pub(super) async fn list_objects_v2(
     let input = req.input;
     let (listing, encode) = v2_listing(&input)?;
     let page = list(sim, &listing)?;
-    let prefix = listing.prefix.to_owned();
     let key_count = i32::try_from(page.contents.len() + page.prefixes.len()).unwrap_or(i32::MAX);
     Ok(S3Response::new(ListObjectsV2Output {
-        prefix: Some(encoded(encode, &prefix)),
+        // Before `name` takes the bucket out of the input the listing borrows.
+        prefix: Some(encoded(encode, listing.prefix)),
         name: Some(input.bucket),
         max_keys: Some(input.max_keys.unwrap_or(LIST_MAX_KEYS)),
         key_count: Some(key_count),

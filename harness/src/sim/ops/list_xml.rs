@@ -73,8 +73,7 @@ pub(super) fn v2<'p>(
             }
             w.raw("<Size>");
             w.raw(itoa::Buffer::new().format(i64::try_from(o.size).unwrap_or(i64::MAX)));
-            w.raw("</Size>");
-            w.raw("<StorageClass>STANDARD</StorageClass></Contents>");
+            w.raw("</Size><StorageClass>STANDARD</StorageClass></Contents>");
         }
     }
     for e in &page.entries {
