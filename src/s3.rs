@@ -14,6 +14,8 @@ use crate::layout::ListedObject;
 use crate::retry::{Held, Retrier, RetryOptions, Transient};
 use std::time::Duration;
 
+mod list_xml;
+
 /// One page of ListObjectsV2.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ListPage {
@@ -176,9 +178,45 @@ where
 /// A key from a listing with `encoding-type=url`: `+` is a space, `%XX` a byte. This is
 /// the S3 decoding only; a Hive partition value is decoded again, separately.
 fn url_decode(s: &str) -> String {
+    if !s.contains(['%', '+']) {
+        return s.to_owned();
+    }
     percent_encoding::percent_decode_str(&s.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// A page as the SDK decoded it: what [`list_xml`] does not take (a body it could not
+/// tell for a page) and the SDK still accepted.
+fn page_from_output(out: &aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output) -> ListPage {
+    let decode = |s: &str| {
+        if out.encoding_type() == Some(&aws_sdk_s3::types::EncodingType::Url) {
+            url_decode(s)
+        } else {
+            s.to_owned()
+        }
+    };
+    ListPage {
+        objects: out
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                o.key().map(|k| ListedObject {
+                    key: decode(k),
+                    size: o.size().unwrap_or(0).max(0) as u64,
+                })
+            })
+            .collect(),
+        common_prefixes: out
+            .common_prefixes()
+            .iter()
+            .filter_map(|p| p.prefix().map(decode))
+            .collect(),
+        next_token: out
+            .next_continuation_token()
+            .filter(|_| out.is_truncated() == Some(true))
+            .map(str::to_owned),
+    }
 }
 
 /// "... expecting 'eu-west-1'" -> eu-west-1.
@@ -302,49 +340,36 @@ impl S3Client {
         token: Option<String>,
     ) -> Result<ListPage, S3Failure> {
         let timeout = self.retrier.options.attempt_timeout;
-        let out = self
-            .with_retries("ListObjectsV2", prefix, || {
-                let token = token.clone();
-                async move {
-                    let send = self
-                        .client
-                        .list_objects_v2()
-                        .bucket(bucket)
-                        .prefix(prefix)
-                        .set_delimiter(delimiter.map(str::to_owned))
-                        .set_continuation_token(token)
-                        // Keys may hold characters XML 1.0 cannot carry; S3 sends them encoded on
-                        // request (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
-                        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
-                        .send();
-                    tokio::time::timeout(timeout, send)
-                        .await
-                        .map_err(|_| Self::timed_out("no complete listing page", timeout))?
-                        .map_err(|e| classify_attempt(&e))
+        self.with_retries("ListObjectsV2", prefix, || {
+            let token = token.clone();
+            async move {
+                let slot = list_xml::Slot::default();
+                let send = self
+                    .client
+                    .list_objects_v2()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .set_delimiter(delimiter.map(str::to_owned))
+                    .set_continuation_token(token)
+                    // Keys may hold characters XML 1.0 cannot carry; S3 sends them encoded on
+                    // request (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+                    .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+                    .customize()
+                    .interceptor(list_xml::DecodeListPage(slot.clone()))
+                    .send();
+                let out = tokio::time::timeout(timeout, send)
+                    .await
+                    .map_err(|_| Self::timed_out("no complete listing page", timeout))?
+                    .map_err(|e| classify_attempt(&e))?;
+                match slot.take() {
+                    Some(Ok(page)) => Ok(page),
+                    // Unreadable as the SDK would have found it: an answer garbled on the way.
+                    Some(Err(why)) => Err(AttemptError::Transient(Transient::Other, why)),
+                    None => Ok(page_from_output(&out)),
                 }
-            })
-            .await?;
-        Ok(ListPage {
-            objects: out
-                .contents()
-                .iter()
-                .filter_map(|o| {
-                    o.key().map(|k| ListedObject {
-                        key: url_decode(k),
-                        size: o.size().unwrap_or(0).max(0) as u64,
-                    })
-                })
-                .collect(),
-            common_prefixes: out
-                .common_prefixes()
-                .iter()
-                .filter_map(|p| p.prefix().map(url_decode))
-                .collect(),
-            next_token: out
-                .next_continuation_token()
-                .filter(|_| out.is_truncated() == Some(true))
-                .map(str::to_owned),
+            }
         })
+        .await
     }
 
     /// Every page of a listing.
