@@ -5,6 +5,7 @@
 //! fetched, so it is property-tested.
 
 pub mod classify;
+mod parallel;
 pub mod partition;
 pub mod tables;
 

@@ -14,6 +14,7 @@ use crate::schema::Column;
 
 use super::ListedObject;
 use super::classify::{FileFormat, KeyClass, classify};
+use super::parallel::{self, Width};
 use super::partition::{
     PartitionValue, SegmentParse, TablePartitioning, equivalent_values, infer_partition_type, parse_segment,
     table_partitions,
@@ -121,50 +122,41 @@ struct TableAcc {
 /// assert_eq!(layout.ignored[0].key, "data/users/_SUCCESS");
 /// ```
 pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> Layout {
+    discover_tables_split(config, objects, KEYS_PER_CORE, TABLES_PER_CORE)
+}
+
+/// Keys below which classification stays on one thread: a thread costs more than it saves.
+const KEYS_PER_CORE: Width = Width::PerCore { min_chunk: 16_384 };
+/// Tables below which they are judged on one thread.
+const TABLES_PER_CORE: Width = Width::PerCore { min_chunk: 32 };
+
+/// [`discover_tables`] with the work split as given.
+fn discover_tables_split(
+    config: &ConnectionConfig,
+    objects: &[ListedObject],
+    key_width: Width,
+    table_width: Width,
+) -> Layout {
     let prefix = &config.schema_prefix;
     let mut objects: Vec<&ListedObject> = objects.iter().collect();
     objects.sort_by(|a, b| a.key.cmp(&b.key));
     objects.dedup_by(|a, b| a.key == b.key);
 
+    // Keys are classified in runs, each run on its own thread when the listing is large,
+    // and the runs folded in key order: the result is the sequential one.
     let mut layout = Layout::default();
     let mut tables: BTreeMap<String, TableAcc> = BTreeMap::new();
     let mut outside = Vec::new();
     let mut odd_keys = Vec::new();
-    for o in objects {
-        match classify(prefix, &o.key, o.size) {
-            KeyClass::DataFile {
-                table, dirs, format, ..
-            } => tables.entry(table).or_default().files.push(DataFile {
-                key: o.key.clone(),
-                size: o.size,
-                format,
-                dirs,
-            }),
-            KeyClass::OutsideTable { .. } => {
-                layout.ignored.push(IgnoredKey {
-                    key: o.key.clone(),
-                    code: Code::FileOutsideTable,
-                    reason: "a data file directly under the schema prefix belongs to no table".to_owned(),
-                });
-                outside.push(o.key.clone());
-            }
-            KeyClass::Ignored { table, code, reason } => {
-                layout.ignored.push(IgnoredKey {
-                    key: o.key.clone(),
-                    code,
-                    reason: reason.clone(),
-                });
-                if code == Code::InvalidKey {
-                    odd_keys.push((o.key.clone(), reason.clone()));
-                }
-                let acc = match table {
-                    Some(t) => tables.entry(t).or_default(),
-                    None => continue,
-                };
-                acc.ignored_by_code
-                    .entry(code)
-                    .or_default()
-                    .push((o.key.clone(), reason));
+    for run in parallel::map_chunks(&objects, key_width, |run| classify_run(prefix, run)) {
+        layout.ignored.extend(run.ignored);
+        outside.extend(run.outside);
+        odd_keys.extend(run.odd_keys);
+        for (name, acc) in run.tables {
+            let into = tables.entry(name).or_default();
+            into.files.extend(acc.files);
+            for (code, keys) in acc.ignored_by_code {
+                into.ignored_by_code.entry(code).or_default().extend(keys);
             }
         }
     }
@@ -188,27 +180,28 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
         );
     }
 
+    // Each table is judged by itself (on its own thread when there are many), then the
+    // verdicts are taken in table order.
+    let tables: Vec<(String, TableAcc)> = tables.into_iter().collect();
+    let verdicts = parallel::map_chunks(&tables, table_width, |chunk| {
+        chunk
+            .iter()
+            .map(|(name, acc)| judge_table(config, name, acc))
+            .collect::<Vec<_>>()
+    });
     let mut formats_seen: BTreeMap<DataFormat, Vec<String>> = BTreeMap::new();
-    for (name, acc) in tables {
-        let table_prefix = format!("{prefix}{name}/");
-        summarize_ignored(&mut layout.diagnostics, &table_prefix, &acc.ignored_by_code);
-        if let Some((k, v)) = name.split_once('=').filter(|(k, _)| !k.is_empty()) {
-            layout.diagnostics.push(
-                Diagnostic::warning(
-                    Code::TableLooksLikePartition,
-                    table_prefix.clone(),
-                    format!("the table directory `{name}` looks like a Hive partition ({k} = {v})"),
-                )
-                .hint(format!("the schema prefix `{prefix}` is probably one level too high: point it at the directory that holds the tables")),
-            );
+    for ((name, acc), verdict) in tables.into_iter().zip(verdicts.into_iter().flatten()) {
+        let TableVerdict {
+            table_prefix,
+            diagnostics,
+            single_format,
+            importable,
+        } = verdict;
+        layout.diagnostics.extend(diagnostics);
+        if let Some(format) = single_format {
+            formats_seen.entry(format).or_default().push(name.clone());
         }
-        // The schema-level `mixed_formats` lists each table once, under its own format; a
-        // table that mixes formats has its own table-level diagnostic and is left out.
-        let formats: BTreeSet<DataFormat> = acc.files.iter().map(|f| f.format.data_format()).collect();
-        if let [format] = formats.iter().collect::<Vec<_>>().as_slice() {
-            formats_seen.entry(**format).or_default().push(name.clone());
-        }
-        match importable(config, &table_prefix, &acc, &mut layout.diagnostics) {
+        match importable {
             Ok((format, partition_columns)) => layout.tables.push(TableLayout {
                 name,
                 prefix: table_prefix,
@@ -244,6 +237,98 @@ pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> L
     }
     layout.ignored.sort();
     layout
+}
+
+/// What one run of consecutive keys holds, in key order.
+#[derive(Default)]
+struct ClassifiedRun {
+    tables: BTreeMap<String, TableAcc>,
+    ignored: Vec<IgnoredKey>,
+    outside: Vec<String>,
+    odd_keys: Vec<(String, String)>,
+}
+
+fn classify_run(prefix: &str, objects: &[&ListedObject]) -> ClassifiedRun {
+    let mut run = ClassifiedRun::default();
+    for o in objects {
+        match classify(prefix, &o.key, o.size) {
+            KeyClass::DataFile {
+                table, dirs, format, ..
+            } => run.tables.entry(table).or_default().files.push(DataFile {
+                key: o.key.clone(),
+                size: o.size,
+                format,
+                dirs,
+            }),
+            KeyClass::OutsideTable { .. } => {
+                run.ignored.push(IgnoredKey {
+                    key: o.key.clone(),
+                    code: Code::FileOutsideTable,
+                    reason: "a data file directly under the schema prefix belongs to no table".to_owned(),
+                });
+                run.outside.push(o.key.clone());
+            }
+            KeyClass::Ignored { table, code, reason } => {
+                run.ignored.push(IgnoredKey {
+                    key: o.key.clone(),
+                    code,
+                    reason: reason.clone(),
+                });
+                if code == Code::InvalidKey {
+                    run.odd_keys.push((o.key.clone(), reason.clone()));
+                }
+                let acc = match table {
+                    Some(t) => run.tables.entry(t).or_default(),
+                    None => continue,
+                };
+                acc.ignored_by_code
+                    .entry(code)
+                    .or_default()
+                    .push((o.key.clone(), reason));
+            }
+        }
+    }
+    run
+}
+
+/// One table judged by itself: its diagnostics, its format when it has only one, and
+/// whether it is imported.
+struct TableVerdict {
+    table_prefix: String,
+    diagnostics: Vec<Diagnostic>,
+    single_format: Option<DataFormat>,
+    importable: Result<(DataFormat, Vec<Column>), Code>,
+}
+
+fn judge_table(config: &ConnectionConfig, name: &str, acc: &TableAcc) -> TableVerdict {
+    let prefix = &config.schema_prefix;
+    let table_prefix = format!("{prefix}{name}/");
+    let mut diagnostics = Vec::new();
+    summarize_ignored(&mut diagnostics, &table_prefix, &acc.ignored_by_code);
+    if let Some((k, v)) = name.split_once('=').filter(|(k, _)| !k.is_empty()) {
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::TableLooksLikePartition,
+                table_prefix.clone(),
+                format!("the table directory `{name}` looks like a Hive partition ({k} = {v})"),
+            )
+            .hint(format!("the schema prefix `{prefix}` is probably one level too high: point it at the directory that holds the tables")),
+        );
+    }
+    // The schema-level `mixed_formats` lists each table once, under its own format; a
+    // table that mixes formats has its own table-level diagnostic and is left out.
+    let formats: BTreeSet<DataFormat> = acc.files.iter().map(|f| f.format.data_format()).collect();
+    let single_format = match formats.iter().collect::<Vec<_>>().as_slice() {
+        [format] => Some(**format),
+        _ => None,
+    };
+    let importable = importable(config, &table_prefix, acc, &mut diagnostics);
+    TableVerdict {
+        table_prefix,
+        diagnostics,
+        single_format,
+        importable,
+    }
 }
 
 /// Whether a table directory's files make an importable table: its format and partition
@@ -368,7 +453,14 @@ fn partitions_of(
 ) -> Result<Vec<Column>, Code> {
     // Malformed `k=v` segments (errors) and undecodable escapes (warnings), once each.
     let mut invalid: BTreeMap<String, String> = BTreeMap::new();
+    // Files come sorted by key, so the files of one directory are neighbours: a directory
+    // is parsed once, not once per file (the result is per segment either way).
+    let mut previous: Option<&[String]> = None;
     for f in files {
+        if previous == Some(f.dirs.as_slice()) {
+            continue;
+        }
+        previous = Some(&f.dirs);
         for d in &f.dirs {
             let bad = match parse_segment(d) {
                 SegmentParse::Invalid(bad) => Some(bad),
@@ -409,7 +501,7 @@ fn partitions_of(
             Ok(Vec::new())
         }
         Partitioning::All => {
-            let input: Vec<(String, Vec<String>)> = files.iter().map(|f| (f.key.clone(), f.dirs.clone())).collect();
+            let input: Vec<(&str, &[String])> = files.iter().map(|f| (f.key.as_str(), f.dirs.as_slice())).collect();
             match table_partitions(&input) {
                 TablePartitioning::Unpartitioned => {
                     diags.push(
@@ -471,9 +563,18 @@ fn type_partitions(
         .enumerate()
         .map(|(i, name)| {
             // Partition levels come first in every path (plain directories only below them).
-            let values: Vec<PartitionValue> = files
-                .iter()
-                .filter_map(|f| f.dirs.get(i))
+            // Typing and equivalence depend on the set of values only, so each distinct
+            // directory is parsed once (a table has far more files than partitions).
+            let mut segments: BTreeSet<&str> = BTreeSet::new();
+            let mut last: Option<&str> = None;
+            for d in files.iter().filter_map(|f| f.dirs.get(i)) {
+                if last != Some(d.as_str()) {
+                    segments.insert(d);
+                    last = Some(d);
+                }
+            }
+            let values: Vec<PartitionValue> = segments
+                .into_iter()
                 .filter_map(|d| match parse_segment(d) {
                     SegmentParse::Partition(p) => Some(p.value),
                     _ => None,
@@ -700,5 +801,37 @@ mod tests {
             mixed.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>(),
             ["data/events/"]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// However the keys and the tables are split across threads, discovery says the
+        /// same as on one thread (the split listing is large only in production).
+        #[test]
+        fn discovery_split_across_threads_is_discovery_on_one(
+            keys in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["", "t1/", "t2/", "k=1/", "T1/"]),
+                    proptest::sample::select(vec!["", "dt=2024-01-01/", "dt=2024-1-1/", "DT=1/", "plain/", "_tmp/", "/", "k=%ZZ/"]),
+                    proptest::sample::select(vec!["", "h=01/", "h=1/"]),
+                    proptest::sample::select(vec!["a.csv", "b.parquet", "_SUCCESS", "c.txt", "d.csv.gz", ".x", "", "e\u{7}.csv"]),
+                    0u64..3,
+                ),
+                0..60,
+            ),
+            chunks in 2usize..9,
+            partitioned in proptest::bool::ANY,
+        ) {
+            let objects: Vec<ListedObject> = keys
+                .iter()
+                .map(|(t, d, h, f, size)| ListedObject { key: format!("data/{t}{d}{h}{f}"), size: *size })
+                .collect();
+            let partitioning = if partitioned { Partitioning::All } else { Partitioning::None };
+            let config = config(DataFormat::Csv, partitioning);
+            let one = discover_tables_split(&config, &objects, Width::Chunks(1), Width::Chunks(1));
+            let split = discover_tables_split(&config, &objects, Width::Chunks(chunks), Width::Chunks(chunks));
+            proptest::prop_assert_eq!(one, split);
+        }
     }
 }

@@ -30,6 +30,10 @@ use crate::layout::ListedObject;
 /// What the SDK decodes in place of a page taken here: valid, and nearly free to decode.
 const EMPTY_PAGE: &[u8] = b"<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></ListBucketResult>";
 
+/// The most a body's promised length reserves up front: a page of 1,000 keys of 1,024
+/// bytes, URL-encoded, is under 10 MB; a larger promise grows as it is kept.
+const MAX_PRESIZE: usize = 16 << 20;
+
 /// A page decoded from a body, or why the body is not a page this decoder can read.
 type Decoded = Result<ListPage, String>;
 
@@ -94,6 +98,11 @@ impl Body for Capture {
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if self.finished {
             return Poll::Ready(None);
+        }
+        if self.buf.capacity() == 0 {
+            // The whole body is kept: size it once (from Content-Length) rather than by doubling.
+            let expected = usize::try_from(self.inner.size_hint().lower()).unwrap_or(0);
+            self.buf.reserve(expected.min(MAX_PRESIZE));
         }
         loop {
             match std::task::ready!(Pin::new(&mut self.inner).poll_frame(cx)) {

@@ -198,13 +198,15 @@ pub enum TablePartitioning {
 /// Unicode normalisation); case conflicts compare Unicode lowercase. Files are grouped by
 /// directory in sorted maps and every example is the least name of its kind, so the result
 /// never depends on listing order.
-pub fn table_partitions(files: &[(String, Vec<String>)]) -> TablePartitioning {
+///
+/// `files` are (name, directory segments) pairs, owned or borrowed.
+pub fn table_partitions<N: AsRef<str>, D: AsRef<[String]>>(files: &[(N, D)]) -> TablePartitioning {
     // Group the files by directory and parse each directory once: a table holds far more
     // files than directories. BTreeMaps and sorted name lists make every "first" below
     // independent of the input order.
     let mut by_dir: BTreeMap<&[String], BTreeSet<&str>> = BTreeMap::new();
     for (name, segments) in files {
-        by_dir.entry(segments.as_slice()).or_default().insert(name.as_str());
+        by_dir.entry(segments.as_ref()).or_default().insert(name.as_ref());
     }
     let dirs: Vec<Dir<'_>> = by_dir
         .into_iter()
