@@ -124,21 +124,25 @@ impl Connector {
             return ListingProbe::Empty { siblings };
         }
         let has_table_dirs = !root.common_prefixes.is_empty();
-        let listings: Vec<(String, Result<Vec<ListedObject>, S3Failure>)> = stream::iter(root.common_prefixes)
-            .map(|p| {
-                let bucket = &config.bucket;
-                async move {
-                    let r = self.s3.list_tree(bucket, &p).await;
-                    (p, r)
-                }
-            })
-            .buffer_unordered(self.options.width())
-            .collect()
-            .await;
+        let mut listings: Vec<(usize, String, Result<Vec<ListedObject>, S3Failure>)> =
+            stream::iter(root.common_prefixes.into_iter().enumerate())
+                .map(|(i, p)| {
+                    let bucket = &config.bucket;
+                    async move {
+                        let r = self.s3.list_tree(bucket, &p).await;
+                        (i, p, r)
+                    }
+                })
+                .buffer_unordered(self.options.width())
+                .collect()
+                .await;
+        // In the root listing's order, whatever order they finished in: the failure
+        // reported is the first table's, and the keys come out sorted (discovery then
+        // has nothing to sort).
+        listings.sort_unstable_by_key(|(i, _, _)| *i);
         let mut objects = root.objects;
         let mut unavailable = Vec::new();
-        // In the order the listings finished, as the first failure is the one reported.
-        for (table_prefix, listing) in listings {
+        for (_, table_prefix, listing) in listings {
             match listing {
                 Ok(list) => objects.extend(list),
                 // S3 kept failing on this directory only: the others are still discovered.

@@ -4,6 +4,7 @@
 //! reason; tables get their format and partition columns, or a diagnostic saying why they
 //! are not imported. Pure: no I/O, and the result does not depend on the listing's order.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -139,7 +140,10 @@ fn discover_tables_split(
 ) -> Layout {
     let prefix = &config.schema_prefix;
     let mut objects: Vec<&ListedObject> = objects.iter().collect();
-    objects.sort_by(|a, b| a.key.cmp(&b.key));
+    // A listing put together in key order (as the connector does) is checked, not sorted.
+    if !objects.is_sorted_by(|a, b| a.key <= b.key) {
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+    }
     objects.dedup_by(|a, b| a.key == b.key);
 
     // Keys are classified in runs, each run on its own thread when the listing is large,
@@ -153,10 +157,18 @@ fn discover_tables_split(
         outside.extend(run.outside);
         odd_keys.extend(run.odd_keys);
         for (name, acc) in run.tables {
-            let into = tables.entry(name).or_default();
-            into.files.extend(acc.files);
-            for (code, keys) in acc.ignored_by_code {
-                into.ignored_by_code.entry(code).or_default().extend(keys);
+            // Only a table that straddles two runs is put together; the others move whole.
+            match tables.entry(name) {
+                Entry::Vacant(entry) => {
+                    entry.insert(acc);
+                }
+                Entry::Occupied(mut entry) => {
+                    let into = entry.get_mut();
+                    into.files.extend(acc.files);
+                    for (code, keys) in acc.ignored_by_code {
+                        into.ignored_by_code.entry(code).or_default().extend(keys);
+                    }
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Partition column types, inferred over every value a table's directories hold, and values
 //! of one column that are probably the same.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::schema::DataType;
@@ -60,7 +61,7 @@ pub fn infer_partition_type<'a>(values: impl IntoIterator<Item = &'a PartitionVa
 /// least values (by text) of the first group (by normalised form) that holds two, so it never
 /// depends on the order of the values.
 pub fn equivalent_values<'a>(values: impl IntoIterator<Item = &'a PartitionValue>) -> Option<(String, String)> {
-    let mut groups: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    let mut groups: BTreeMap<Cow<'_, str>, BTreeSet<&str>> = BTreeMap::new();
     for value in values {
         let PartitionValue::Value(s) = value else {
             continue;
@@ -80,21 +81,28 @@ pub fn equivalent_values<'a>(values: impl IntoIterator<Item = &'a PartitionValue
 }
 
 /// The form two spellings of one value share (see [`equivalent_values`]).
-fn normalise(s: &str) -> String {
+///
+/// Borrowed when the value is its own form (the common case: every value of a column
+/// written by one writer), so a column of many values allocates only for the odd ones.
+fn normalise(s: &str) -> Cow<'_, str> {
     let digits = |p: &str, max: usize| !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_digit());
     if digits(s, usize::MAX) {
         let stripped = s.trim_start_matches('0');
-        return if stripped.is_empty() { "0" } else { stripped }.to_owned();
+        return Cow::Borrowed(if stripped.is_empty() { "0" } else { stripped });
     }
-    let parts: Vec<&str> = s.split('-').collect();
-    if let [y, m, d] = parts.as_slice()
+    let mut parts = s.split('-');
+    if let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         && digits(y, 4)
         && digits(m, 2)
         && digits(d, 2)
     {
-        return format!("{y:0>4}-{m:0>2}-{d:0>2}");
+        return if (y.len(), m.len(), d.len()) == (4, 2, 2) {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(format!("{y:0>4}-{m:0>2}-{d:0>2}"))
+        };
     }
-    s.to_owned()
+    Cow::Borrowed(s)
 }
 
 fn is_canonical_i64(s: &str) -> bool {
