@@ -9,6 +9,7 @@
 //! `sample` (schemas from the bytes read), so both are unit-tested on plain values.
 
 mod diagnose;
+mod judging;
 mod probe;
 mod sample;
 
@@ -25,6 +26,7 @@ use crate::s3::S3Client;
 use crate::schema::{Column, CsvSchema};
 
 use self::diagnose::ReadCheck;
+use self::judging::{Arrivals, Discovery};
 
 /// How the connector behaves.
 #[derive(Debug, Clone)]
@@ -183,51 +185,80 @@ impl Connector {
             Ok(listed) => listed,
             Err(problem) => return self.report(Some(config), vec![problem]),
         };
-        let mut diagnostics = Vec::new();
+        let diagnose::Listed {
+            objects,
+            has_table_dirs,
+            unavailable,
+        } = listed;
+
+        // Tables are judged on blocking threads while the first judged are already read.
+        let mut discovery = Discovery::start(&config, objects, self.options.schema_files_per_table);
+        let mut arrivals = Arrivals::default();
+        let mut first_file = None;
+        while first_file.is_none() {
+            match discovery.judged.next().await {
+                Some(job) => first_file = arrivals.add(job),
+                None => break,
+            }
+        }
+        let target = match first_file {
+            Some(file) => Some(probe::ReadCheckTarget::Sampled(file)),
+            None => probe::read_check_target(&[], discovery.objects()),
+        };
+        let mut read_problem = None;
+        let mut prefetched = None;
+        let mut denied = false;
+        if let Some(target) = target {
+            let (outcome, read) = self.probe_read(&config, &target).await;
+            prefetched = read;
+            match diagnose::read_check(&config, &role, target.key(), outcome) {
+                ReadCheck::Readable => {}
+                ReadCheck::Failed(problem) => read_problem = Some(problem),
+                ReadCheck::Denied(problem) => {
+                    read_problem = Some(problem);
+                    denied = true;
+                }
+            }
+        }
+
+        let mut sampled: BTreeMap<String, Vec<sample::FileColumns>> = if denied {
+            BTreeMap::new()
+        } else {
+            let (config, prefetched) = (&config, prefetched.as_ref());
+            stream::iter(std::mem::take(&mut arrivals.imported))
+                .chain(&mut discovery.judged)
+                .filter(|job| std::future::ready(job.imported))
+                .map(|job| async move { (job.name, self.probe_files(config, &job.files, prefetched).await) })
+                .buffer_unordered(self.options.width())
+                .collect()
+                .await
+        };
+
         let Layout {
             tables: table_layouts,
             skipped,
             ignored,
             diagnostics: layout_diags,
-        } = discover_tables(&config, &listed.objects);
-        if !listed.has_table_dirs {
+        } = discovery.layout().await;
+        let mut diagnostics = Vec::new();
+        if !has_table_dirs {
             diagnostics.push(diagnose::no_tables(&config));
         }
-        diagnostics.extend(listed.unavailable);
+        diagnostics.extend(unavailable);
         diagnostics.extend(layout_diags);
-
-        let mut prefetched = None;
-        if let Some(target) = probe::read_check_target(&table_layouts, &listed.objects) {
-            let (outcome, read) = self.probe_read(&config, &target).await;
-            prefetched = read;
-            match diagnose::read_check(&config, &role, target.key(), outcome) {
-                ReadCheck::Readable => {}
-                ReadCheck::Failed(problem) => diagnostics.push(problem),
-                ReadCheck::Denied(problem) => {
-                    diagnostics.push(problem);
-                    let mut report = self.report(Some(config), diagnostics);
-                    report.ignored = ignored;
-                    report.skipped_tables = skipped;
-                    return report;
-                }
-            }
+        diagnostics.extend(read_problem);
+        if denied {
+            let mut report = self.report(Some(config), diagnostics);
+            report.ignored = ignored;
+            report.skipped_tables = skipped;
+            return report;
         }
-
-        let mut sampled: Vec<(TableLayout, Vec<sample::FileColumns>)> = stream::iter(table_layouts)
-            .map(|t| {
-                let (config, prefetched) = (&config, prefetched.as_ref());
-                async move {
-                    let files = self.probe_table(config, &t, prefetched).await;
-                    (t, files)
-                }
-            })
-            .buffer_unordered(self.options.width())
-            .collect()
-            .await;
-        sampled.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         let mut tables = Vec::new();
         let mut skipped = skipped;
-        for (layout, files) in sampled {
+        for layout in table_layouts {
+            // Every imported table was sampled (none is missing unless discovery told of
+            // fewer tables than it returned, which its tests rule out).
+            let files = sampled.remove(&layout.name).unwrap_or_default();
             let csv = files.iter().find(|f| f.columns.is_ok()).and_then(|f| f.csv.clone());
             let (columns, diags) = sample::table_columns(&layout, files);
             let code = if diags.iter().any(|d| d.code == Code::S3Unavailable) {

@@ -189,30 +189,26 @@ impl Connector {
         }
     }
 
-    /// The columns of a sample of the table's files (first, last and evenly between),
-    /// read concurrently (within the client's bound on calls in flight) and returned in
-    /// file order, so that the first readable file sets the schema whatever the timing.
-    pub(super) async fn probe_table(
+    /// The columns of a table's sampled files (first, last and evenly between), read
+    /// concurrently (within the client's bound on calls in flight) and returned in file
+    /// order, so that the first readable file sets the schema whatever the timing.
+    pub(super) async fn probe_files(
         &self,
         config: &ConnectionConfig,
-        table: &TableLayout,
+        files: &[DataFile],
         prefetched: Option<&Prefetched>,
     ) -> Vec<FileColumns> {
-        let picks = sample::picks(table.files.len(), self.options.schema_files_per_table);
-        let reads = picks
-            .into_iter()
-            .filter_map(|i| table.files.get(i))
-            .map(|file| async move {
-                let (columns, csv) = match self.file_columns(config, file, prefetched).await {
-                    Ok((columns, csv)) => (Ok(columns), csv),
-                    Err(d) => (Err(d), None),
-                };
-                FileColumns {
-                    key: file.key.clone(),
-                    columns,
-                    csv,
-                }
-            });
+        let reads = files.iter().map(|file| async move {
+            let (columns, csv) = match self.file_columns(config, file, prefetched).await {
+                Ok((columns, csv)) => (Ok(columns), csv),
+                Err(d) => (Err(d), None),
+            };
+            FileColumns {
+                key: file.key.clone(),
+                columns,
+                csv,
+            }
+        });
         futures::future::join_all(reads).await
     }
 

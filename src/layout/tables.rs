@@ -123,7 +123,30 @@ struct TableAcc {
 /// assert_eq!(layout.ignored[0].key, "data/users/_SUCCESS");
 /// ```
 pub fn discover_tables(config: &ConnectionConfig, objects: &[ListedObject]) -> Layout {
-    discover_tables_split(config, objects, KEYS_PER_CORE, TABLES_PER_CORE)
+    discover_tables_split(config, objects, KEYS_PER_CORE, TABLES_PER_CORE, &|_| {})
+}
+
+/// One table candidate as soon as it is judged, before the whole listing is: what lets
+/// the connector start reading a table's files while the others are still being judged.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Judged<'a> {
+    /// Its place among the table candidates, in name order (from 0, each once).
+    pub(crate) index: usize,
+    /// The table directory's name.
+    pub(crate) name: &'a str,
+    /// Its data files, sorted by key, when it is imported (it is one of [`Layout::tables`]).
+    pub(crate) files: Option<&'a [DataFile]>,
+}
+
+/// [`discover_tables`], telling `judged` of every table candidate as soon as it is judged,
+/// from whichever thread judged it and in no particular order. The layout returned is
+/// the same.
+pub(crate) fn discover_tables_judging(
+    config: &ConnectionConfig,
+    objects: &[ListedObject],
+    judged: &(dyn Fn(Judged<'_>) + Sync),
+) -> Layout {
+    discover_tables_split(config, objects, KEYS_PER_CORE, TABLES_PER_CORE, judged)
 }
 
 /// Keys below which classification stays on one thread: a thread costs more than it saves.
@@ -137,6 +160,7 @@ fn discover_tables_split(
     objects: &[ListedObject],
     key_width: Width,
     table_width: Width,
+    judged: &(dyn Fn(Judged<'_>) + Sync),
 ) -> Layout {
     let prefix = &config.schema_prefix;
     let mut objects: Vec<&ListedObject> = objects.iter().collect();
@@ -195,12 +219,22 @@ fn discover_tables_split(
     // Each table is judged by itself (on its own thread when there are many), then the
     // verdicts are taken in table order.
     let tables: Vec<(String, TableAcc)> = tables.into_iter().collect();
-    let verdicts = parallel::map_chunks(&tables, table_width, |chunk| {
+    let indexed: Vec<(usize, &(String, TableAcc))> = tables.iter().enumerate().collect();
+    let verdicts = parallel::map_chunks(&indexed, table_width, |chunk| {
         chunk
             .iter()
-            .map(|(name, acc)| judge_table(config, name, acc))
+            .map(|&(index, (name, acc))| {
+                let verdict = judge_table(config, name, acc);
+                judged(Judged {
+                    index,
+                    name,
+                    files: verdict.importable.is_ok().then_some(acc.files.as_slice()),
+                });
+                verdict
+            })
             .collect::<Vec<_>>()
     });
+    drop(indexed);
     let mut formats_seen: BTreeMap<DataFormat, Vec<String>> = BTreeMap::new();
     for ((name, acc), verdict) in tables.into_iter().zip(verdicts.into_iter().flatten()) {
         let TableVerdict {
@@ -841,9 +875,24 @@ mod tests {
                 .collect();
             let partitioning = if partitioned { Partitioning::All } else { Partitioning::None };
             let config = config(DataFormat::Csv, partitioning);
-            let one = discover_tables_split(&config, &objects, Width::Chunks(1), Width::Chunks(1));
-            let split = discover_tables_split(&config, &objects, Width::Chunks(chunks), Width::Chunks(chunks));
-            proptest::prop_assert_eq!(one, split);
+            let one = discover_tables_split(&config, &objects, Width::Chunks(1), Width::Chunks(1), &|_| {});
+            // Every candidate is told once, importable ones with the files the layout holds.
+            let told = std::sync::Mutex::new(Vec::new());
+            let split = discover_tables_split(&config, &objects, Width::Chunks(chunks), Width::Chunks(chunks), &|j| {
+                if let Ok(mut told) = told.lock() {
+                    told.push((j.index, j.name.to_owned(), j.files.map(<[DataFile]>::to_vec)));
+                }
+            });
+            proptest::prop_assert_eq!(&one, &split);
+            let mut told = told.into_inner().unwrap_or_default();
+            told.sort_by_key(|(index, _, _)| *index);
+            proptest::prop_assert_eq!(told.len(), one.tables.len() + one.skipped.len());
+            proptest::prop_assert!(told.iter().enumerate().all(|(i, (index, _, _))| i == *index));
+            proptest::prop_assert!(told.windows(2).all(|w| w[0].1 < w[1].1), "in name order");
+            let imported: Vec<(String, Vec<DataFile>)> =
+                told.into_iter().filter_map(|(_, name, files)| Some((name, files?))).collect();
+            let tables: Vec<(String, Vec<DataFile>)> = one.tables.iter().map(|t| (t.name.clone(), t.files.clone())).collect();
+            proptest::prop_assert_eq!(imported, tables);
         }
     }
 }

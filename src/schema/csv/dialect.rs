@@ -2,8 +2,8 @@
 //!
 //! Also how a sample cut mid-record is read (its last record dropped).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::Read;
 
 use super::types::{Kind, classify, column_kind};
 use super::{LineEnding, MAX_ROWS};
@@ -31,30 +31,85 @@ pub(super) fn best_split(body: &[u8], complete: bool) -> Option<(Split, Vec<::cs
 }
 
 /// Parses up to [`MAX_ROWS`] records, dropping the last one when the sample is a prefix.
+///
+/// Parsed by `csv_core` as the `csv` crate's reader parses (same quoting, terminators,
+/// blank lines and BOM; any field count), but with one parser per delimiter kept by each
+/// thread: building one (its DFA) costs more than parsing a small sample, and discovery
+/// parses every sampled file with each candidate delimiter.
 pub(super) fn read_records(body: &[u8], delimiter: u8, complete: bool) -> Vec<::csv::ByteRecord> {
     let tail: &[u8] = if complete { b"" } else { SENTINEL };
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .quoting(true)
-        .double_quote(true)
-        .from_reader(body.chain(tail));
-    let mut records = Vec::new();
-    // With byte records and `flexible`, reading from memory cannot fail; stop on an error
-    // anyway rather than loop or panic.
-    for record in reader.byte_records().take(MAX_ROWS + 1) {
-        match record {
-            Ok(r) => records.push(r),
-            Err(_) => break,
-        }
-    }
+    let records = with_parser(delimiter, |parser| parse_records(parser, [body, tail], MAX_ROWS + 1));
+    let mut records = records;
     if records.len() > MAX_ROWS {
         // Stopped early: every kept record is followed by another, so all are complete.
         records.truncate(MAX_ROWS);
     } else if !complete {
         // The last record holds the sentinel: it is the cut one, or the sentinel alone.
         records.pop();
+    }
+    records
+}
+
+/// Runs `f` with this thread's parser for `delimiter`, reset to the start of a file.
+fn with_parser<T>(delimiter: u8, f: impl FnOnce(&mut csv_core::Reader) -> T) -> T {
+    thread_local! {
+        static PARSERS: RefCell<Vec<(u8, csv_core::Reader)>> = const { RefCell::new(Vec::new()) };
+    }
+    PARSERS.with(|parsers| {
+        let mut parsers = parsers.borrow_mut();
+        let at = match parsers.iter().position(|(d, _)| *d == delimiter) {
+            Some(at) => at,
+            None => {
+                // The `csv` crate's defaults, which `ReaderBuilder::new()` gave before.
+                let parser = csv_core::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .quoting(true)
+                    .double_quote(true)
+                    .build();
+                parsers.push((delimiter, parser));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers[at].1;
+        parser.reset();
+        f(parser)
+    })
+}
+
+/// Up to `limit` records of `pieces` read one after another as one input.
+fn parse_records(parser: &mut csv_core::Reader, pieces: [&[u8]; 2], limit: usize) -> Vec<::csv::ByteRecord> {
+    use csv_core::ReadRecordResult;
+    let mut pieces = pieces.into_iter().filter(|p| !p.is_empty());
+    let mut input: &[u8] = &[];
+    let mut fields = vec![0u8; 1024];
+    let mut ends = vec![0usize; 64];
+    let (mut out, mut nends) = (0, 0);
+    let mut records = Vec::new();
+    while records.len() < limit {
+        if input.is_empty() {
+            // An empty input is the end of the file to the parser: only once every piece is read.
+            input = pieces.next().unwrap_or_default();
+        }
+        let (result, nin, nout, nend) = parser.read_record(input, &mut fields[out..], &mut ends[nends..]);
+        input = &input[nin..];
+        out += nout;
+        nends += nend;
+        match result {
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::OutputFull => fields.resize(fields.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            ReadRecordResult::Record => {
+                let mut record = ::csv::ByteRecord::with_capacity(out, nends);
+                let mut start = 0;
+                for &end in &ends[..nends] {
+                    record.push_field(&fields[start..end]);
+                    start = end;
+                }
+                records.push(record);
+                (out, nends) = (0, 0);
+            }
+            ReadRecordResult::End => break,
+        }
     }
     records
 }
@@ -208,7 +263,82 @@ pub(super) fn line_ending(body: &[u8], complete: bool) -> LineEnding {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read as _;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// What `read_records` read with the `csv` crate's own reader, built anew per call.
+    fn csv_crate_records(body: &[u8], delimiter: u8, complete: bool) -> Vec<::csv::ByteRecord> {
+        let tail: &[u8] = if complete { b"" } else { SENTINEL };
+        let mut reader = ::csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .quoting(true)
+            .double_quote(true)
+            .from_reader(body.chain(tail));
+        let mut records: Vec<_> = reader.byte_records().take(MAX_ROWS + 1).map_while(Result::ok).collect();
+        if records.len() > MAX_ROWS {
+            records.truncate(MAX_ROWS);
+        } else if !complete {
+            records.pop();
+        }
+        records
+    }
+
+    fn fields(records: &[::csv::ByteRecord]) -> Vec<Vec<Vec<u8>>> {
+        records.iter().map(|r| r.iter().map(<[u8]>::to_vec).collect()).collect()
+    }
+
+    proptest! {
+        /// The reused `csv_core` parser reads what the `csv` crate reads, whichever
+        /// delimiters were parsed before on this thread: quotes, doubled quotes, every
+        /// terminator, blank lines, a BOM, long fields and many fields.
+        #[test]
+        fn reused_parser_reads_as_the_csv_crate(
+            bodies in prop::collection::vec(
+                prop::collection::vec(
+                    prop_oneof![
+                        8 => prop::sample::select(b"ab1,;|\t\"\r\n ".to_vec()),
+                        1 => any::<u8>(),
+                    ],
+                    0..400,
+                ),
+                1..4,
+            ),
+            bom in any::<bool>(),
+            long in 0usize..3000,
+            complete in any::<bool>(),
+        ) {
+            for (i, mut body) in bodies.into_iter().enumerate() {
+                if bom && i == 0 {
+                    body.splice(0..0, *b"\xef\xbb\xbf");
+                }
+                if i == 1 {
+                    body.extend(std::iter::repeat_n(b'x', long));
+                    body.extend(std::iter::repeat_n(b',', long / 10));
+                }
+                for delimiter in DELIMITERS {
+                    prop_assert_eq!(
+                        fields(&read_records(&body, delimiter, complete)),
+                        fields(&csv_crate_records(&body, delimiter, complete))
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stops_after_max_rows() {
+        let body = "1\n".repeat(MAX_ROWS * 2);
+        assert_eq!(read_records(body.as_bytes(), b',', true).len(), MAX_ROWS);
+        assert_eq!(
+            fields(&read_records(body.as_bytes(), b',', false)),
+            fields(&csv_crate_records(body.as_bytes(), b',', false))
+        );
+    }
 
     #[test]
     fn sentinel_drops_exactly_the_cut_record() {
