@@ -12,6 +12,7 @@ pub mod checksum;
 mod chunks;
 pub mod etag;
 mod key;
+pub mod keyspace;
 pub mod listing;
 mod multipart;
 mod object;
