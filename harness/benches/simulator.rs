@@ -310,8 +310,11 @@ async fn listing_pages() {
     world.store.put_all(BUCKET_1M, keys_1m).expect("bucket was just added");
     let build_time = build_started.elapsed();
     let rss_after = vm_rss_kib();
-    assert_eq!(world.store.object_count(BUCKET_1K), Ok(DIRS));
-    assert_eq!(world.store.object_count(BUCKET_1M), Ok(DIRS * FILES_PER_DIR_1M));
+    assert_eq!(world.store.object_count(BUCKET_1K), Ok(DIRS as u64));
+    assert_eq!(
+        world.store.object_count(BUCKET_1M),
+        Ok((DIRS * FILES_PER_DIR_1M) as u64)
+    );
     println!("1k bucket: keys t/dir{{0000..0999}}/file000; 1M bucket: keys t/dir{{0000..0999}}/file{{000..999}}");
     println!(
         "objects are sized ({SIZED_OBJECT_BYTES} B of zeros, not stored), one Object::sized template cloned per key"

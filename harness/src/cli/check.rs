@@ -24,14 +24,15 @@ pub(super) fn check(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Result<
         match loaded {
             Ok((s, (world, rejected))) => {
                 let buckets = world.store.buckets();
-                let objects: usize = buckets
+                // Saturating: a virtual key space may hold more than 64 bits can count.
+                let objects: u64 = buckets
                     .iter()
                     .filter_map(|b| world.store.object_count(&b.name).ok())
-                    .sum();
+                    .fold(0, u64::saturating_add);
                 let bytes: u64 = buckets
                     .iter()
                     .filter_map(|b| world.store.total_size(&b.name).ok())
-                    .sum();
+                    .fold(0, u64::saturating_add);
                 writeln!(
                     out,
                     "ok    {}: {} bucket(s), {objects} object(s), {bytes} byte(s), {} identities: {}",

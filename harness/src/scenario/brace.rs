@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::sim::store::keyspace::{KeySpace, KeySpaceError, Piece};
+
 /// Most keys one pattern may expand to; checked before anything is allocated so that a
 /// typo like `{0..9999999999}` fails fast instead of exhausting memory.
 pub const MAX_EXPANSION: u64 = 5_000_000;
@@ -105,6 +107,65 @@ pub fn expand_braces(pattern: &str) -> Result<Vec<String>, BraceError> {
     Ok(expand_seq(&nodes))
 }
 
+/// Most strings a brace group may hold to be kept as a list in a virtual key space
+/// (a number range is kept as a range, whatever its size).
+const MAX_LISTED: u128 = 10_000;
+
+/// Why a pattern is expanded rather than kept as a [`KeySpace`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotVirtual {
+    /// A group other than a plain number range holds more than 10,000 strings.
+    LargeGroup,
+    /// A range of negative numbers larger than a list may be.
+    NegativeRange,
+    /// The key space refused the pattern (a key could be read two ways).
+    Refused(KeySpaceError),
+}
+
+/// The keys of `pattern` as a virtual key space, never expanded: each top-level group
+/// is a segment, number ranges stay ranges. `Ok(Err(_))` when the pattern is valid but
+/// must be expanded instead (see [`NotVirtual`]); `Err` when it is not a valid pattern.
+pub fn key_space(pattern: &str) -> Result<Result<KeySpace, NotVirtual>, BraceError> {
+    let nodes = Parser { src: pattern, pos: 0 }.parse_top()?;
+    let mut segments = Vec::with_capacity(nodes.len());
+    for node in &nodes {
+        let segment = match node {
+            Node::Lit(s) => listed(vec![s.clone()]),
+            Node::Range(r) if !r.letters && r.start >= 0 && r.end() >= 0 => {
+                let (lo, hi) = (r.start.min(r.end()), r.start.max(r.end()));
+                match (u64::try_from(lo), u64::try_from(hi), u64::try_from(r.step.abs())) {
+                    (Ok(lo), Ok(hi), Ok(step)) => Piece::numbers(lo, hi, step, r.width),
+                    _ => return Ok(Err(NotVirtual::NegativeRange)),
+                }
+            }
+            Node::Range(r) if r.count > MAX_LISTED => {
+                return Ok(Err(if r.letters {
+                    NotVirtual::LargeGroup
+                } else {
+                    NotVirtual::NegativeRange
+                }));
+            }
+            Node::Range(r) => listed((0..r.count).map(|i| r.element(i)).collect()),
+            Node::Alt(_) if count_node(node) > MAX_LISTED => return Ok(Err(NotVirtual::LargeGroup)),
+            Node::Alt(_) => listed(expand_seq(std::slice::from_ref(node))),
+        };
+        segments.push(segment);
+    }
+    Ok(KeySpace::new(segments).map_err(NotVirtual::Refused))
+}
+
+/// Strings as pieces of one length each.
+fn listed(strings: Vec<String>) -> Vec<Piece> {
+    let mut by_len: std::collections::BTreeMap<usize, Vec<String>> = std::collections::BTreeMap::new();
+    for s in strings {
+        by_len.entry(s.len()).or_default().push(s);
+    }
+    by_len
+        .into_values()
+        .filter_map(|items| Piece::strings(items).ok())
+        .collect()
+}
+
 #[derive(Debug)]
 enum Node {
     Lit(String),
@@ -124,6 +185,12 @@ struct Range {
 }
 
 impl Range {
+    /// The last element's value.
+    fn end(&self) -> i128 {
+        let last = i128::try_from(self.count.saturating_sub(1)).unwrap_or(i128::MAX);
+        self.start.saturating_add(last.saturating_mul(self.step))
+    }
+
     fn element(&self, i: u128) -> String {
         // i < count, and start + (count-1)*step is the last element, which lies between
         // the endpoints, so this stays within i64 range and cannot overflow i128.
@@ -388,6 +455,27 @@ mod tests {
     }
 
     #[test]
+    fn large_number_ranges_stay_ranges() {
+        let Ok(Ok(space)) = key_space("t{000..999}/day={1..1000000}/part-{0..9}.csv") else {
+            panic!("not a key space");
+        };
+        assert_eq!(space.count(), 10_000_000_000);
+        assert_eq!(space.first_at_least(b"t500/").unwrap(), b"t500/day=1/part-0.csv");
+        assert_eq!(
+            key_space("{a,ab}{b,c}")
+                .ok()
+                .and_then(Result::err)
+                .map(|e| matches!(e, NotVirtual::Refused(_))),
+            Some(true)
+        );
+        assert_eq!(
+            key_space("{-100000..0}").ok().and_then(Result::err),
+            Some(NotVirtual::NegativeRange)
+        );
+        assert!(key_space("{").is_err());
+    }
+
+    #[test]
     fn plain_text_is_unchanged() {
         assert_eq!(ok("data/x.csv"), ["data/x.csv"]);
         assert_eq!(ok(""), [""]);
@@ -541,6 +629,35 @@ mod tests {
         fn list_expands_to_its_items(items in prop::collection::vec("[a-zA-Z0-9/_.=-]{0,8}", 2..8)) {
             let pattern = format!("{{{}}}", items.join(","));
             prop_assert_eq!(expand_braces(&pattern).ok(), Some(items));
+        }
+
+        /// A pattern kept as a key space holds exactly the keys it expands to, in byte
+        /// order, each once.
+        #[test]
+        fn key_space_is_the_sorted_expansion(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    "[a-c/=._-]{1,3}",
+                    (0i64..130, 0i64..130, 1i64..9, prop::bool::ANY).prop_map(|(a, b, step, pad)| {
+                        if pad { format!("{{{a:03}..{b}..{step}}}") } else { format!("{{{a}..{b}..{step}}}") }
+                    }),
+                    (-20i64..5, -3i64..20).prop_map(|(a, b)| format!("{{{a}..{b}}}")),
+                    prop::collection::vec("[a-c0-9/]{0,3}", 2..5).prop_map(|alts| format!("{{{}}}", alts.join(","))),
+                    Just("{a..e}".to_owned()),
+                    Just("{x,y{1..3}}".to_owned()),
+                ],
+                0..5,
+            ),
+        ) {
+            let pattern = parts.concat();
+            let Ok(Ok(space)) = key_space(&pattern) else {
+                return Ok(());
+            };
+            let mut keys: Vec<Vec<u8>> = ok(&pattern).into_iter().map(String::into_bytes).collect();
+            keys.sort();
+            keys.dedup();
+            prop_assert_eq!(space.count(), keys.len() as u128);
+            prop_assert_eq!(space.keys_from(b"").collect::<Vec<_>>(), keys);
         }
 
         #[test]

@@ -366,7 +366,7 @@ impl KeySpace {
     }
 
     /// Keys in order from `bound` on (inclusive).
-    pub fn keys_from<'s>(&'s self, bound: &[u8]) -> impl Iterator<Item = Vec<u8>> + 's {
+    pub fn keys_from<'s>(&'s self, bound: &[u8]) -> impl Iterator<Item = Vec<u8>> + use<'s> {
         let mut next = self.first_at_least(bound);
         std::iter::from_fn(move || {
             let key = next.take()?;

@@ -11,6 +11,7 @@
 //! A page is a range scan: it starts at its lower bound and, after a common prefix,
 //! jumps past every key that shares it. Its cost grows with the page, not the bucket.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -32,8 +33,9 @@ pub struct ListQuery<'a> {
 /// One entry of a page, in listing order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry<'a, V> {
-    /// A key and what the store holds under it.
-    Object(&'a ObjKey, &'a V),
+    /// A key and what the store holds under it (a key of a virtual key space is made
+    /// for the page; a stored one is borrowed).
+    Object(Cow<'a, ObjKey>, &'a V),
     /// Keys rolled up by the delimiter: the prefix plus the rest of a key up to and
     /// including the first delimiter after the prefix.
     CommonPrefix(String),
@@ -67,8 +69,23 @@ pub fn after(key: &str) -> Vec<u8> {
     v
 }
 
+/// What a listing walks: keys in byte order from a position on, each with its value.
+pub trait Source<V> {
+    /// Every key at or after `from` (bytes), in order, with its value.
+    fn walk(&self, from: &[u8]) -> Box<dyn Iterator<Item = (Cow<'_, ObjKey>, &V)> + '_>;
+}
+
+impl<V> Source<V> for BTreeMap<ObjKey, V> {
+    fn walk(&self, from: &[u8]) -> Box<dyn Iterator<Item = (Cow<'_, ObjKey>, &V)> + '_> {
+        Box::new(
+            self.range::<[u8], _>((Bound::Included(from), Bound::Unbounded))
+                .map(|(k, v)| (Cow::Borrowed(k), v)),
+        )
+    }
+}
+
 /// Lists one page of `map` as S3 would.
-pub fn list<'a, V>(map: &'a BTreeMap<ObjKey, V>, q: ListQuery<'_>) -> Page<'a, V> {
+pub fn list<'a, V, S: Source<V> + ?Sized>(map: &'a S, q: ListQuery<'_>) -> Page<'a, V> {
     let prefix = q.prefix.as_bytes();
     let delimiter = q.delimiter.filter(|d| !d.is_empty());
     let mut entries = Vec::new();
@@ -87,17 +104,22 @@ pub fn list<'a, V>(map: &'a BTreeMap<ObjKey, V>, q: ListQuery<'_>) -> Page<'a, V
     // prefix's group; `previous` is the last key listed since the seek, the page's
     // resume point being just after it.
     'seek: loop {
-        let mut previous: Option<&ObjKey> = None;
-        for (key, value) in map.range::<[u8], _>((Bound::Included(lower.as_slice()), Bound::Unbounded)) {
+        // The last key listed since the seek, as its index in `entries`.
+        let mut previous: Option<usize> = None;
+        for (key, value) in map.walk(&lower) {
             let bytes = key.as_str().as_bytes();
             if !bytes.starts_with(prefix) {
                 break;
             }
             if entries.len() == q.max_keys {
+                let resume = match previous.and_then(|i| entries.get(i)) {
+                    Some(Entry::Object(k, _)) => after(k.as_str()),
+                    _ => lower,
+                };
                 return Page {
                     entries,
                     truncated: true,
-                    resume_from: Some(previous.map_or(lower, |k| after(k.as_str()))),
+                    resume_from: Some(resume),
                 };
             }
             let rest = &key.as_str()[prefix.len()..];
@@ -121,8 +143,8 @@ pub fn list<'a, V>(map: &'a BTreeMap<ObjKey, V>, q: ListQuery<'_>) -> Page<'a, V
                     }
                 }
                 None => {
+                    previous = Some(entries.len());
                     entries.push(Entry::Object(key, value));
-                    previous = Some(key);
                 }
             }
         }

@@ -8,6 +8,7 @@
 //! [`Store::fork`] copies the whole state for per-test setup.
 
 mod body;
+mod bucket_keys;
 pub mod checksum;
 mod chunks;
 pub mod etag;
@@ -26,6 +27,7 @@ use s3_policy::ObjectOwnership;
 use time::OffsetDateTime;
 
 pub use body::{Body, BodyError};
+pub use bucket_keys::VirtualKeys;
 pub use chunks::{Chunks, ChunksBuilder, SEGMENT, Slices};
 pub use key::{KeyError, MAX_KEY_BYTES, ObjKey, prefix_successor};
 pub use listing::{Entry, ListQuery, Page};
@@ -135,7 +137,7 @@ pub struct AccessFacts {
 #[derive(Debug, Clone)]
 struct Bucket {
     info: Arc<BucketInfo>,
-    objects: BTreeMap<ObjKey, Object>,
+    objects: bucket_keys::Keys,
     uploads: HashMap<String, Upload>,
 }
 
@@ -236,14 +238,25 @@ impl Store {
             .collect()
     }
 
-    /// How many objects a bucket holds.
-    pub fn object_count(&self, bucket: &str) -> Result<usize, StoreError> {
-        Ok(self.read().bucket(bucket)?.objects.len())
+    /// How many objects a bucket holds (saturating), virtual keys included; keys two
+    /// virtual key spaces share are counted once per space.
+    pub fn object_count(&self, bucket: &str) -> Result<u64, StoreError> {
+        let (count, _) = self.read().bucket(bucket)?.objects.totals();
+        Ok(u64::try_from(count).unwrap_or(u64::MAX))
     }
 
-    /// How many bytes a bucket's objects hold in all.
+    /// How many bytes a bucket's objects hold in all (saturating), counted as
+    /// [`Store::object_count`] counts objects.
     pub fn total_size(&self, bucket: &str) -> Result<u64, StoreError> {
-        Ok(self.read().bucket(bucket)?.objects.values().map(|o| o.size).sum())
+        let (_, bytes) = self.read().bucket(bucket)?.objects.totals();
+        Ok(u64::try_from(bytes).unwrap_or(u64::MAX))
+    }
+
+    /// Adds a virtual key space to a bucket: every key of `keys.space` holds
+    /// `keys.object`, without being stored one by one; it replaces stored keys it holds.
+    pub fn add_key_space(&self, bucket: &str, keys: VirtualKeys) -> Result<(), StoreError> {
+        self.write().bucket_mut(bucket)?.objects.add_space(keys);
+        Ok(())
     }
 
     /// Saves (or, with `None`, deletes) a bucket's policy.
@@ -278,15 +291,17 @@ impl Store {
             .ok_or(StoreError::NoSuchKey)
     }
 
-    /// A copy of every object of a bucket in key order (bodies shared, not copied):
-    /// for tests and tools that inspect a world, not for serving requests.
+    /// A copy of every object of a bucket in key order (bodies shared, not copied),
+    /// virtual keys made one by one: for tests and tools that inspect a small world,
+    /// not for serving requests.
     pub fn objects(&self, bucket: &str) -> Result<Vec<(ObjKey, Object)>, StoreError> {
+        use listing::Source as _;
         Ok(self
             .read()
             .bucket(bucket)?
             .objects
-            .iter()
-            .map(|(k, o)| (k.clone(), o.clone()))
+            .walk(b"")
+            .map(|(k, o)| (k.into_owned(), o.clone()))
             .collect())
     }
 
@@ -304,7 +319,7 @@ impl Store {
     /// Removes `key`; a missing key is no error on an unversioned bucket
     /// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html>).
     pub fn delete(&self, bucket: &str, key: &str) -> Result<(), StoreError> {
-        let removed = self.write().bucket_mut(bucket)?.objects.remove(key.as_bytes());
+        let removed = self.write().bucket_mut(bucket)?.objects.remove(key);
         drop(removed);
         Ok(())
     }
@@ -313,10 +328,7 @@ impl Store {
     pub fn delete_all<'k>(&self, bucket: &str, keys: impl IntoIterator<Item = &'k str>) -> Result<(), StoreError> {
         let mut state = self.write();
         let b = state.bucket_mut(bucket)?;
-        let removed: Vec<Object> = keys
-            .into_iter()
-            .filter_map(|k| b.objects.remove(k.as_bytes()))
-            .collect();
+        let removed: Vec<Object> = keys.into_iter().filter_map(|k| b.objects.remove(k)).collect();
         drop(state);
         drop(removed);
         Ok(())
@@ -331,7 +343,8 @@ impl Store {
         f: impl FnOnce(&Page<'_, Object>) -> R,
     ) -> Result<R, StoreError> {
         let state = self.read();
-        let page = listing::list(&state.bucket(bucket)?.objects, query);
+        let keys = &state.bucket(bucket)?.objects;
+        let page = listing::list(keys, query);
         Ok(f(&page))
     }
 
@@ -504,7 +517,7 @@ fn new_bucket(name: &str, region: &str, owner: &str) -> Bucket {
             policy: None,
             object_ownership: ObjectOwnership::default(),
         }),
-        objects: BTreeMap::new(),
+        objects: bucket_keys::Keys::default(),
         uploads: HashMap::new(),
     }
 }
