@@ -600,6 +600,35 @@ fn object_errors() {
 }
 
 #[test]
+fn large_patterns_of_one_source_are_key_spaces_not_expansions() {
+    let s = parse(&format!(
+        "{BUCKET}[[buckets.objects]]\nkey = 'data/t{{000..999}}/day={{1..100000}}/part-{{0..9}}.csv'\nsize = 10\n\
+         [[buckets.objects]]\nkey = 'data/small{{1..9}}.csv'\nsize = 1\n"
+    ));
+    let b = &s.buckets[0];
+    assert_eq!(b.objects.len(), 9, "a small pattern is expanded");
+    assert_eq!(b.key_spaces.len(), 1);
+    assert_eq!(b.key_spaces[0].keys.count(), 1_000_000_000);
+    assert_eq!(b.key_spaces[0].source, ObjectSource::Sized(10));
+    assert_eq!(b.key_spaces[0].after, 0);
+    // A list of sizes needs one object per key: expanded (and limited).
+    assert_error(
+        &format!("{BUCKET}[[buckets.objects]]\nkey = 'k{{0..9999999}}'\nsize = [1]\n"),
+        7,
+        8,
+        "the limit is 5000000 per pattern",
+    );
+    // Limits S3 puts on keys hold for every key of a space.
+    let long = "x".repeat(1020);
+    assert_error(
+        &format!("{BUCKET}[[buckets.objects]]\nkey = '{long}{{0..99999}}'\nsize = 1\n"),
+        7,
+        7,
+        "S3 allows at most 1024 bytes",
+    );
+}
+
+#[test]
 fn brace_errors_point_into_the_key() {
     let obj = |key: &str| format!("{BUCKET}[[buckets.objects]]\nkey = {key}\nsize = 1\n");
     // Literal and escape-free basic strings: the column of the offending brace.
@@ -615,8 +644,9 @@ fn brace_errors_point_into_the_key() {
     assert_error(&obj("'{}'"), 7, 8, "`{}` is neither");
     assert_error(&obj("'{1..9..0}'"), 7, 8, "has a step of 0");
     assert_error(&obj("'{a..Z}'"), 7, 8, "mixes lowercase and uppercase");
+    // Only a pattern that must be expanded has a limit: a range of negative numbers.
     assert_error(
-        &obj("'{0..9999999}'"),
+        &obj("'{-9999999..0}'"),
         7,
         8,
         "pattern expands to 10000000 keys; the limit is 5000000 per pattern",

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use flate2::Compression;
@@ -14,11 +15,11 @@ use serde::Deserialize as _;
 use serde::de::IntoDeserializer as _;
 use toml::Spanned;
 
-use super::brace::expand_braces;
+use super::brace::{expand_braces, key_space};
 use super::error::ScenarioError;
 use super::model::{
-    BucketPolicySpec, BucketSpec, ConnectionSpec, ExpectSpec, FaultsSpec, IdentitySpec, ObjectSource, ObjectSpec,
-    PlatformSpec, Scenario, SimulatorSpec, Transport,
+    BucketPolicySpec, BucketSpec, ConnectionSpec, ExpectSpec, FaultsSpec, IdentitySpec, KeySpaceSpec, ObjectSource,
+    ObjectSpec, PlatformSpec, Scenario, SimulatorSpec, Transport,
 };
 use super::names::{is_region_like, validate_account_id, validate_bucket_name, validate_role_name};
 use super::raw::{
@@ -27,6 +28,13 @@ use super::raw::{
 
 pub use crate::sim::store::MAX_KEY_BYTES;
 use crate::sim::store::etag::MAX_OBJECT_SIZE;
+
+/// Keys from which a `[[buckets.objects]]` pattern whose keys share one source (no list
+/// of sizes) is kept as a virtual key space: listed, read and authorized like stored keys
+/// but never expanded, so a pattern may stand for billions of keys. Smaller patterns are
+/// stored key by key; a pattern a key space cannot hold (a key could be read two ways,
+/// a large range of negative numbers) is expanded, up to [`MAX_EXPANSION`](super::MAX_EXPANSION).
+pub const VIRTUAL_FROM: u128 = 1_000;
 
 /// The longest latency a scenario may inject on every request: a minute, past which
 /// an SDK's own timeouts decide the outcome rather than the scenario.
@@ -287,8 +295,12 @@ impl<'a> Loader<'a> {
             Some(p) => self.bucket_policy(p)?,
         };
         let mut objects = Vec::new();
+        let mut key_spaces = Vec::new();
         for o in raw.objects {
-            self.objects(o, &mut objects)?;
+            match self.key_space(&o, objects.len())? {
+                Some(space) => key_spaces.push(space),
+                None => self.objects(o, &mut objects)?,
+            }
         }
         Ok(BucketSpec {
             name: raw.name.into_inner(),
@@ -296,6 +308,7 @@ impl<'a> Loader<'a> {
             owner: raw.owner.into_inner(),
             policy,
             objects,
+            key_spaces,
         })
     }
 
@@ -358,6 +371,44 @@ impl<'a> Loader<'a> {
             Found::Bundled(bytes) => String::from_utf8(bytes.to_vec())
                 .map_err(|_| self.error(span.start, format!("policy file `{file}` is not UTF-8 text"))),
         }
+    }
+
+    /// One `[[buckets.objects]]` entry kept as a virtual key space, when its pattern
+    /// holds at least [`VIRTUAL_FROM`] keys that share one source (no list of sizes) and
+    /// can be held that way; `None` to expand it instead.
+    fn key_space(&mut self, raw: &RawObject, after: usize) -> Result<Option<KeySpaceSpec>, ScenarioError> {
+        if matches!(raw.size.as_ref().map(|s| s.get_ref()), Some(RawSize::Each(_))) {
+            return Ok(None);
+        }
+        let key_at = raw.key.span();
+        let keys = match key_space(raw.key.get_ref()) {
+            Ok(Ok(keys)) if keys.count() >= VIRTUAL_FROM => keys,
+            // Too small, or not a generator: expanded, which reports any error.
+            _ => return Ok(None),
+        };
+        if keys.contains(b"") {
+            return Err(self.error(key_at.start, "object key must not be empty"));
+        }
+        let longest = keys.longest();
+        if longest.len() > MAX_KEY_BYTES {
+            let key = String::from_utf8_lossy(&longest);
+            return Err(self.error(
+                key_at.start,
+                format!(
+                    "object key is {} bytes long; S3 allows at most {MAX_KEY_BYTES} bytes \
+                     (key starts `{}`)",
+                    longest.len(),
+                    truncate(&key, 80)
+                ),
+            ));
+        }
+        let source = self.object_source(raw)?;
+        Ok(Some(KeySpaceSpec {
+            keys: Arc::new(keys),
+            source,
+            content_type: raw.content_type.clone(),
+            after,
+        }))
     }
 
     /// Expands one `[[buckets.objects]]` entry into `out`.

@@ -86,6 +86,24 @@ pub struct BucketSpec {
     pub policy: BucketPolicySpec,
     /// Objects in file order after brace expansion; a later duplicate key overwrites.
     pub objects: Vec<ObjectSpec>,
+    /// Entries kept as virtual key spaces instead of being expanded (patterns of at least
+    /// [`VIRTUAL_FROM`](crate::scenario::VIRTUAL_FROM) keys that share one source), in
+    /// file order.
+    pub key_spaces: Vec<KeySpaceSpec>,
+}
+
+/// One `[[buckets.objects]]` entry whose keys are kept as a generator, never expanded.
+#[derive(Debug, Clone)]
+pub struct KeySpaceSpec {
+    /// The keys its pattern stands for.
+    pub keys: std::sync::Arc<crate::sim::store::keyspace::KeySpace>,
+    /// What every one of its keys holds.
+    pub source: ObjectSource,
+    /// As [`ObjectSpec::content_type`].
+    pub content_type: Option<String>,
+    /// How many of the bucket's `objects` come before it in the file: it replaces those
+    /// of them it holds, and those after it replace its keys.
+    pub after: usize,
 }
 
 /// A bucket's `policy` key: which bucket policy the bucket is created with.

@@ -15,7 +15,7 @@ use s3_policy::{Policy, PolicyKind, parse_policy};
 use serde::Serialize;
 
 use crate::scenario::{BucketPolicySpec, ObjectSource, PlatformSpec, Scenario};
-use crate::sim::store::{Body, ObjKey, Object, Store, StoreError, StoredPolicy};
+use crate::sim::store::{Body, ObjKey, Object, Store, StoreError, StoredPolicy, VirtualKeys};
 
 /// The session name the platform reader's role session carries.
 pub const PLATFORM_SESSION_NAME: &str = "s3-connector";
@@ -348,27 +348,21 @@ impl World {
                     key: o.key.clone(),
                     source,
                 })?;
-                let mut object = match &o.source {
-                    ObjectSource::Inline(bytes) => Object::from_bytes(bytes.clone(), &spec.owner),
-                    ObjectSource::Sized(size) => Object::sized(*size, &spec.owner),
-                    ObjectSource::Partial { size, head, tail } => Object::new(
-                        Body::Partial {
-                            head: head.clone(),
-                            tail: tail.clone(),
-                        },
-                        *size,
-                        captured_etag(*size),
-                        &spec.owner,
-                    ),
-                    ObjectSource::File(path) => {
-                        let (size, etag) = files.digest(path)?;
-                        Object::new(Body::File(path.clone()), size, etag, &spec.owner)
-                    }
-                };
-                if let Some(ct) = &o.content_type {
-                    object.content_type = ct.clone();
-                }
-                objects.push((key, object));
+                objects.push((
+                    key,
+                    object_of(&o.source, o.content_type.as_deref(), &spec.owner, &mut files)?,
+                ));
+            }
+            let mut key_spaces = Vec::with_capacity(spec.key_spaces.len());
+            for s in &spec.key_spaces {
+                let object = object_of(&s.source, s.content_type.as_deref(), &spec.owner, &mut files)?;
+                key_spaces.push((
+                    s.after,
+                    VirtualKeys {
+                        space: Arc::clone(&s.keys),
+                        object,
+                    },
+                ));
             }
             let policy = policy.and_then(|text| match StoredPolicy::parse(&text, &spec.name) {
                 Ok(p) => Some(p),
@@ -383,6 +377,17 @@ impl World {
             });
             let store_err = |e| WorldError::from_store(e, &spec.name);
             world.store.set_policy(&spec.name, policy).map_err(store_err)?;
+            // In file order: each key space after the objects above it, before those below.
+            let mut objects = objects.into_iter();
+            let mut placed = 0;
+            for (after, keys) in key_spaces {
+                world
+                    .store
+                    .put_all(&spec.name, objects.by_ref().take(after - placed))
+                    .map_err(store_err)?;
+                placed = after;
+                world.store.add_key_space(&spec.name, keys).map_err(store_err)?;
+            }
             world.store.put_all(&spec.name, objects).map_err(store_err)?;
         }
         Ok((world, rejected))
@@ -394,6 +399,36 @@ impl World {
         w.store = self.store.fork();
         w
     }
+}
+
+/// The object a scenario's source stands for, written by `owner`.
+fn object_of(
+    source: &ObjectSource,
+    content_type: Option<&str>,
+    owner: &str,
+    files: &mut FileDigests,
+) -> Result<Object, WorldError> {
+    let mut object = match source {
+        ObjectSource::Inline(bytes) => Object::from_bytes(bytes.clone(), owner),
+        ObjectSource::Sized(size) => Object::sized(*size, owner),
+        ObjectSource::Partial { size, head, tail } => Object::new(
+            Body::Partial {
+                head: head.clone(),
+                tail: tail.clone(),
+            },
+            *size,
+            captured_etag(*size),
+            owner,
+        ),
+        ObjectSource::File(path) => {
+            let (size, etag) = files.digest(path)?;
+            Object::new(Body::File(path.clone()), size, etag, owner)
+        }
+    };
+    if let Some(ct) = content_type {
+        object.content_type = ct.to_owned();
+    }
+    Ok(object)
 }
 
 /// Size and MD5 of fixture files, each file read once per load however many keys

@@ -72,6 +72,7 @@ impl SimulatorBuilder {
             owner: owner.to_owned(),
             policy: BucketPolicySpec::None,
             objects: Vec::new(),
+            key_spaces: Vec::new(),
         });
         self
     }

@@ -301,6 +301,17 @@ impl KeySpace {
         Ok(space)
     }
 
+    /// One of its longest keys.
+    pub fn longest(&self) -> Vec<u8> {
+        let mut key = Vec::new();
+        for segment in &self.segments {
+            if let Some(piece) = segment.iter().max_by_key(|p| p.len()) {
+                piece.write(piece.first(), &mut key);
+            }
+        }
+        key
+    }
+
     /// How many keys it holds (saturating).
     pub fn count(&self) -> u128 {
         self.count
