@@ -187,3 +187,120 @@ seed = 3
     assert_eq!(records.len(), 3);
     assert!(records.iter().all(|r| r.injected_fault && r.status >= 500));
 }
+
+/// A pattern of two billion keys is served as stored keys are: listed from any position,
+/// read, written over and deleted one key at a time, its neighbours untouched.
+#[tokio::test]
+async fn virtual_keys_are_listed_read_written_and_deleted_like_stored_ones() {
+    let scenario = load_scenario(&repo().join("scenarios/scale/billion_key_bucket.toml")).unwrap();
+    assert_eq!(scenario.buckets[0].key_spaces.len(), 2, "both patterns are key spaces");
+    let (world, _) = World::from_scenario(&scenario).unwrap();
+    assert_eq!(world.store.object_count("acme-lake"), Ok(2_016_048_384));
+    let sim = Simulator::start(world).await.unwrap();
+    let c = sim.client(Who::BucketOwner("acme-lake")).unwrap();
+    let keys = |out: &aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output| -> Vec<String> {
+        out.contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect()
+    };
+    // The middle of the logs, by start-after.
+    let page = c
+        .list_objects_v2()
+        .bucket("acme-lake")
+        .start_after("logs/service-500/2012/06/15/23/part-9.json.gz")
+        .max_keys(3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&page),
+        [
+            "logs/service-500/2012/06/16/00/part-0.json.gz",
+            "logs/service-500/2012/06/16/00/part-1.json.gz",
+            "logs/service-500/2012/06/16/00/part-2.json.gz",
+        ]
+    );
+    assert_eq!(page.is_truncated(), Some(true));
+    assert_eq!(page.contents()[0].size(), Some(65536));
+    // A delimiter listing jumps over each group without reading it.
+    let dirs = c
+        .list_objects_v2()
+        .bucket("acme-lake")
+        .prefix("logs/")
+        .delimiter("/")
+        .max_keys(2)
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = dirs.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
+    assert_eq!(prefixes, ["logs/service-000/", "logs/service-001/"]);
+    // Read, ranged.
+    let key = "warehouse/orders/dt=2024-02-03/hour=07/part-0.csv";
+    let got = c
+        .get_object()
+        .bucket("acme-lake")
+        .key(key)
+        .range("bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"click_id");
+    let missing = c
+        .head_object()
+        .bucket("acme-lake")
+        .key("warehouse/orders/dt=2024-02-29/hour=07/part-0.csv")
+        .send()
+        .await;
+    assert!(missing.is_err(), "day 29 is not in the pattern");
+    // Written over: that key only.
+    c.put_object()
+        .bucket("acme-lake")
+        .key(key)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let head = c.head_object().bucket("acme-lake").key(key).send().await.unwrap();
+    assert_eq!(head.content_length(), Some(1));
+    let neighbour = "warehouse/orders/dt=2024-02-03/hour=08/part-0.csv";
+    let head = c.head_object().bucket("acme-lake").key(neighbour).send().await.unwrap();
+    assert!(head.content_length() > Some(1));
+    // Deleted: gone from reads and listings, the neighbours stay.
+    c.delete_object()
+        .bucket("acme-lake")
+        .key(neighbour)
+        .send()
+        .await
+        .unwrap();
+    let err = c
+        .get_object()
+        .bucket("acme-lake")
+        .key(neighbour)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::code(&err), "NoSuchKey");
+    let around = c
+        .list_objects_v2()
+        .bucket("acme-lake")
+        .start_after("warehouse/orders/dt=2024-02-03/hour=06/part-0.csv")
+        .max_keys(3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&around),
+        [
+            "warehouse/orders/dt=2024-02-03/hour=07/part-0.csv",
+            "warehouse/orders/dt=2024-02-03/hour=09/part-0.csv",
+            "warehouse/orders/dt=2024-02-03/hour=10/part-0.csv",
+        ]
+    );
+    assert_eq!(
+        around.contents()[0].size(),
+        Some(1),
+        "the stored key, not the pattern's"
+    );
+    sim.shutdown().await;
+}
