@@ -51,7 +51,11 @@ fn main() {
         run_1000x365().await;
     });
     println!();
-    println!("total {}; load average at the end: {}", fmt_dur(started.elapsed()), load_average());
+    println!(
+        "total {}; load average at the end: {}",
+        fmt_dur(started.elapsed()),
+        load_average()
+    );
 }
 
 fn bucket(name: &str, objects: &str) -> String {
@@ -179,7 +183,9 @@ async fn listing_pages() {
         )
         .expect("the bucket exists");
     let sim = Simulator::start(world).await.expect("bind 127.0.0.1:0");
-    let client = sim.client(Who::Identity("root-111122223333")).expect("the owner's root exists");
+    let client = sim
+        .client(Who::Identity("root-111122223333"))
+        .expect("the owner's root exists");
     println!("  max-keys 1000, {LIST_RUNS} runs per cell after {LIST_WARMUP} warm-up, the three buckets interleaved");
     println!(
         "  {:<28} {:>7} {:>12} {:>12} {:>12} {:>9} {:>9}",
@@ -227,7 +233,12 @@ async fn list(client: &Client, bucket: &str, case: &Case, after: Option<&str>, t
     let t = Instant::now();
     let out = bounded(req.send()).await.expect("ListObjectsV2 succeeds");
     let elapsed = t.elapsed();
-    assert_eq!(out.contents().len() + out.common_prefixes().len(), case.entries, "{bucket}: {}", case.name);
+    assert_eq!(
+        out.contents().len() + out.common_prefixes().len(),
+        case.entries,
+        "{bucket}: {}",
+        case.name
+    );
     assert_eq!(out.is_truncated(), Some(truncated), "{bucket}: {}", case.name);
     elapsed
 }
@@ -235,7 +246,9 @@ async fn list(client: &Client, bucket: &str, case: &Case, after: Option<&str>, t
 fn memory_for_a_million() {
     section("3. Memory for 1,000,000 objects of 1 KiB (sized: no bytes stored)");
     let mut world = World::new();
-    world.add_bucket("stored", REGION, OWNER).expect("a fresh world takes it");
+    world
+        .add_bucket("stored", REGION, OWNER)
+        .expect("a fresh world takes it");
     let before = vm_rss_kib();
     let template = Object::sized(1024, OWNER);
     let t = Instant::now();
@@ -244,8 +257,12 @@ fn memory_for_a_million() {
         .put_all(
             "stored",
             (0..1_000_000).map(|i| {
-                let key = ObjKey::parse(&format!("data/t{:03}/day={:03}/part-{i:07}.csv", i % 1000, i / 1000 % 365))
-                    .expect("a short key is valid");
+                let key = ObjKey::parse(&format!(
+                    "data/t{:03}/day={:03}/part-{i:07}.csv",
+                    i % 1000,
+                    i / 1000 % 365
+                ))
+                .expect("a short key is valid");
                 (key, template.clone())
             }),
         )
@@ -261,7 +278,10 @@ fn memory_for_a_million() {
         fmt_dur(took)
     );
     drop(world);
-    let text = bucket("virtual", "\n[[buckets.objects]]\nkey = \"data/t{000..999}/part-{0000..0999}.csv\"\nsize = 1024\n");
+    let text = bucket(
+        "virtual",
+        "\n[[buckets.objects]]\nkey = \"data/t{000..999}/part-{0000..0999}.csv\"\nsize = 1024\n",
+    );
     let before = vm_rss_kib();
     let scenario = parse_scenario(std::path::Path::new("bench.toml"), &text).expect("the scenario parses");
     let (world, _) = World::from_scenario(&scenario).expect("the world builds");

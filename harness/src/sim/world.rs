@@ -342,16 +342,24 @@ impl World {
                 }
             };
             let mut objects = Vec::with_capacity(spec.objects.len());
+            // The keys of one pattern come one after another with one source: they share
+            // one object record.
+            let mut last: Option<(&ObjectSource, Option<&str>, Arc<Object>)> = None;
             for o in &spec.objects {
                 let key = ObjKey::parse(&o.key).map_err(|source| WorldError::BadKey {
                     bucket: spec.name.clone(),
                     key: o.key.clone(),
                     source,
                 })?;
-                objects.push((
-                    key,
-                    object_of(&o.source, o.content_type.as_deref(), &spec.owner, &mut files)?,
-                ));
+                let content_type = o.content_type.as_deref();
+                let object = match &last {
+                    Some((source, ct, object)) if same_source(source, &o.source) && *ct == content_type => {
+                        Arc::clone(object)
+                    }
+                    _ => Arc::new(object_of(&o.source, content_type, &spec.owner, &mut files)?),
+                };
+                last = Some((&o.source, content_type, Arc::clone(&object)));
+                objects.push((key, object));
             }
             let mut key_spaces = Vec::with_capacity(spec.key_spaces.len());
             for s in &spec.key_spaces {
@@ -398,6 +406,26 @@ impl World {
         let mut w = self.clone();
         w.store = self.store.fork();
         w
+    }
+}
+
+/// Whether two sources are one, without comparing their bytes (the keys of one
+/// pattern share one buffer).
+fn same_source(a: &ObjectSource, b: &ObjectSource) -> bool {
+    let same_bytes = |x: &bytes::Bytes, y: &bytes::Bytes| x.as_ptr() == y.as_ptr() && x.len() == y.len();
+    match (a, b) {
+        (ObjectSource::Inline(x), ObjectSource::Inline(y)) => same_bytes(x, y),
+        (ObjectSource::File(x), ObjectSource::File(y)) => x == y,
+        (ObjectSource::Sized(x), ObjectSource::Sized(y)) => x == y,
+        (
+            ObjectSource::Partial { size, head, tail },
+            ObjectSource::Partial {
+                size: size2,
+                head: head2,
+                tail: tail2,
+            },
+        ) => size == size2 && same_bytes(head, head2) && same_bytes(tail, tail2),
+        _ => false,
     }
 }
 

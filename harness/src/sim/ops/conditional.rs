@@ -17,7 +17,7 @@ pub(super) struct Conditions<'a> {
 
 /// What a GET or HEAD serves: the object and the byte range `start..end`.
 pub(super) struct ReadTarget {
-    pub object: Object,
+    pub object: std::sync::Arc<Object>,
     pub start: u64,
     pub end: u64,
     pub content_range: Option<String>,

@@ -213,7 +213,7 @@ pub(super) async fn copy_object(
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
         ));
     }
-    let mut o = src;
+    let mut o = Object::clone(&src);
     o.owner = who.caller.account().unwrap_or_default().to_owned();
     o.last_modified = now();
     if replace {

@@ -29,7 +29,9 @@ pub struct VirtualKeys {
 /// Every key of a bucket (module docs).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Keys {
-    stored: BTreeMap<ObjKey, Object>,
+    /// Objects are shared: a world's keys of one source hold one record, and a read
+    /// takes a reference, not a copy.
+    stored: BTreeMap<ObjKey, Arc<Object>>,
     spaces: Vec<VirtualKeys>,
     /// Virtual keys deleted (and not stored since).
     tombstones: BTreeSet<ObjKey>,
@@ -38,7 +40,7 @@ pub(super) struct Keys {
 impl Keys {
     /// The object under `key`.
     pub(super) fn get(&self, key: &[u8]) -> Option<&Object> {
-        self.stored.get(key).or_else(|| self.virtual_object(key))
+        self.stored.get(key).map(|o| &**o).or_else(|| self.virtual_object(key))
     }
 
     fn virtual_object(&self, key: &[u8]) -> Option<&Object> {
@@ -52,8 +54,13 @@ impl Keys {
             .map(|v| &v.object)
     }
 
+    /// The stored object under `key`, shared.
+    pub(super) fn get_stored(&self, key: &[u8]) -> Option<&Arc<Object>> {
+        self.stored.get(key)
+    }
+
     /// Stores `object` under `key`; what the key held before, if it was stored.
-    pub(super) fn insert(&mut self, key: ObjKey, object: Object) -> Option<Object> {
+    pub(super) fn insert(&mut self, key: ObjKey, object: Arc<Object>) -> Option<Arc<Object>> {
         if !self.tombstones.is_empty() {
             self.tombstones.remove(&key);
         }
@@ -61,7 +68,7 @@ impl Keys {
     }
 
     /// Stores many objects (loading a world).
-    pub(super) fn extend(&mut self, objects: impl IntoIterator<Item = (ObjKey, Object)>) {
+    pub(super) fn extend(&mut self, objects: impl IntoIterator<Item = (ObjKey, Arc<Object>)>) {
         for (key, object) in objects {
             self.insert(key, object);
         }
@@ -77,7 +84,7 @@ impl Keys {
 
     /// Removes `key`; the stored object removed, if it was stored. A virtual key is
     /// gone too: it leaves a tombstone.
-    pub(super) fn remove(&mut self, key: &str) -> Option<Object> {
+    pub(super) fn remove(&mut self, key: &str) -> Option<Arc<Object>> {
         let removed = self.stored.remove(key.as_bytes());
         if self.virtual_object(key.as_bytes()).is_some()
             && let Ok(key) = ObjKey::parse(key)
@@ -119,7 +126,11 @@ impl Keys {
 impl Source<Object> for Keys {
     fn walk(&self, from: &[u8]) -> Box<dyn Iterator<Item = (Cow<'_, ObjKey>, &Object)> + '_> {
         if self.spaces.is_empty() {
-            return self.stored.walk(from);
+            return Box::new(
+                self.stored
+                    .range::<[u8], _>((Bound::Included(from), Bound::Unbounded))
+                    .map(|(k, v)| (Cow::Borrowed(k), &**v)),
+            );
         }
         Box::new(Merge {
             stored: self
@@ -145,7 +156,7 @@ type SpaceKeys<'s> = Peekable<Box<dyn Iterator<Item = Vec<u8>> + 's>>;
 /// key over any space's, a later space's over an earlier one's, a tombstone over all
 /// spaces'.
 struct Merge<'s> {
-    stored: Peekable<std::collections::btree_map::Range<'s, ObjKey, Object>>,
+    stored: Peekable<std::collections::btree_map::Range<'s, ObjKey, Arc<Object>>>,
     spaces: Vec<(SpaceKeys<'s>, &'s Object)>,
     tombstones: &'s BTreeSet<ObjKey>,
 }
@@ -172,7 +183,7 @@ impl<'s> Iterator for Merge<'s> {
             if stored_first {
                 let (key, object) = self.stored.next()?;
                 self.skip_spaces_at(key.as_str().as_bytes());
-                return Some((Cow::Borrowed(key), object));
+                return Some((Cow::Borrowed(key), &**object));
             }
             let (key, space) = least?;
             let object = self.spaces[space].1;
@@ -282,7 +293,7 @@ mod tests {
                         let k = ObjKey::parse(&k).unwrap();
                         let object = Object::sized(size, "111122223333");
                         plain.insert(k.clone(), object.clone());
-                        keys.insert(k, object);
+                        keys.insert(k, Arc::new(object));
                     }
                     Op::Delete(k) => {
                         plain.remove(k.as_bytes());

@@ -267,28 +267,39 @@ impl Store {
 
     /// Stores `object` under `key`, replacing what was there.
     pub fn put(&self, bucket: &str, key: ObjKey, object: Object) -> Result<(), StoreError> {
+        let object = Arc::new(object);
         let replaced = self.write().bucket_mut(bucket)?.objects.insert(key, object);
         // Freed once the lock is released: freeing gigabytes takes a while.
         drop(replaced);
         Ok(())
     }
 
-    /// Stores many objects under one lock (loading a world).
-    pub fn put_all(&self, bucket: &str, objects: impl IntoIterator<Item = (ObjKey, Object)>) -> Result<(), StoreError> {
+    /// Stores many objects under one lock (loading a world). Objects given as one
+    /// `Arc` are held once, however many keys hold them.
+    pub fn put_all<O: Into<Arc<Object>>>(
+        &self,
+        bucket: &str,
+        objects: impl IntoIterator<Item = (ObjKey, O)>,
+    ) -> Result<(), StoreError> {
         let mut state = self.write();
         let b = state.bucket_mut(bucket)?;
-        b.objects.extend(objects);
+        b.objects.extend(objects.into_iter().map(|(k, o)| (k, o.into())));
         Ok(())
     }
 
-    /// The object under `key` (its body is shared, not copied).
-    pub fn get(&self, bucket: &str, key: &str) -> Result<Object, StoreError> {
-        self.read()
-            .bucket(bucket)?
-            .objects
-            .get(key.as_bytes())
-            .cloned()
-            .ok_or(StoreError::NoSuchKey)
+    /// The object under `key` (shared, not copied).
+    pub fn get(&self, bucket: &str, key: &str) -> Result<Arc<Object>, StoreError> {
+        let state = self.read();
+        let keys = &state.bucket(bucket)?.objects;
+        match keys.get_stored(key.as_bytes()) {
+            Some(stored) => Ok(Arc::clone(stored)),
+            // A virtual key's object is its space's, copied out of the lock.
+            None => keys
+                .get(key.as_bytes())
+                .cloned()
+                .map(Arc::new)
+                .ok_or(StoreError::NoSuchKey),
+        }
     }
 
     /// A copy of every object of a bucket in key order (bodies shared, not copied),
@@ -328,7 +339,7 @@ impl Store {
     pub fn delete_all<'k>(&self, bucket: &str, keys: impl IntoIterator<Item = &'k str>) -> Result<(), StoreError> {
         let mut state = self.write();
         let b = state.bucket_mut(bucket)?;
-        let removed: Vec<Object> = keys.into_iter().filter_map(|k| b.objects.remove(k)).collect();
+        let removed: Vec<Arc<Object>> = keys.into_iter().filter_map(|k| b.objects.remove(k)).collect();
         drop(state);
         drop(removed);
         Ok(())
@@ -455,7 +466,7 @@ impl Store {
         let Some(upload) = b.uploads.remove(upload_id) else {
             return Err(StoreError::NoSuchUpload);
         };
-        let replaced = b.objects.insert(key.clone(), o.clone());
+        let replaced = b.objects.insert(key.clone(), Arc::new(o.clone()));
         drop(state);
         // Freed outside the lock: parts left out of the object, and the object replaced.
         drop((upload, replaced));
