@@ -38,6 +38,11 @@ const LIST_WARMUP: usize = 3;
 const LIST_RUNS: usize = 100;
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--memory") {
+        memory_child(args.get(i + 1).map_or("per-key", String::as_str));
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -243,55 +248,80 @@ async fn list(client: &Client, bucket: &str, case: &Case, after: Option<&str>, t
     elapsed
 }
 
+/// Each way of holding a million objects is measured in a process of its own (this
+/// binary again), so that memory freed by one is not reused by the next.
 fn memory_for_a_million() {
-    section("3. Memory for 1,000,000 objects of 1 KiB (sized: no bytes stored)");
-    let mut world = World::new();
-    world
-        .add_bucket("stored", REGION, OWNER)
-        .expect("a fresh world takes it");
+    section("3. Memory for 1,000,000 objects of 1 KiB (sized: no bytes stored), each in its own process");
+    let Ok(me) = std::env::current_exe() else {
+        println!("  skipped: this binary cannot find itself");
+        return;
+    };
+    for mode in ["per-key", "shared", "virtual"] {
+        match std::process::Command::new(&me).args(["--memory", mode]).output() {
+            Ok(out) if out.status.success() => print!("{}", String::from_utf8_lossy(&out.stdout)),
+            Ok(out) => println!("  {mode}: failed: {}", String::from_utf8_lossy(&out.stderr)),
+            Err(e) => println!("  {mode}: cannot run: {e}"),
+        }
+    }
+}
+
+/// One million objects held one way; prints the resident memory they added.
+fn memory_child(mode: &str) {
+    let key = |i: usize| {
+        ObjKey::parse(&format!(
+            "data/t{:03}/day={:03}/part-{i:07}.csv",
+            i % 1000,
+            i / 1000 % 365
+        ))
+        .expect("a short key is valid")
+    };
     let before = vm_rss_kib();
-    let template = Object::sized(1024, OWNER);
     let t = Instant::now();
-    world
-        .store
-        .put_all(
-            "stored",
-            (0..1_000_000).map(|i| {
-                let key = ObjKey::parse(&format!(
-                    "data/t{:03}/day={:03}/part-{i:07}.csv",
-                    i % 1000,
-                    i / 1000 % 365
-                ))
-                .expect("a short key is valid");
-                (key, template.clone())
-            }),
-        )
-        .expect("the bucket exists");
+    let world = match mode {
+        "virtual" => {
+            let text = bucket(
+                "bench-mem",
+                "\n[[buckets.objects]]\nkey = \"data/t{000..999}/part-{0000..0999}.csv\"\nsize = 1024\n",
+            );
+            let scenario = parse_scenario(std::path::Path::new("bench.toml"), &text).expect("the scenario parses");
+            World::from_scenario(&scenario).expect("the world builds").0
+        }
+        _ => {
+            let mut world = World::new();
+            world
+                .add_bucket("bench-mem", REGION, OWNER)
+                .expect("a fresh world takes it");
+            let template = std::sync::Arc::new(Object::sized(1024, OWNER));
+            let shared = mode == "shared";
+            world
+                .store
+                .put_all(
+                    "bench-mem",
+                    (0..1_000_000).map(|i| {
+                        let object = if shared {
+                            std::sync::Arc::clone(&template)
+                        } else {
+                            std::sync::Arc::new(Object::clone(&template))
+                        };
+                        (key(i), object)
+                    }),
+                )
+                .expect("the bucket exists");
+            world
+        }
+    };
     let took = t.elapsed();
     let after = vm_rss_kib();
-    assert_eq!(world.store.object_count("stored"), Ok(1_000_000));
+    assert_eq!(world.store.object_count("bench-mem"), Ok(1_000_000));
+    let label = match mode {
+        "per-key" => "stored, a record per key (as PUTs make them)",
+        "shared" => "stored, keys sharing one record (as a scenario's list of sizes makes them)",
+        _ => "one virtual key space",
+    };
     println!(
-        "  stored one by one: +{} VmRSS ({} before, {} after), {} to insert",
+        "  {label}: +{} VmRSS ({} to build)",
         fmt_kib(after.zip(before).map(|(a, b)| a.saturating_sub(b))),
-        fmt_kib(before),
-        fmt_kib(after),
         fmt_dur(took)
-    );
-    drop(world);
-    let text = bucket(
-        "virtual",
-        "\n[[buckets.objects]]\nkey = \"data/t{000..999}/part-{0000..0999}.csv\"\nsize = 1024\n",
-    );
-    let before = vm_rss_kib();
-    let scenario = parse_scenario(std::path::Path::new("bench.toml"), &text).expect("the scenario parses");
-    let (world, _) = World::from_scenario(&scenario).expect("the world builds");
-    let after = vm_rss_kib();
-    assert_eq!(world.store.object_count("virtual"), Ok(1_000_000));
-    println!(
-        "  one key space:     +{} VmRSS ({} before, {} after)",
-        fmt_kib(after.zip(before).map(|(a, b)| a.saturating_sub(b))),
-        fmt_kib(before),
-        fmt_kib(after)
     );
 }
 
