@@ -386,22 +386,11 @@ impl<'a> Loader<'a> {
             // Too small, or not a generator: expanded, which reports any error.
             _ => return Ok(None),
         };
+        // The empty key is the shortest a space can hold, and its longest is checked for length.
         if keys.contains(b"") {
-            return Err(self.error(key_at.start, "object key must not be empty"));
+            self.check_key("", key_at.start)?;
         }
-        let longest = keys.longest();
-        if longest.len() > MAX_KEY_BYTES {
-            let key = String::from_utf8_lossy(&longest);
-            return Err(self.error(
-                key_at.start,
-                format!(
-                    "object key is {} bytes long; S3 allows at most {MAX_KEY_BYTES} bytes \
-                     (key starts `{}`)",
-                    longest.len(),
-                    truncate(&key, 80)
-                ),
-            ));
-        }
+        self.check_key(&String::from_utf8_lossy(&keys.longest()), key_at.start)?;
         let source = self.object_source(raw)?;
         Ok(Some(KeySpaceSpec {
             keys: Arc::new(keys),
@@ -409,6 +398,24 @@ impl<'a> Loader<'a> {
             content_type: raw.content_type.clone(),
             after,
         }))
+    }
+
+    /// S3's limits on one key of the pattern at `at`: not empty, at most 1,024 bytes.
+    fn check_key(&self, key: &str, at: usize) -> Result<(), ScenarioError> {
+        if key.is_empty() {
+            return Err(self.error(at, "object key must not be empty"));
+        }
+        if key.len() > MAX_KEY_BYTES {
+            return Err(self.error(
+                at,
+                format!(
+                    "object key is {} bytes long; S3 allows at most {MAX_KEY_BYTES} bytes (key starts `{}`)",
+                    key.len(),
+                    truncate(key, 80)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Expands one `[[buckets.objects]]` entry into `out`.
@@ -422,20 +429,7 @@ impl<'a> Loader<'a> {
         let sizes = self.size_list(&raw, keys.len())?;
         out.reserve(keys.len());
         for (i, key) in keys.into_iter().enumerate() {
-            if key.is_empty() {
-                return Err(self.error(key_at.start, "object key must not be empty"));
-            }
-            if key.len() > MAX_KEY_BYTES {
-                return Err(self.error(
-                    key_at.start,
-                    format!(
-                        "object key is {} bytes long; S3 allows at most {MAX_KEY_BYTES} bytes \
-                         (key starts `{}`)",
-                        key.len(),
-                        truncate(&key, 80)
-                    ),
-                ));
-            }
+            self.check_key(&key, key_at.start)?;
             let source = match (&source, sizes.and_then(|list| list.get(i))) {
                 (ObjectSource::Sized(_), Some(size)) => ObjectSource::Sized(*size),
                 (ObjectSource::Partial { head, tail, .. }, Some(size)) => ObjectSource::Partial {
