@@ -473,6 +473,10 @@ mod tests {
             Some(NotVirtual::NegativeRange)
         );
         assert!(key_space("{").is_err());
+        // Thousands of groups that may be empty: refused as a space, and too many to expand.
+        let pattern = "{a,}".repeat(5000);
+        assert!(matches!(key_space(&pattern), Ok(Err(NotVirtual::Refused(_)))));
+        assert!(expand_braces(&pattern).is_err());
     }
 
     #[test]

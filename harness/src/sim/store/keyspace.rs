@@ -36,7 +36,14 @@ pub enum KeySpaceError {
     /// A list's strings differ in length.
     #[error("a list's strings must be of one length")]
     MixedLengths,
+    /// More segments than a key space takes (searching recurses once per segment).
+    #[error("more than {MAX_SEGMENTS} segments")]
+    TooManySegments,
 }
+
+/// Most segments a space may have: a key is at most 1,024 bytes, so only segments that
+/// may be empty could make more, and searching recurses once per segment.
+pub const MAX_SEGMENTS: usize = 1024;
 
 /// Strings of one length, in byte order.
 #[derive(Clone, PartialEq, Eq)]
@@ -270,6 +277,9 @@ impl KeySpace {
     /// The keys made of one string of each segment (each a union of pieces of distinct
     /// lengths), or why they cannot be held this way.
     pub fn new(segments: Vec<Vec<Piece>>) -> Result<Self, KeySpaceError> {
+        if segments.len() > MAX_SEGMENTS {
+            return Err(KeySpaceError::TooManySegments);
+        }
         for segment in &segments {
             if segment.is_empty() {
                 return Err(KeySpaceError::Empty);
@@ -552,6 +562,8 @@ mod tests {
         assert!(KeySpace::new(vec![Piece::numbers(1, 10, 1, 0), vec![strings(&["/"])]]).is_ok());
         let e = KeySpace::new(vec![vec![strings(&["a"]), strings(&["b"])]]);
         assert_eq!(e, Err(KeySpaceError::SameLength(1)));
+        let e = KeySpace::new(vec![vec![strings(&["a"]), strings(&[""])]; MAX_SEGMENTS + 1]);
+        assert_eq!(e, Err(KeySpaceError::TooManySegments));
     }
 
     fn piece() -> impl Strategy<Value = Vec<Piece>> {
