@@ -28,7 +28,8 @@ pub struct RetryOptions {
     pub throttling_base_delay: Duration,
     /// No backoff is longer.
     pub max_backoff: Duration,
-    /// Tokens in the retry budget.
+    /// Tokens in the retry budget for each `concurrency` calls in flight (the connector
+    /// scales it with `max_concurrency`: 500 at 16 calls, 4,000 at 128).
     pub budget: u32,
     /// How long one attempt may wait for its answer (a listing: its whole page; a
     /// read: its headers).

@@ -262,6 +262,18 @@ pub(crate) struct S3Client {
     retrier: Arc<Retrier>,
 }
 
+/// The retry budget for a client that may have `max_concurrency` calls in flight:
+/// `budget` (the SDKs' 500 tokens) for each `concurrency` of them. A call waiting to
+/// retry holds 14 tokens, so 500 lets about 35 calls retry at once: room for the 16
+/// calls an SDK client starts with, but at 128 in flight a fifth of them failing
+/// together would exhaust it, and calls S3 would have answered on a retry would be
+/// reported unavailable. The quota still ends retry storms: S3 failing every call
+/// spends it after a few hundred retries.
+fn scaled_budget(budget: u32, concurrency: usize, max_concurrency: usize) -> u32 {
+    let clients = (max_concurrency / concurrency.max(1)).max(1);
+    budget.saturating_mul(u32::try_from(clients).unwrap_or(u32::MAX))
+}
+
 impl S3Client {
     /// A client making `concurrency` calls at once at first, and up to
     /// `max_concurrency` while S3 keeps up (see [`InFlight`]). The SDK's own retries
@@ -283,7 +295,10 @@ impl S3Client {
             client: aws_sdk_s3::Client::from_conf(config),
             counts: Arc::default(),
             in_flight: Arc::new(InFlight::new(concurrency, max_concurrency)),
-            retrier: Arc::new(Retrier::new(retry)),
+            retrier: Arc::new(Retrier::new(RetryOptions {
+                budget: scaled_budget(retry.budget, concurrency, max_concurrency),
+                ..retry
+            })),
         }
     }
 
@@ -549,6 +564,15 @@ impl S3Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_retry_budget_grows_with_the_calls_in_flight() {
+        assert_eq!(scaled_budget(500, 16, 16), 500);
+        assert_eq!(scaled_budget(500, 16, 128), 4000);
+        assert_eq!(scaled_budget(500, 16, 20), 500);
+        assert_eq!(scaled_budget(500, 0, 8), 4000);
+        assert_eq!(scaled_budget(u32::MAX, 1, 4), u32::MAX);
+    }
 
     #[test]
     fn listing_keys_are_decoded_once() {
