@@ -51,6 +51,9 @@ use s3_harness::sim::store::listing::{self, ListQuery};
 use s3_harness::sim::store::{ObjKey, Object};
 use s3_harness::{Simulator, World};
 
+mod support;
+use support::{fmt_dur, fmt_kib, vm_rss_kib};
+
 const OWNER: &str = "111122223333";
 const OWNER_ROOT: &str = "root-111122223333";
 const REGION: &str = "eu-west-1";
@@ -581,33 +584,5 @@ impl Stats {
             p99: rank(0.99),
             max: s[s.len() - 1],
         }
-    }
-}
-
-fn fmt_dur(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns < 1_000 {
-        format!("{ns} ns")
-    } else if ns < 1_000_000 {
-        format!("{:.1} µs", ns as f64 / 1e3)
-    } else if ns < 1_000_000_000 {
-        format!("{:.2} ms", ns as f64 / 1e6)
-    } else {
-        format!("{:.2} s", ns as f64 / 1e9)
-    }
-}
-
-/// The process's resident set size in KiB, from `/proc/self/status` (Linux).
-fn vm_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn fmt_kib(kib: Option<u64>) -> String {
-    match kib {
-        Some(k) if k >= 1024 * 1024 => format!("{:.2} GiB", k as f64 / (1024.0 * 1024.0)),
-        Some(k) => format!("{:.1} MiB", k as f64 / 1024.0),
-        None => "n/a".to_owned(),
     }
 }

@@ -27,10 +27,10 @@ pub(super) struct SampleJob {
     pub(super) name: String,
     /// Whether it is imported (its files are then sampled).
     pub(super) imported: bool,
-    /// The files its schema sample reads, in file order (none when not imported).
+    /// The files its schema sample reads, in file order (none when not imported); the
+    /// first is the table's first file, the read check's target when the table is the
+    /// first imported.
     pub(super) files: Vec<DataFile>,
-    /// Its first data file (the read check's target when the table is the first imported).
-    first: Option<DataFile>,
 }
 
 impl SampleJob {
@@ -44,7 +44,6 @@ impl SampleJob {
                 .into_iter()
                 .filter_map(|i| files.get(i).cloned())
                 .collect(),
-            first: files.first().cloned(),
         }
     }
 }
@@ -116,7 +115,7 @@ impl Arrivals {
     /// Takes one more table; the first file of the first imported table once every
     /// table before it has arrived.
     pub(super) fn add(&mut self, job: SampleJob) -> Option<DataFile> {
-        let first = job.first.clone().filter(|_| job.imported);
+        let first = job.files.first().cloned().filter(|_| job.imported);
         self.waiting.insert(job.index, first);
         if job.imported {
             self.imported.push(job);
