@@ -14,8 +14,10 @@
 //!    keys as a key space (`t/dirNNNN/fileNNNNNN`), interleaved in one run: first page,
 //!    a middle page and the last page (start-after), a delimiter page of 1,000 common
 //!    prefixes, and a delimiter page of one.
-//! 3. **Memory for 1,000,000 objects of 1 KiB**: stored one by one (a sized object
-//!    per key, as a list of sizes makes them) against one key space.
+//! 3. **Memory for 1,000,000 objects of 1 KiB** (sized: the record, not the bytes),
+//!    each way in a process of its own: stored by one `Store::put` per key (a record
+//!    each, as PutObject makes them), loaded in one go with a record each, loaded
+//!    sharing one record (as a scenario's list of sizes makes them), and one key space.
 //! 4. **`run` on 1,000 tables x 365 daily partitions x 2 CSV files** (730,000 keys)
 //!    from a scenario file: loading it, the time to the first request, and the whole run.
 //!
@@ -259,7 +261,7 @@ fn memory_for_a_million() {
         println!("  skipped: this binary cannot find itself");
         return;
     };
-    for mode in ["per-key", "shared", "virtual"] {
+    for mode in ["put", "per-key", "shared", "virtual"] {
         match std::process::Command::new(&me).args(["--memory", mode]).output() {
             Ok(out) if out.status.success() => print!("{}", String::from_utf8_lossy(&out.stdout)),
             Ok(out) => println!("  {mode}: failed: {}", String::from_utf8_lossy(&out.stderr)),
@@ -294,22 +296,36 @@ fn memory_child(mode: &str) {
             world
                 .add_bucket("bench-mem", REGION, OWNER)
                 .expect("a fresh world takes it");
-            let template = std::sync::Arc::new(Object::sized(1024, OWNER));
-            let shared = mode == "shared";
-            world
-                .store
-                .put_all(
-                    "bench-mem",
-                    (0..1_000_000).map(|i| {
-                        let object = if shared {
-                            std::sync::Arc::clone(&template)
-                        } else {
-                            std::sync::Arc::new(Object::clone(&template))
-                        };
-                        (key(i), object)
-                    }),
-                )
-                .expect("the bucket exists");
+            match mode {
+                // One Store::put per key, each a record of its own, as PutObject stores
+                // them (one insert at a time, headers shared through the store's pool).
+                "put" => {
+                    for i in 0..1_000_000 {
+                        world
+                            .store
+                            .put("bench-mem", key(i), Object::sized(1024, OWNER))
+                            .expect("the bucket exists");
+                    }
+                }
+                // Records of their own loaded in one go, as a world's objects are.
+                "per-key" => world
+                    .store
+                    .put_all(
+                        "bench-mem",
+                        (0..1_000_000).map(|i| (key(i), std::sync::Arc::new(Object::sized(1024, OWNER)))),
+                    )
+                    .expect("the bucket exists"),
+                _ => {
+                    let template = std::sync::Arc::new(Object::sized(1024, OWNER));
+                    world
+                        .store
+                        .put_all(
+                            "bench-mem",
+                            (0..1_000_000).map(|i| (key(i), std::sync::Arc::clone(&template))),
+                        )
+                        .expect("the bucket exists");
+                }
+            }
             world
         }
     };
@@ -317,7 +333,8 @@ fn memory_child(mode: &str) {
     let after = vm_rss_kib();
     assert_eq!(world.store.object_count("bench-mem"), Ok(1_000_000));
     let label = match mode {
-        "per-key" => "stored, a record per key (as PUTs make them)",
+        "put" => "stored by one put each, a record per key (as PutObject stores them)",
+        "per-key" => "stored in one load, a record per key",
         "shared" => "stored, keys sharing one record (as a scenario's list of sizes makes them)",
         _ => "one virtual key space",
     };

@@ -15,7 +15,7 @@ use s3_policy::{Policy, PolicyKind, parse_policy};
 use serde::Serialize;
 
 use crate::scenario::{BucketPolicySpec, ObjectSource, PlatformSpec, Scenario};
-use crate::sim::store::{Body, ObjKey, Object, Store, StoreError, StoredPolicy, VirtualKeys};
+use crate::sim::store::{Body, Captured, ETag, ObjKey, Object, Store, StoreError, StoredPolicy, VirtualKeys};
 
 /// The session name the platform reader's role session carries.
 pub const PLATFORM_SESSION_NAME: &str = "s3-connector";
@@ -440,21 +440,21 @@ fn object_of(
         ObjectSource::Inline(bytes) => Object::from_bytes(bytes.clone(), owner),
         ObjectSource::Sized(size) => Object::sized(*size, owner),
         ObjectSource::Partial { size, head, tail } => Object::new(
-            Body::Partial {
+            Body::Partial(Arc::new(Captured {
                 head: head.clone(),
                 tail: tail.clone(),
-            },
+            })),
             *size,
             captured_etag(*size),
             owner,
         ),
         ObjectSource::File(path) => {
             let (size, etag) = files.digest(path)?;
-            Object::new(Body::File(path.clone()), size, etag, owner)
+            Object::new(Body::File(Arc::new(path.clone())), size, etag, owner)
         }
     };
     if let Some(ct) = content_type {
-        object.content_type = ct.to_owned();
+        object.headers_mut().content_type = ct.to_owned();
     }
     Ok(object)
 }
@@ -462,12 +462,12 @@ fn object_of(
 /// Size and MD5 of fixture files, each file read once per load however many keys
 /// point at it.
 #[derive(Default)]
-struct FileDigests(HashMap<PathBuf, (u64, String)>);
+struct FileDigests(HashMap<PathBuf, (u64, ETag)>);
 
 impl FileDigests {
-    fn digest(&mut self, path: &Path) -> Result<(u64, String), WorldError> {
+    fn digest(&mut self, path: &Path) -> Result<(u64, ETag), WorldError> {
         if let Some(d) = self.0.get(path) {
-            return Ok(d.clone());
+            return Ok(*d);
         }
         let err = |source| WorldError::Fixture {
             path: path.to_owned(),
@@ -476,8 +476,8 @@ impl FileDigests {
         let mut file = std::fs::File::open(path).map_err(err)?;
         let mut hasher = Md5::new();
         let size = std::io::copy(&mut file, &mut hasher).map_err(err)?;
-        let d = (size, hex::encode(hasher.finalize()));
-        self.0.insert(path.to_owned(), d.clone());
+        let d = (size, ETag::single(hasher.finalize().into()));
+        self.0.insert(path.to_owned(), d);
         Ok(d)
     }
 }
@@ -485,8 +485,6 @@ impl FileDigests {
 /// The ETag of a captured object whose bytes are not all known: a digest of its size,
 /// not of its bytes (hashing a size's worth of zeros, as sized objects do, would cost
 /// the object's size per distinct size, and would describe bytes no one captured).
-fn captured_etag(size: u64) -> String {
-    hex::encode(Md5::digest(
-        format!("s3-harness captured object of {size} bytes").as_bytes(),
-    ))
+fn captured_etag(size: u64) -> ETag {
+    ETag::of_bytes(format!("s3-harness captured object of {size} bytes").as_bytes())
 }

@@ -92,7 +92,7 @@ fn resolve_part(object: &Object, number: i32) -> S3Result<PartRead> {
     }
     let size = object.size;
     let n = u32::try_from(number).unwrap_or(0);
-    let (start, end, count) = match &object.parts {
+    let (start, end, count) = match object.parts() {
         None if n == 1 => (0, size, 1),
         Some(layout) => match layout.range(n, size) {
             Some((start, end)) => (start, end, layout.count()),
@@ -122,8 +122,8 @@ fn invalid_part_number() -> S3Error {
 /// If-Modified-Since is 304; If-Match wins over If-Unmodified-Since and If-None-Match
 /// over If-Modified-Since.
 fn check_preconditions(o: &Object, c: &Conditions<'_>) -> S3Result<()> {
-    let current = ETag::Strong(o.etag.clone());
-    let last_modified = o.last_modified;
+    let current = ETag::Strong(o.etag.to_string());
+    let last_modified = o.last_modified();
     let matches = |c: &ETagCondition| match c {
         ETagCondition::Any => true,
         ETagCondition::ETag(e) => current.weak_cmp(e),

@@ -232,8 +232,8 @@ pub(super) fn served(
     if !mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case(ChecksumMode::ENABLED)) || ranged {
         return None;
     }
-    let c = o.checksum.as_ref()?;
-    match (part_number, &o.parts) {
+    let c = o.checksum()?;
+    match (part_number, o.parts()) {
         (None, _) | (Some(1), None) => Some(c.clone()),
         (Some(n), Some(_)) if c.kind == ChecksumKind::Composite => c.part(u32::try_from(n).ok()?),
         _ => None,
@@ -503,16 +503,16 @@ mod tests {
     #[test]
     fn reads_get_the_checksum_only_in_checksum_mode_and_only_for_what_it_covers() {
         let mut o = Object::from_bytes(bytes::Bytes::from_static(b"whole"), "111122223333");
-        o.checksum = Some(ObjectChecksum::full(
+        o.set_checksum(Some(ObjectChecksum::full(
             Algorithm::Crc32,
             digest(Algorithm::Crc32, b"whole"),
-        ));
+        )));
         let on = ChecksumMode::from_static(ChecksumMode::ENABLED);
         assert!(served(&o, None, false, None).is_none());
-        assert_eq!(served(&o, Some(&on), false, None), o.checksum);
+        assert_eq!(served(&o, Some(&on), false, None), o.checksum().cloned());
         assert!(served(&o, Some(&on), true, None).is_none());
         // Part 1 of a single-part object is the object.
-        assert_eq!(served(&o, Some(&on), false, Some(1)), o.checksum);
+        assert_eq!(served(&o, Some(&on), false, Some(1)), o.checksum().cloned());
         assert!(served(&o, Some(&on), false, Some(2)).is_none());
     }
 

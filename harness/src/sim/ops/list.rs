@@ -56,7 +56,7 @@ fn list(sim: &SimS3, l: &Listing<'_>) -> S3Result<Listed> {
         for e in &page.entries {
             match e {
                 Entry::Object(k, o) => {
-                    let owner = l.with_owner.then(|| owners.of(&o.owner));
+                    let owner = l.with_owner.then(|| owners.of(&o.headers().owner));
                     contents.push(list_object(k, o, l.encode, owner));
                 }
                 Entry::CommonPrefix(p) => prefixes.push(CommonPrefix {
@@ -185,8 +185,8 @@ fn list_object(k: &ObjKey, o: &Object, encode: bool, owner: Option<Owner>) -> s3
     s3s::dto::Object {
         key: Some(encoded(encode, k.as_str())),
         size: Some(i64::try_from(o.size).unwrap_or(i64::MAX)),
-        e_tag: Some(ETag::Strong(o.etag.clone())),
-        last_modified: Some(ts(o.last_modified)),
+        e_tag: Some(ETag::Strong(o.etag.to_string())),
+        last_modified: Some(ts(o.last_modified())),
         storage_class: Some(ObjectStorageClass::from_static(ObjectStorageClass::STANDARD)),
         owner,
         ..Default::default()

@@ -55,13 +55,13 @@ pub(super) fn v2<'p>(
             let o: &'p Object = o;
             // Constant runs written whole: a page is 1,000 of these.
             w.raw("<Contents><ETag>\"");
-            w.raw(&o.etag);
+            w.display(o.etag);
             w.raw("\"</ETag><Key>");
             w.name(head.encode, k.as_str());
             w.raw("</Key><LastModified>");
-            w.timestamp(o.last_modified);
+            w.timestamp(o.last_modified());
             w.raw("</LastModified>");
-            if let Some(owner) = owner_of(&o.owner) {
+            if let Some(owner) = owner_of(&o.headers().owner) {
                 w.raw("<Owner>");
                 if let Some(name) = &owner.display_name {
                     w.text_element("DisplayName", name);
@@ -101,6 +101,13 @@ struct Writer(Vec<u8>);
 impl Writer {
     fn raw(&mut self, s: &str) {
         self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// A value that needs no escaping (an ETag), written without an intermediate string.
+    fn display(&mut self, v: impl std::fmt::Display) {
+        use std::io::Write as _;
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.0, "{v}");
     }
 
     /// A key or prefix, URL-encoded when the request asked, then escaped.

@@ -134,10 +134,10 @@ pub(super) async fn complete_multipart_upload(
     let mut out = CompleteMultipartUploadOutput {
         bucket: Some(input.bucket),
         key: Some(input.key),
-        e_tag: Some(ETag::Strong(o.etag)),
+        e_tag: Some(ETag::Strong(o.etag.to_string())),
         ..Default::default()
     };
-    out.checksum_type = set_checksum!(out, o.checksum.as_ref());
+    out.checksum_type = set_checksum!(out, o.checksum());
     Ok(S3Response::new(out))
 }
 

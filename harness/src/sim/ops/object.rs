@@ -28,11 +28,11 @@ pub(super) async fn head_object(
         accept_ranges: Some("bytes".to_owned()),
         content_length: Some(content_length(start, end)),
         content_range,
-        content_type: Some(o.content_type.clone()),
-        content_encoding: o.content_encoding.clone(),
-        e_tag: Some(ETag::Strong(o.etag.clone())),
-        last_modified: Some(ts(o.last_modified)),
-        metadata: metadata_out(&o.metadata),
+        content_type: Some(o.headers().content_type.clone()),
+        content_encoding: o.headers().content_encoding.clone(),
+        e_tag: Some(ETag::Strong(o.etag.to_string())),
+        last_modified: Some(ts(o.last_modified())),
+        metadata: metadata_out(&o.headers().metadata),
         ..Default::default()
     };
     let checksum = integrity::served(
@@ -72,11 +72,15 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         body: Some(StreamingBlob::wrap(stream)),
         content_length: Some(content_length(start, end)),
         content_range,
-        content_type: Some(input.response_content_type.unwrap_or_else(|| o.content_type.clone())),
-        content_encoding: o.content_encoding.clone(),
-        e_tag: Some(ETag::Strong(o.etag.clone())),
-        last_modified: Some(ts(o.last_modified)),
-        metadata: metadata_out(&o.metadata),
+        content_type: Some(
+            input
+                .response_content_type
+                .unwrap_or_else(|| o.headers().content_type.clone()),
+        ),
+        content_encoding: o.headers().content_encoding.clone(),
+        e_tag: Some(ETag::Strong(o.etag.to_string())),
+        last_modified: Some(ts(o.last_modified())),
+        metadata: metadata_out(&o.headers().metadata),
         ..Default::default()
     };
     out.checksum_type = set_checksum!(out, checksum.as_ref());
@@ -97,15 +101,15 @@ pub(super) async fn put_object(sim: &SimS3, req: S3Request<PutObjectInput>) -> S
     check_content_md5(input.content_md5.as_deref(), &received.md5)?;
     let checksum = claim.object(received.chunks.len(), &hasher.finish(), req.trailing_headers.as_ref())?;
     let mut o = Object::received(received.chunks, &received.md5, &account);
-    o.content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
-    o.content_encoding = integrity::stored_content_encoding(input.content_encoding);
-    o.metadata = metadata_map(input.metadata);
+    o.headers_mut().content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+    o.headers_mut().content_encoding = integrity::stored_content_encoding(input.content_encoding);
+    o.headers_mut().metadata = metadata_map(input.metadata);
     let mut out = PutObjectOutput {
-        e_tag: Some(ETag::Strong(o.etag.clone())),
+        e_tag: Some(ETag::Strong(o.etag.to_string())),
         ..Default::default()
     };
     out.checksum_type = set_checksum!(out, Some(&checksum));
-    o.checksum = Some(checksum);
+    o.set_checksum(Some(checksum));
     sim.store().put(&input.bucket, key, o)?;
     Ok(S3Response::new(out))
 }
@@ -214,16 +218,16 @@ pub(super) async fn copy_object(
         ));
     }
     let mut o = Object::clone(&src);
-    o.owner = who.caller.account().unwrap_or_default().to_owned();
-    o.last_modified = now();
+    o.headers_mut().owner = who.caller.account().unwrap_or_default().to_owned();
+    o.set_last_modified(now());
     if replace {
-        o.content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
-        o.content_encoding = input.content_encoding;
-        o.metadata = metadata_map(input.metadata);
+        o.headers_mut().content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        o.headers_mut().content_encoding = input.content_encoding;
+        o.headers_mut().metadata = metadata_map(input.metadata);
     }
     let result = CopyObjectResult {
-        e_tag: Some(ETag::Strong(o.etag.clone())),
-        last_modified: Some(ts(o.last_modified)),
+        e_tag: Some(ETag::Strong(o.etag.to_string())),
+        last_modified: Some(ts(o.last_modified())),
         ..Default::default()
     };
     let key = key_of(&input.key)?;

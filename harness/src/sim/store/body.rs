@@ -1,6 +1,7 @@
 //! Where an object's bytes live, and reading a byte range of them.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use std::pin::Pin;
@@ -19,18 +20,22 @@ pub enum Body {
     /// multipart upload); clones share them.
     Chunks(Chunks),
     /// A fixture file, read when served. Its size and ETag were taken at load.
-    File(PathBuf),
+    File(Arc<PathBuf>),
     /// A sized object: every byte reads as zero. Lets a scenario hold terabytes of
     /// listings without the bytes; a reader that parses them sees a corrupt file.
     Zeros,
     /// A captured object of which only the first and last bytes are known; any other
-    /// byte cannot be served ([`BodyError::Unknown`]).
-    Partial {
-        /// The object's first bytes.
-        head: Bytes,
-        /// The object's last bytes.
-        tail: Bytes,
-    },
+    /// byte cannot be served ([`BodyError::Unknown`]). Boxed apart: few objects have one.
+    Partial(Arc<Captured>),
+}
+
+/// The bytes known of a captured object.
+#[derive(Debug)]
+pub struct Captured {
+    /// The object's first bytes.
+    pub head: Bytes,
+    /// The object's last bytes.
+    pub tail: Bytes,
 }
 
 /// Why a fixture-backed body cannot be served.
@@ -93,7 +98,8 @@ impl Body {
                 Ok(Box::pin(stream::once(async move { Ok(slice) })))
             }
             Self::Chunks(c) => Ok(Box::pin(stream::iter(c.range(start, end).map(Ok)))),
-            Self::Partial { head, tail } => {
+            Self::Partial(captured) => {
+                let Captured { head, tail } = &**captured;
                 let tail_start = size.saturating_sub(tail.len() as u64);
                 let slice = if end <= head.len() as u64 {
                     head.slice(start as usize..end as usize)
@@ -124,14 +130,14 @@ impl Body {
             }
             Self::File(path) => {
                 let io = |source| BodyError::Io {
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     source,
                 };
-                let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+                let mut file = tokio::fs::File::open(path.as_path()).await.map_err(io)?;
                 let actual = file.metadata().await.map_err(io)?.len();
                 if actual != size {
                     return Err(BodyError::Changed {
-                        path: path.clone(),
+                        path: path.to_path_buf(),
                         expected: size,
                         actual,
                     });

@@ -3,9 +3,82 @@
 //! (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html>, `ETag`).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use md5::{Digest, Md5};
+
+/// An object's ETag, kept as the 16 bytes of its digest and its parts count (20 bytes
+/// instead of a 32-to-38-character string on every object): every ETag the simulator
+/// makes is an MD5, bare for a single-part object or with `-N` for a multipart one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ETag {
+    digest: [u8; 16],
+    /// 0 for a single-part object.
+    parts: u32,
+}
+
+impl ETag {
+    /// A single-part object's ETag: the MD5 of its bytes.
+    pub fn single(md5: [u8; 16]) -> Self {
+        Self { digest: md5, parts: 0 }
+    }
+
+    /// The ETag of `bytes` uploaded in one PUT.
+    pub fn of_bytes(bytes: &[u8]) -> Self {
+        Self::single(Md5::digest(bytes).into())
+    }
+
+    /// A multipart object's ETag: the MD5 of its parts' digests, with its parts count.
+    pub fn multipart(digest: [u8; 16], parts: u32) -> Self {
+        Self { digest, parts }
+    }
+
+    /// Reads `hex` or `hex-N` (unquoted), as [`Display`](fmt::Display) writes it.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (hex_part, parts) = match text.split_once('-') {
+            Some((h, n)) if !n.starts_with('+') => (h, n.parse::<u32>().ok().filter(|n| *n > 0)?),
+            Some(_) => return None,
+            None => (text, 0),
+        };
+        let mut digest = [0u8; 16];
+        hex::decode_to_slice(hex_part, &mut digest).ok()?;
+        Some(Self { digest, parts })
+    }
+}
+
+impl fmt::Display for ETag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut hex_text = [0u8; 32];
+        // Cannot fail: the buffer is exactly twice the digest's length.
+        if hex::encode_to_slice(self.digest, &mut hex_text).is_err() {
+            return Err(fmt::Error);
+        }
+        f.write_str(std::str::from_utf8(&hex_text).map_err(|_| fmt::Error)?)?;
+        if self.parts > 0 {
+            write!(f, "-{}", self.parts)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ETag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl PartialEq<str> for ETag {
+    fn eq(&self, other: &str) -> bool {
+        Self::parse(other).is_some_and(|e| e == *self)
+    }
+}
+
+impl PartialEq<&str> for ETag {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
 
 /// Hex MD5 of `bytes`, unquoted.
 pub fn md5_hex(bytes: &[u8]) -> String {
@@ -13,12 +86,15 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 }
 
 /// The multipart ETag from the parts' raw MD5 digests: `hex(md5(d1 || d2 ...))-N`.
-pub fn multipart_etag(part_digests: &[[u8; 16]]) -> String {
+pub fn multipart_etag(part_digests: &[[u8; 16]]) -> ETag {
     let mut h = Md5::new();
     for d in part_digests {
         h.update(d);
     }
-    format!("{}-{}", hex::encode(h.finalize()), part_digests.len())
+    ETag::multipart(
+        h.finalize().into(),
+        u32::try_from(part_digests.len()).unwrap_or(u32::MAX),
+    )
 }
 
 /// Raw MD5 digest of `n` zero bytes, hashed in fixed-size chunks.
@@ -84,9 +160,9 @@ pub fn cli_part_size(size: u64) -> u64 {
 /// customer's bucket shows for such files. Every full part has the same digest, so the
 /// cost is one hash of a part and one of the remainder, whatever the size, and both are
 /// remembered across objects.
-pub fn sized_etag(size: u64) -> String {
+pub fn sized_etag(size: u64) -> ETag {
     if size <= CLI_PART_SIZE {
-        return hex::encode(cached_zeros_digest(size));
+        return ETag::single(cached_zeros_digest(size));
     }
     let part = cli_part_size(size);
     let full = cached_zeros_digest(part);
@@ -100,12 +176,44 @@ pub fn sized_etag(size: u64) -> String {
         h.update(full);
     }
     h.update(last);
-    format!("{}-{parts}", hex::encode(h.finalize()))
+    ETag::multipart(h.finalize().into(), u32::try_from(parts).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn etags_are_written_as_s3_writes_them() {
+        assert_eq!(ETag::of_bytes(b"hello").to_string(), "5d41402abc4b2a76b9719d911017c592");
+        let multipart = ETag::multipart([0xab; 16], 3);
+        assert_eq!(multipart.to_string(), format!("{}-3", "ab".repeat(16)));
+        assert_eq!(format!("{multipart:?}"), format!("\"{}-3\"", "ab".repeat(16)));
+        assert_eq!(ETag::of_bytes(b"hello"), "5d41402abc4b2a76b9719d911017c592");
+    }
+
+    #[test]
+    fn only_md5_etags_parse() {
+        for bad in [
+            "",
+            "abc",
+            "5d41402abc4b2a76b9719d911017c59",
+            "5d41402abc4b2a76b9719d911017c592-",
+            "5d41402abc4b2a76b9719d911017c592-0",
+            "5d41402abc4b2a76b9719d911017c592-+3",
+            "zz41402abc4b2a76b9719d911017c592",
+        ] {
+            assert_eq!(ETag::parse(bad), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_etag_reads_back_as_written(digest: [u8; 16], parts in proptest::option::of(1u32..)) {
+            let etag = parts.map_or(ETag::single(digest), |n| ETag::multipart(digest, n));
+            proptest::prop_assert_eq!(ETag::parse(&etag.to_string()), Some(etag));
+        }
+    }
 
     #[test]
     fn md5_of_known_values() {
@@ -115,8 +223,8 @@ mod tests {
 
     #[test]
     fn small_sized_objects_hash_their_zeros() {
-        assert_eq!(sized_etag(0), md5_hex(b""));
-        assert_eq!(sized_etag(100_000), md5_hex(&vec![0; 100_000]));
+        assert_eq!(sized_etag(0).to_string(), md5_hex(b""));
+        assert_eq!(sized_etag(100_000).to_string(), md5_hex(&vec![0; 100_000]));
     }
 
     #[test]
@@ -125,7 +233,7 @@ mod tests {
         let full: [u8; 16] = Md5::digest(vec![0u8; CLI_PART_SIZE as usize]).into();
         let last: [u8; 16] = Md5::digest([0u8; 5]).into();
         assert_eq!(sized_etag(size), multipart_etag(&[full, full, last]));
-        assert!(sized_etag(size).ends_with("-3"));
+        assert!(sized_etag(size).to_string().ends_with("-3"));
     }
 
     #[test]
@@ -134,9 +242,9 @@ mod tests {
         assert_eq!(cli_part_size(CLI_PART_SIZE * MAX_PARTS + 1), 2 * CLI_PART_SIZE);
         assert_eq!(cli_part_size(MAX_OBJECT_SIZE), 128 * CLI_PART_SIZE);
         let size = 3 * 16 * 1024 * 1024 * 1024 + 7; // 48 GiB + 7: 8 MiB parts
-        assert!(sized_etag(size).ends_with("-6145"), "{}", sized_etag(size));
+        assert!(sized_etag(size).to_string().ends_with("-6145"), "{}", sized_etag(size));
         let size = 100 * 1024 * 1024 * 1024; // 100 GiB: 16 MiB parts
-        assert!(sized_etag(size).ends_with("-6400"), "{}", sized_etag(size));
+        assert!(sized_etag(size).to_string().ends_with("-6400"), "{}", sized_etag(size));
     }
 
     #[test]

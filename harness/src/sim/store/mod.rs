@@ -12,6 +12,7 @@ mod bucket_keys;
 pub mod checksum;
 mod chunks;
 pub mod etag;
+mod header_pool;
 mod key;
 pub mod keyspace;
 pub mod listing;
@@ -26,13 +27,14 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use s3_policy::ObjectOwnership;
 use time::OffsetDateTime;
 
-pub use body::{Body, BodyError};
+pub use body::{Body, BodyError, Captured};
 pub use bucket_keys::VirtualKeys;
 pub use chunks::{Chunks, ChunksBuilder, SEGMENT, Slices};
+pub use etag::ETag;
 pub use key::{KeyError, MAX_KEY_BYTES, ObjKey, prefix_successor};
 pub use listing::{Entry, ListQuery, Page};
 pub use multipart::{ClaimedChecksum, MIN_PART_SIZE, Part, RequestedPart, Upload};
-pub use object::{DEFAULT_CONTENT_TYPE, Object, PartLayout, now};
+pub use object::{DEFAULT_CONTENT_TYPE, Headers, Object, PartLayout, now};
 pub use policy::StoredPolicy;
 
 /// What a store operation refuses, named after the S3 error code it becomes.
@@ -144,6 +146,7 @@ struct Bucket {
 #[derive(Debug, Clone, Default)]
 struct State {
     buckets: BTreeMap<String, Bucket>,
+    headers: header_pool::HeaderPool,
 }
 
 impl State {
@@ -266,9 +269,11 @@ impl Store {
     }
 
     /// Stores `object` under `key`, replacing what was there.
-    pub fn put(&self, bucket: &str, key: ObjKey, object: Object) -> Result<(), StoreError> {
-        let object = Arc::new(object);
-        let replaced = self.write().bucket_mut(bucket)?.objects.insert(key, object);
+    pub fn put(&self, bucket: &str, key: ObjKey, mut object: Object) -> Result<(), StoreError> {
+        let mut state = self.write();
+        state.headers.share(&mut object);
+        let replaced = state.bucket_mut(bucket)?.objects.insert(key, Arc::new(object));
+        drop(state);
         // Freed once the lock is released: freeing gigabytes takes a while.
         drop(replaced);
         Ok(())
@@ -282,8 +287,15 @@ impl Store {
         objects: impl IntoIterator<Item = (ObjKey, O)>,
     ) -> Result<(), StoreError> {
         let mut state = self.write();
-        let b = state.bucket_mut(bucket)?;
-        b.objects.extend(objects.into_iter().map(|(k, o)| (k, o.into())));
+        let State { buckets, headers } = &mut *state;
+        let b = buckets
+            .get_mut(bucket)
+            .ok_or_else(|| StoreError::NoSuchBucket(bucket.to_owned()))?;
+        b.objects.extend(objects.into_iter().map(|(k, o)| {
+            let mut o = o.into();
+            headers.share_arc(&mut o);
+            (k, o)
+        }));
         Ok(())
     }
 
@@ -323,7 +335,7 @@ impl Store {
         let b = state.bucket(bucket)?;
         Ok(AccessFacts {
             bucket: Arc::clone(&b.info),
-            object_owner: key.map(|k| b.objects.get(k.as_bytes()).map(|o| o.owner.clone())),
+            object_owner: key.map(|k| b.objects.get(k.as_bytes()).map(|o| o.headers().owner.clone())),
         })
     }
 
@@ -456,11 +468,12 @@ impl Store {
         let (initiator, content_type, metadata) = upload_meta;
         let size = all.len();
         let mut o = Object::new(Body::from_chunks(all), size, etag::multipart_etag(&digests), &initiator);
-        o.parts = Some(PartLayout::Sizes(part_sizes.into()));
-        o.content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
-        o.metadata = metadata;
-        o.checksum = checksum;
+        o.set_parts(Some(PartLayout::Sizes(part_sizes.into())));
+        o.headers_mut().content_type = content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        o.headers_mut().metadata = metadata;
+        o.set_checksum(checksum);
         let mut state = self.write();
+        state.headers.share(&mut o);
         let b = state.bucket_mut(bucket)?;
         // Completed or aborted by another request while the object was assembled.
         let Some(upload) = b.uploads.remove(upload_id) else {
@@ -633,7 +646,7 @@ mod tests {
         assert_eq!(seen, Some((true, Ok(1), Ok(1))));
         assert_eq!(o.size, MIN_PART_SIZE as u64 + 10);
         let Body::Chunks(all) = &o.body else {
-            panic!("a two-part object is kept as segments: {:?}", o.parts);
+            panic!("a two-part object is kept as segments: {:?}", o.parts());
         };
         assert_eq!(
             all.segments()[0].as_ptr(),
