@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flate2::{Compression, GzBuilder};
+use md5::Digest as _;
 use parquet::basic::Compression as ParquetCompression;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
 use parquet::file::properties::WriterProperties;
@@ -152,7 +153,104 @@ fn main() -> Result<()> {
     write("users_extra_column.csv", USERS_EXTRA_COLUMN_CSV.as_bytes())?;
     write("corrupt.csv.gz", &corrupt_gzip())?;
     write("big.csv", big_csv().as_bytes())?;
+
+    fs::create_dir_all(out.join("inventory/data"))?;
+    for report in inventory_reports(clicks_csv.len()) {
+        let data = gzip(report.rows.as_bytes())?;
+        let manifest = format!(
+            r#"{{
+  "sourceBucket" : "acme-logs",
+  "destinationBucket" : "arn:aws:s3:::acme-inventory",
+  "version" : "2016-11-30",
+  "creationTimestamp" : "{created}",
+  "fileFormat" : "CSV",
+  "fileSchema" : "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, LastModifiedDate, ETag",
+  "files" : [ {{
+    "key" : "inv/acme-logs/daily/data/{name}",
+    "size" : {size},
+    "MD5checksum" : "{md5}"
+  }} ]
+}}
+"#,
+            created = report.created_ms,
+            name = report.data_name,
+            size = data.len(),
+            md5 = hex::encode(md5::Md5::digest(&data)),
+        );
+        write(&format!("inventory/data/{}", report.data_name), &data)?;
+        fs::create_dir_all(out.join("inventory").join(report.folder))?;
+        write(
+            &format!("inventory/{}/manifest.json", report.folder),
+            manifest.as_bytes(),
+        )?;
+    }
     Ok(())
+}
+
+/// A CSV S3 Inventory report of bucket `acme-logs`, as AWS writes one: a dated folder
+/// with its manifest, and a gzipped data file in `data/`.
+struct InventoryReport {
+    folder: &'static str,
+    created_ms: i64,
+    data_name: &'static str,
+    rows: String,
+}
+
+/// Two daily reports. The older lists a table since deleted (`old`); the newer lists
+/// `events` (30 days x 24 hours of `clicks.csv`), `sessions`, a key whose current
+/// version is a delete marker, and a noncurrent version of an `events` file.
+fn inventory_reports(clicks_size: usize) -> Vec<InventoryReport> {
+    let row = |key: &str, version: &str, latest: bool, deleted: bool, size: usize| {
+        let size = if deleted { String::new() } else { size.to_string() };
+        // Keys are URL-encoded, `=` included, as AWS writes them.
+        let key = key.replace('=', "%3D");
+        format!(
+            "\"acme-logs\",\"{key}\",\"{version}\",\"{latest}\",\"{deleted}\",\"{size}\",\"2026-11-18T12:00:00.000Z\",\"\"\n"
+        )
+    };
+    let mut newer = String::new();
+    for day in 1..=30 {
+        for hour in 0..24 {
+            let key = format!("data/events/date=2025-11-{day:02}/hour={hour:02}/part-0.csv");
+            newer.push_str(&row(&key, "v1", true, false, clicks_size));
+        }
+    }
+    newer.push_str(&row(
+        "data/events/date=2025-11-01/hour=00/part-0.csv",
+        "v0",
+        false,
+        false,
+        99,
+    ));
+    newer.push_str(&row(
+        "data/sessions/date=2025-11-01/part-0.csv",
+        "v1",
+        true,
+        false,
+        clicks_size,
+    ));
+    newer.push_str(&row(
+        "data/sessions/date=2025-11-01/part-1.csv",
+        "v1",
+        true,
+        false,
+        clicks_size,
+    ));
+    newer.push_str(&row("data/scratch/tmp.csv", "v2", true, true, 0));
+    vec![
+        InventoryReport {
+            folder: "2026-11-19T01-00Z",
+            created_ms: 1_795_050_000_000,
+            data_name: "report-2026-11-19.csv.gz",
+            rows: row("data/old/part-0.csv", "v1", true, false, clicks_size),
+        },
+        InventoryReport {
+            folder: "2026-11-20T01-00Z",
+            created_ms: 1_795_136_400_000,
+            data_name: "report-2026-11-20.csv.gz",
+            rows: newer,
+        },
+    ]
 }
 
 fn users_columns() -> Vec<Values> {

@@ -79,6 +79,14 @@ pub enum Code {
     /// samples, or objects in an archive storage class): the table is kept with its
     /// partition columns and its schema is not inferred (info).
     SchemaUnknown,
+    /// Tables were discovered from an S3 Inventory report instead of by listing: which
+    /// report, of when, and what that means for objects written since (info).
+    InventoryUsed,
+    /// The S3 Inventory report the connector was told to discover from cannot be used:
+    /// none found, denied, missing, of another bucket, corrupt or in ORC format.
+    InventoryUnreadable,
+    /// The S3 Inventory report is older than a weekly report would be (warning).
+    InventoryStale,
 }
 
 impl Code {
@@ -114,6 +122,9 @@ impl Code {
             Self::SchemaDrift => "schema_drift",
             Self::CorruptFile => "corrupt_file",
             Self::SchemaUnknown => "schema_unknown",
+            Self::InventoryUsed => "inventory_used",
+            Self::InventoryUnreadable => "inventory_unreadable",
+            Self::InventoryStale => "inventory_stale",
         }
     }
 
@@ -148,6 +159,9 @@ impl Code {
         Self::SchemaDrift,
         Self::CorruptFile,
         Self::SchemaUnknown,
+        Self::InventoryUsed,
+        Self::InventoryUnreadable,
+        Self::InventoryStale,
     ];
 }
 
@@ -256,6 +270,9 @@ mod tests {
             Code::SchemaDrift => 26,
             Code::CorruptFile => 27,
             Code::SchemaUnknown => 28,
+            Code::InventoryUsed => 29,
+            Code::InventoryUnreadable => 30,
+            Code::InventoryStale => 31,
         }
     }
 
@@ -268,8 +285,8 @@ mod tests {
             let back: Code = serde_json::from_str(&json).expect("deserializes");
             assert_eq!(back, *code);
         }
-        // `index` maps the variants onto 0..=28, so ALL holds each of them exactly once.
-        assert_eq!(Code::ALL.len(), index(Code::SchemaUnknown) + 1);
+        // `index` maps the variants onto 0..=31, so ALL holds each of them exactly once.
+        assert_eq!(Code::ALL.len(), index(Code::InventoryStale) + 1);
         assert_eq!(Code::SchemaUnknown.as_str(), "schema_unknown");
         assert_eq!(Code::BadRow.as_str(), "bad_row");
         let names: std::collections::BTreeSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();

@@ -79,6 +79,7 @@ pub mod connector;
 pub mod diagnostic;
 mod error;
 mod in_flight;
+pub mod inventory;
 pub mod layout;
 pub mod names;
 pub mod read;

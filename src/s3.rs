@@ -498,13 +498,24 @@ impl S3Client {
         .boxed()
     }
 
-    /// A ranged GetObject (`bytes=0-65535`, `bytes=-8`): the head within the attempt
-    /// timeout, then the body with no gap between bytes longer than the read timeout,
-    /// and as long as the head promised.
+    /// A ranged GetObject (`bytes=0-65535`, `bytes=-8`), collected in memory.
     pub(crate) async fn get_range(&self, bucket: &str, key: &str, range: &str) -> Result<Bytes, S3Failure> {
+        self.get_bytes(bucket, key, Some(range)).await
+    }
+
+    /// A GetObject collected in memory, of a range or (`None`) the whole object: the
+    /// head within the attempt timeout, then the body with no gap between bytes longer
+    /// than the read timeout, and as long as the head promised.
+    pub(crate) async fn get_bytes(&self, bucket: &str, key: &str, range: Option<&str>) -> Result<Bytes, S3Failure> {
         let (timeout, read_timeout) = (self.retrier.options.attempt_timeout, self.retrier.options.read_timeout);
         self.with_retries("GetObject", key, || async move {
-            let send = self.client.get_object().bucket(bucket).key(key).range(range).send();
+            let send = self
+                .client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .set_range(range.map(str::to_owned))
+                .send();
             let out = tokio::time::timeout(timeout, send)
                 .await
                 .map_err(|_| Self::timed_out("no answer", timeout))?

@@ -195,6 +195,7 @@ fn defaults() {
             policy: None,
             access_key: PlatformSpec::DEFAULT_ACCESS_KEY.into(),
             secret_key: PlatformSpec::DEFAULT_SECRET_KEY.into(),
+            inventory: None,
         }
     );
     assert!(s.buckets.is_empty() && s.identities.is_empty() && s.faults.is_none());

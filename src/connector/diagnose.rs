@@ -12,7 +12,7 @@ use super::ConnectionStatus;
 use super::probe::ListingProbe;
 
 /// Failures that end the connection attempt.
-const FATAL: [Code; 8] = [
+const FATAL: [Code; 9] = [
     Code::InvalidConfig,
     Code::BucketNotFound,
     Code::RegionMismatch,
@@ -21,6 +21,7 @@ const FATAL: [Code; 8] = [
     Code::PrefixNotFound,
     Code::NoTables,
     Code::S3Unavailable,
+    Code::InventoryUnreadable,
 ];
 
 /// Failed when any error is fatal; warnings and non-fatal errors (a table not imported)

@@ -9,6 +9,7 @@
 //! `sample` (schemas from the bytes read), so both are unit-tested on plain values.
 
 mod diagnose;
+mod from_inventory;
 mod judging;
 mod probe;
 mod sample;
@@ -46,6 +47,11 @@ pub struct ConnectorOptions {
     pub platform: Option<(String, String)>,
     /// How S3 calls are retried and timed out.
     pub retry: RetryOptions,
+    /// Discover from this S3 Inventory report (or the newest in this folder of
+    /// reports) instead of listing the schema prefix: for tables too large to list.
+    /// Objects written after the report are not seen; diagnostics say which report
+    /// was used and when it was made.
+    pub inventory: Option<crate::inventory::InventoryLocation>,
 }
 
 impl ConnectorOptions {
@@ -65,6 +71,7 @@ impl Default for ConnectorOptions {
             csv_sample_bytes: 64 * 1024,
             platform: None,
             retry: RetryOptions::default(),
+            inventory: None,
         }
     }
 }
@@ -181,9 +188,15 @@ impl Connector {
             Err(problems) => return self.report(None, problems),
         };
         let role = self.role_arn();
-        let listed = match diagnose::listing(&config, &role, self.probe_listing(&config).await) {
-            Ok(listed) => listed,
-            Err(problem) => return self.report(Some(config), vec![problem]),
+        let (listed, from_report) = match &self.options.inventory {
+            Some(at) => match self.probe_inventory(&config, &role, at).await {
+                Ok(found) => (found.listed, found.diagnostics),
+                Err(problem) => return self.report(Some(config), vec![problem]),
+            },
+            None => match diagnose::listing(&config, &role, self.probe_listing(&config).await) {
+                Ok(listed) => (listed, Vec::new()),
+                Err(problem) => return self.report(Some(config), vec![problem]),
+            },
         };
         let diagnose::Listed {
             objects,
@@ -240,7 +253,7 @@ impl Connector {
             ignored,
             diagnostics: layout_diags,
         } = discovery.layout().await;
-        let mut diagnostics = Vec::new();
+        let mut diagnostics = from_report;
         if !has_table_dirs {
             diagnostics.push(diagnose::no_tables(&config));
         }

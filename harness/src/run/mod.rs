@@ -185,6 +185,7 @@ pub(crate) async fn start_platform(
             concurrency: 16,
             platform: Some((platform.account.clone(), platform.role.clone())),
             retry: options.retry.clone(),
+            inventory: platform.inventory.clone(),
             ..ConnectorOptions::default()
         },
     );

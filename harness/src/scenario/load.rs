@@ -260,10 +260,18 @@ impl<'a> Loader<'a> {
         let policy = raw.policy.map(|p| self.identity_policy(&p)).transpose()?;
         let access_key = self.non_empty(raw.access_key, "access_key")?;
         let secret_key = self.non_empty(raw.secret_key, "secret_key")?;
+        let inventory = raw
+            .inventory
+            .map(|i| {
+                s3_connector::inventory::InventoryLocation::parse(i.get_ref())
+                    .map_err(|m| self.error(i.span().start, m))
+            })
+            .transpose()?;
         Ok(PlatformSpec {
             account,
             role,
             policy,
+            inventory,
             access_key: access_key.unwrap_or_else(|| PlatformSpec::DEFAULT_ACCESS_KEY.to_owned()),
             secret_key: secret_key.unwrap_or_else(|| PlatformSpec::DEFAULT_SECRET_KEY.to_owned()),
         })

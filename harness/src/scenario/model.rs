@@ -46,6 +46,9 @@ pub struct PlatformSpec {
     pub access_key: String,
     /// `secret_key`: the SigV4 secret that goes with `access_key`.
     pub secret_key: String,
+    /// `inventory`: `s3://BUCKET/PATH/manifest.json` or a folder of S3 Inventory
+    /// reports; the connector discovers from the (newest) report instead of listing.
+    pub inventory: Option<s3_connector::inventory::InventoryLocation>,
 }
 
 impl Default for PlatformSpec {
@@ -54,6 +57,7 @@ impl Default for PlatformSpec {
             account: Self::DEFAULT_ACCOUNT.to_owned(),
             role: Self::DEFAULT_ROLE.to_owned(),
             policy: None,
+            inventory: None,
             access_key: Self::DEFAULT_ACCESS_KEY.to_owned(),
             secret_key: Self::DEFAULT_SECRET_KEY.to_owned(),
         }

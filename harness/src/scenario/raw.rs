@@ -45,6 +45,7 @@ pub(super) struct RawPlatform {
     pub(super) policy: Option<Spanned<toml::Value>>,
     pub(super) access_key: Option<Spanned<String>>,
     pub(super) secret_key: Option<Spanned<String>>,
+    pub(super) inventory: Option<Spanned<String>>,
 }
 
 /// One `[[buckets]]` entry.
