@@ -13,7 +13,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use super::key::ObjKey;
-use super::keyspace::KeySpace;
+use super::keyspace::{Cursor, KeySpace};
 use super::listing::Source;
 use super::object::Object;
 
@@ -143,27 +143,18 @@ impl Source<Object> for Keys {
                 .stored
                 .range::<[u8], _>((Bound::Included(from), Bound::Unbounded))
                 .peekable(),
-            spaces: self
-                .spaces
-                .iter()
-                .map(|v| {
-                    let keys: Box<dyn Iterator<Item = Vec<u8>> + '_> = Box::new(v.space.keys_from(from));
-                    (keys.peekable(), &v.object)
-                })
-                .collect(),
+            spaces: self.spaces.iter().map(|v| (v.space.cursor(from), &v.object)).collect(),
             tombstones: &self.tombstones,
         })
     }
 }
-
-type SpaceKeys<'s> = Peekable<Box<dyn Iterator<Item = Vec<u8>> + 's>>;
 
 /// Stored keys and every space's keys merged in byte order, each key once: a stored
 /// key over any space's, a later space's over an earlier one's, a tombstone over all
 /// spaces'.
 struct Merge<'s> {
     stored: Peekable<std::collections::btree_map::Range<'s, ObjKey, Arc<Object>>>,
-    spaces: Vec<(SpaceKeys<'s>, &'s Object)>,
+    spaces: Vec<(Cursor<'s>, &'s Object)>,
     tombstones: &'s BTreeSet<ObjKey>,
 }
 
@@ -172,35 +163,37 @@ impl<'s> Iterator for Merge<'s> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            // The smallest key any space has next, and the last space that has it.
-            let mut least: Option<(Vec<u8>, usize)> = None;
+            // The space with the smallest next key; among equal ones the last, which wins.
+            let mut least: Option<(&[u8], usize)> = None;
             for (i, (keys, _)) in self.spaces.iter_mut().enumerate() {
                 if let Some(k) = keys.peek()
-                    && least.as_ref().is_none_or(|(l, _)| k <= l)
+                    && least.is_none_or(|(l, _)| k <= l)
                 {
-                    least = Some((k.clone(), i));
+                    least = Some((k, i));
                 }
             }
-            let stored_first = match (self.stored.peek(), &least) {
-                (Some((k, _)), Some((l, _))) => k.as_str().as_bytes() <= l.as_slice(),
-                (Some(_), None) => true,
-                (None, _) => false,
+            let least = least.map(|(l, i)| (self.stored.peek().is_some_and(|(k, _)| k.as_str().as_bytes() <= l), i));
+            let space = match (least, self.stored.peek()) {
+                (Some((false, i)), _) => i,
+                (_, Some(_)) => {
+                    let (key, object) = self.stored.next()?;
+                    self.step_spaces_past(key.as_str().as_bytes());
+                    return Some((Cow::Borrowed(key), &**object));
+                }
+                (None, None) => return None,
+                (Some((true, _)), None) => return None,
             };
-            if stored_first {
-                let (key, object) = self.stored.next()?;
-                self.skip_spaces_at(key.as_str().as_bytes());
-                return Some((Cow::Borrowed(key), &**object));
-            }
-            let (key, space) = least?;
-            let object = self.spaces[space].1;
-            self.skip_spaces_at(&key);
+            let (keys, object) = &mut self.spaces[space];
+            let object = *object;
+            let key = keys.take()?;
+            self.step_spaces_past(&key);
             if self.tombstones.contains(key.as_slice()) {
                 continue;
             }
             // A space only holds keys that were valid when it was made.
             let Ok(key) = String::from_utf8(key)
                 .map_err(drop)
-                .and_then(|k| ObjKey::parse(&k).map_err(drop))
+                .and_then(|k| ObjKey::from_string(k).map_err(drop))
             else {
                 continue;
             };
@@ -210,10 +203,14 @@ impl<'s> Iterator for Merge<'s> {
 }
 
 impl Merge<'_> {
-    /// Moves every space past `key`.
-    fn skip_spaces_at(&mut self, key: &[u8]) {
+    /// Moves every space past `key`, the key just listed. One step is enough: every
+    /// space was looked at to find the least key, none was below it, and each space's
+    /// keys strictly increase. No space seeks its following key until the listing asks
+    /// for it (a delimiter page asks for one key per common prefix, then seeks
+    /// elsewhere).
+    fn step_spaces_past(&mut self, key: &[u8]) {
         for (keys, _) in &mut self.spaces {
-            while keys.next_if(|k| k.as_slice() <= key).is_some() {}
+            keys.step_past(key);
         }
     }
 }

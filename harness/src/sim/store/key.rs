@@ -19,13 +19,18 @@ pub struct ObjKey(Box<str>);
 impl ObjKey {
     /// Checks S3's rules for a key.
     pub fn parse(key: &str) -> Result<Self, KeyError> {
+        Self::from_string(key.to_owned())
+    }
+
+    /// As [`parse`](Self::parse), taking the string instead of copying it.
+    pub fn from_string(key: String) -> Result<Self, KeyError> {
         if key.is_empty() {
             return Err(KeyError::Empty);
         }
         if key.len() > MAX_KEY_BYTES {
             return Err(KeyError::TooLong(key.len()));
         }
-        Ok(Self(key.into()))
+        Ok(Self(key.into_boxed_str()))
     }
 
     /// The key as text.

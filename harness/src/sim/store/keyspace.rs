@@ -388,16 +388,80 @@ impl KeySpace {
 
     /// Keys in order from `bound` on (inclusive).
     pub fn keys_from<'s>(&'s self, bound: &[u8]) -> impl Iterator<Item = Vec<u8>> + use<'s> {
-        let mut next = self.first_at_least(bound);
-        std::iter::from_fn(move || {
-            let key = next.take()?;
-            let mut after = key.clone();
-            after.push(0);
-            next = self.first_at_least(&after);
-            Some(key)
-        })
+        let mut cursor = self.cursor(bound);
+        std::iter::from_fn(move || cursor.take())
     }
 
+    /// A cursor at the first key from `bound` on (inclusive), found when first looked at.
+    pub fn cursor(&self, bound: &[u8]) -> Cursor<'_> {
+        Cursor {
+            space: self,
+            state: CursorState::Seek(bound.to_vec()),
+        }
+    }
+}
+
+/// A position in a key space that seeks only when looked at: a listing that takes one
+/// key and then seeks elsewhere (past a common prefix) never pays for the key after it.
+#[derive(Debug)]
+pub struct Cursor<'s> {
+    space: &'s KeySpace,
+    state: CursorState,
+}
+
+#[derive(Debug, Default)]
+enum CursorState {
+    /// The next key is the first at least this.
+    Seek(Vec<u8>),
+    At(Vec<u8>),
+    #[default]
+    Done,
+}
+
+impl Cursor<'_> {
+    /// The key at the cursor.
+    pub fn peek(&mut self) -> Option<&[u8]> {
+        if let CursorState::Seek(bound) = &self.state {
+            self.state = match self.space.first_at_least(bound) {
+                Some(key) => CursorState::At(key),
+                None => CursorState::Done,
+            };
+        }
+        match &self.state {
+            CursorState::At(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The key at the cursor; the cursor moves past it without seeking yet.
+    pub fn take(&mut self) -> Option<Vec<u8>> {
+        self.peek()?;
+        let CursorState::At(key) = std::mem::replace(&mut self.state, CursorState::Done) else {
+            return None;
+        };
+        let mut after = Vec::with_capacity(key.len() + 1);
+        after.extend_from_slice(&key);
+        after.push(0);
+        self.state = CursorState::Seek(after);
+        Some(key)
+    }
+
+    /// Moves past the key at the cursor when it is at most `key`. Only for a cursor
+    /// already looked at (one not looked at stays where it is).
+    pub fn step_past(&mut self, key: &[u8]) {
+        if let CursorState::At(at) = &self.state
+            && at.as_slice() <= key
+        {
+            let mut after = std::mem::take(&mut self.state);
+            if let CursorState::At(at) = &mut after {
+                at.push(0);
+                self.state = CursorState::Seek(std::mem::take(at));
+            }
+        }
+    }
+}
+
+impl KeySpace {
     /// Refuses a space whose keys could be split two ways: a shorter string of a segment
     /// that is a prefix of a longer one of the same segment, where what may follow the
     /// shorter one can start with the longer one's next byte. Numbers are judged
