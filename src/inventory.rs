@@ -114,18 +114,23 @@ impl std::fmt::Display for InventoryLocation {
     }
 }
 
-/// One current object of a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One object of a listing: a current object of a report here, and in the harness
+/// any listing a customer pasted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InventoryEntry {
-    /// The key, decoded.
+    /// The full key in the bucket, exactly as S3 stores it (decoded when the listing
+    /// carried it URL-encoded).
     pub key: String,
-    /// Its size in bytes.
+    /// The object's size in bytes.
     pub size: u64,
-    /// Last-modified as RFC 3339 text, when the report has the field.
+    /// The last-modified time as the listing printed it. `aws s3 ls` prints the
+    /// listing machine's local time without a zone (`2025-01-01 12:00:00`); the JSON
+    /// and Inventory formats carry an instant (RFC 3339 text, or epoch milliseconds
+    /// rendered as RFC 3339 for Parquet Inventory).
     pub last_modified: Option<String>,
-    /// The ETag, when the report has the field.
+    /// The ETag as listed, quotes included when the listing kept them.
     pub etag: Option<String>,
-    /// The storage class, when the report has the field.
+    /// The storage class (`STANDARD`, `GLACIER`, ...), when the listing has one.
     pub storage_class: Option<String>,
 }
 

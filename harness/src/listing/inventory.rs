@@ -38,7 +38,7 @@ pub(super) fn read(manifest_path: &Path, text: &str, bucket: &str) -> Result<Vec
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut entries = Vec::new();
+    let mut objects = Vec::new();
     for file in &manifest.files {
         let path = locate(dir, file).map_err(|m| ListingError::invalid(manifest_path, Position::File, m))?;
         let bytes = std::fs::read(&path).map_err(|source| ListingError::Io {
@@ -47,19 +47,10 @@ pub(super) fn read(manifest_path: &Path, text: &str, bucket: &str) -> Result<Vec
         })?;
         Manifest::check(file, &bytes).map_err(|e| listing_error(&path, e))?;
         manifest
-            .read_data_file(bytes.into(), &mut entries)
+            .read_data_file(bytes.into(), &mut objects)
             .map_err(|e| listing_error(&path, e))?;
     }
-    Ok(entries
-        .into_iter()
-        .map(|e| ListedObject {
-            key: e.key,
-            size: e.size,
-            last_modified: e.last_modified,
-            etag: e.etag,
-            storage_class: e.storage_class,
-        })
-        .collect())
+    Ok(objects)
 }
 
 fn locate(dir: &Path, file: &DataFile) -> Result<PathBuf, String> {

@@ -18,24 +18,9 @@ use std::path::Path;
 
 pub use error::{ListingError, Position};
 
-/// One object of a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ListedObject {
-    /// The full key in the bucket, exactly as S3 stores it (decoded when the listing
-    /// carried it URL-encoded).
-    pub key: String,
-    /// The object's size in bytes.
-    pub size: u64,
-    /// The last-modified time as the listing printed it. `aws s3 ls` prints the
-    /// listing machine's local time without a zone (`2025-01-01 12:00:00`); the JSON
-    /// and Inventory formats carry an instant (RFC 3339 text, or epoch milliseconds
-    /// rendered as RFC 3339 for Parquet Inventory).
-    pub last_modified: Option<String>,
-    /// The ETag as listed, quotes included when the listing kept them.
-    pub etag: Option<String>,
-    /// The storage class (`STANDARD`, `GLACIER`, ...), when the listing has one.
-    pub storage_class: Option<String>,
-}
+/// One object of a listing: its key, size, and what else the listing shows (the
+/// connector's type, which its reader of S3 Inventory reports gives too).
+pub type ListedObject = s3_connector::inventory::InventoryEntry;
 
 /// The pasted formats [`read_listing`] understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
