@@ -337,8 +337,10 @@ impl CsvColumns {
     }
 }
 
-/// Keys in CSV reports are URL-encoded, `+` for a space.
-fn url_decode(encoded: &str) -> Option<String> {
+/// Decodes a key S3 URL-encoded (`+` for a space, `%XX` for a byte), as in CSV
+/// Inventory reports and list-objects-v2 pages with `EncodingType` `url`. `None` when
+/// the bytes are not UTF-8.
+pub fn url_decode(encoded: &str) -> Option<String> {
     let spaced = encoded.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8()

@@ -97,7 +97,8 @@ impl Connector {
             ));
         }
 
-        let manifest = &manifest;
+        // Shared with the blocking threads that parse the data files.
+        let manifest = &std::sync::Arc::new(manifest);
         let entries: Vec<Vec<InventoryEntry>> = stream::iter(&manifest.files)
             .map(|file| async move {
                 let bytes = self
@@ -112,7 +113,7 @@ impl Connector {
                         "the report may still be being written, or was changed since: use the previous one".to_owned(),
                     )
                 })?;
-                let manifest = manifest.clone();
+                let manifest = std::sync::Arc::clone(manifest);
                 let parsed = tokio::task::spawn_blocking(move || {
                     let mut out = Vec::new();
                     manifest.read_data_file(bytes, &mut out).map(|()| out)

@@ -16,6 +16,8 @@ mod list_objects;
 
 use std::path::Path;
 
+use s3_connector::inventory::url_decode;
+
 pub use error::{ListingError, Position};
 
 /// One object of a listing: its key, size, and what else the listing shows (the
@@ -152,17 +154,6 @@ fn finish(
         objects,
         outside_prefix,
     })
-}
-
-/// Decodes a key S3 URL-encoded (`+` for a space, `%XX` for a byte), as in
-/// list-objects-v2 pages with `EncodingType` `url` and in CSV Inventory reports.
-/// `None` when the bytes are not UTF-8.
-fn url_decode(encoded: &str) -> Option<String> {
-    let spaced = encoded.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8()
-        .ok()
-        .map(|k| k.into_owned())
 }
 
 /// Reads the listing as text. Two ways customers send listings are undone first, as the

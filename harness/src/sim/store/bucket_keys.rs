@@ -172,18 +172,18 @@ impl<'s> Iterator for Merge<'s> {
                     least = Some((k, i));
                 }
             }
-            let least = least.map(|(l, i)| (self.stored.peek().is_some_and(|(k, _)| k.as_str().as_bytes() <= l), i));
-            let space = match (least, self.stored.peek()) {
-                (Some((false, i)), _) => i,
-                (_, Some(_)) => {
-                    let (key, object) = self.stored.next()?;
-                    self.step_spaces_past(key.as_str().as_bytes());
-                    return Some((Cow::Borrowed(key), &**object));
-                }
-                (None, None) => return None,
-                (Some((true, _)), None) => return None,
+            let stored_first = match (self.stored.peek(), least) {
+                (Some((k, _)), Some((l, _))) => k.as_str().as_bytes() <= l,
+                (Some(_), None) => true,
+                (None, _) => false,
             };
-            let (keys, object) = &mut self.spaces[space];
+            let space = least.map(|(_, i)| i);
+            if stored_first {
+                let (key, object) = self.stored.next()?;
+                self.step_spaces_past(key.as_str().as_bytes());
+                return Some((Cow::Borrowed(key), &**object));
+            }
+            let (keys, object) = &mut self.spaces[space?];
             let object = *object;
             let key = keys.take()?;
             self.step_spaces_past(&key);
