@@ -7,6 +7,7 @@ mod bodies;
 mod buckets;
 mod connections;
 mod faults;
+mod get_route;
 mod header_sigv4;
 mod integrity;
 mod limits;

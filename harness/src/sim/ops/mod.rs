@@ -34,6 +34,7 @@ use crate::sim::store::{ObjKey, Store, StoreError, etag};
 pub use list::url_encode_key;
 
 /// The S3 implementation s3s dispatches to.
+#[derive(Clone)]
 pub struct SimS3 {
     /// The access gate, shared with s3s's access hook; it holds the world.
     pub gate: Arc<AccessGate>,

@@ -16,6 +16,7 @@ use crate::sim::auth::gate::{AccessGate, ConnInfo};
 use crate::sim::auth::header_sigv4::{BodyView, HeaderSigV4, RequestView};
 use crate::sim::auth::sigv4::{CredentialScope, query_pairs};
 use crate::sim::faults::{self, Faults, RequestIdentity};
+use crate::sim::ops::SimS3;
 use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
 use crate::sim::world::World;
 
@@ -41,6 +42,9 @@ pub(super) struct Front {
     pub sigv4: Option<(Arc<HeaderSigV4>, Arc<World>)>,
     /// Whether plain ListObjectsV2 requests may take the simulator's own listing route.
     pub direct_list_pages: bool,
+    /// The operations plain GetObject requests are answered with ahead of s3s (`None`:
+    /// s3s answers every GetObject).
+    pub direct_get: Option<SimS3>,
 }
 
 /// The largest error body read back: enough for any error S3 or s3s writes.
@@ -160,7 +164,14 @@ impl Front {
         if let Some((check, world)) = &self.sigv4 {
             verify_ahead(check, world, &mut req);
         }
-        let result = self.s3.call(req).await;
+        let direct = self
+            .direct_get
+            .as_ref()
+            .and_then(|sim| super::get_route::plain_get(&req).map(|get| (sim, get)));
+        let result = match direct {
+            Some((sim, get)) => Ok(super::get_route::answer(sim, req, get).await),
+            None => self.s3.call(req).await,
+        };
         let mut record: RequestRecord = slot.take();
         if record.operation.is_none() {
             record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);

@@ -5,6 +5,7 @@
 mod accept;
 mod builder;
 mod front;
+mod get_route;
 mod hosts;
 mod list_route;
 mod request_body;
@@ -70,6 +71,9 @@ pub struct ServerOptions {
     /// Answer plain ListObjectsV2 requests with pages written straight into their
     /// XML body (the same bytes, fewer instructions); off, s3s serialises every page.
     pub direct_list_pages: bool,
+    /// Answer plain GetObject requests (header-signed, path-style, no preconditions)
+    /// ahead of s3s with the same answers; off, every GetObject goes through s3s.
+    pub direct_get: bool,
 }
 
 impl Default for ServerOptions {
@@ -86,6 +90,7 @@ impl Default for ServerOptions {
             domains: Vec::new(),
             header_sigv4: true,
             direct_list_pages: true,
+            direct_get: true,
         }
     }
 }
@@ -161,7 +166,9 @@ impl Simulator {
         builder.set_access(GateRef(gate.clone()));
         builder.set_host(HostsRef(hosts.clone()));
         if opts.direct_list_pages {
-            builder.set_route(list_route::ListRoute { sim: SimS3 { gate } });
+            builder.set_route(list_route::ListRoute {
+                sim: SimS3 { gate: gate.clone() },
+            });
         }
         let faults = opts.faults.map(|c| Arc::new(Faults::new(c)));
         let front = Front {
@@ -173,6 +180,7 @@ impl Simulator {
             hosts,
             ids: RequestIdSource::default(),
             direct_list_pages: opts.direct_list_pages,
+            direct_get: (opts.direct_get && opts.header_sigv4).then(|| SimS3 { gate }),
             sigv4: opts
                 .header_sigv4
                 .then(|| (Arc::new(HeaderSigV4::new()), Arc::clone(&world))),

@@ -1,0 +1,411 @@
+//! GetObject answered ahead of s3s for plain requests: the signature already verified
+//! by the front's header check, path-style addressing on an IP host, no query but the
+//! `x-id` SDKs add, and no header the operation reads besides `Range` and
+//! `x-amz-checksum-mode`. Such a request would pass s3s's preparation untouched, so
+//! the route asks the access gate as s3s's access hook does, runs the simulator's own
+//! GetObject, and writes its answer as s3s's serialiser writes it: the same headers
+//! in the same order, the same error documents. Anything else goes to s3s as before.
+
+use std::net::IpAddr;
+
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{HeaderMap, Method, Request, Response};
+use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, TimestampFormat};
+use s3s::{S3, S3Error, S3Request};
+
+use crate::sim::auth::gate::{Ask, Carried};
+use crate::sim::auth::header_sigv4::VerifiedSigV4;
+use crate::sim::ops::SimS3;
+
+/// A GetObject request the route takes, decoded once.
+pub(super) struct PlainGet {
+    bucket: String,
+    key: String,
+    range: Option<Range>,
+    checksum_mode: Option<ChecksumMode>,
+}
+
+/// Headers GetObject's input reads that the route leaves to s3s (any of them, even
+/// empty, sends the request there).
+const LEFT_TO_S3S: [&str; 10] = [
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "x-amz-expected-bucket-owner",
+    "x-amz-request-payer",
+    "x-amz-server-side-encryption-customer-algorithm",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-md5",
+    "x-amz-decoded-content-length",
+];
+
+/// The request as the route takes it, or `None` for s3s.
+pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
+    if req.method() != Method::GET
+        || req.extensions().get::<VerifiedSigV4>().is_none()
+        || req.headers().contains_key(hyper::header::AUTHORIZATION)
+        || LEFT_TO_S3S.iter().any(|h| req.headers().contains_key(*h))
+    {
+        return None;
+    }
+    // s3s parses a request whose Host is an address path-style, whatever the
+    // simulator's virtual-host domains.
+    let host = unique(req.headers(), hyper::header::HOST.as_str())?.to_str().ok()?;
+    if host.parse::<std::net::SocketAddr>().is_err() && host.parse::<IpAddr>().is_err() {
+        return None;
+    }
+    if let Some(query) = req.uri().query() {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+        if pairs.iter().any(|(name, _)| name != "x-id") {
+            return None;
+        }
+    }
+    let decoded = percent_encoding::percent_decode_str(req.uri().path())
+        .decode_utf8()
+        .ok()?;
+    let validation = s3s::validation::AwsNameValidation::new();
+    let s3s::path::S3Path::Object { bucket, key } =
+        s3s::path::parse_path_style_with_validation_and_normalization(&decoded, &validation, false).ok()?
+    else {
+        return None;
+    };
+    let range = match unique_ascii(req.headers(), hyper::header::RANGE.as_str())? {
+        Some(v) => Some(Range::parse(v).ok()?),
+        None => None,
+    };
+    let checksum_mode = unique_ascii(req.headers(), "x-amz-checksum-mode")?.map(|v| ChecksumMode::from(v.to_owned()));
+    Some(PlainGet {
+        bucket: bucket.into(),
+        key: key.into(),
+        range,
+        checksum_mode,
+    })
+}
+
+/// The header's only value (`None` if absent or repeated).
+fn unique<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h HeaderValue> {
+    let mut all = headers.get_all(name).iter();
+    let first = all.next()?;
+    all.next().is_none().then_some(first)
+}
+
+/// `Some(None)` when the header is absent, `Some(Some(text))` when it appears once,
+/// non-empty and ASCII; `None` (leave it to s3s) otherwise.
+fn unique_ascii<'h>(headers: &'h HeaderMap, name: &str) -> Option<Option<&'h str>> {
+    if !headers.contains_key(name) {
+        return Some(None);
+    }
+    let v = unique(headers, name)?;
+    if v.is_empty() || !v.as_bytes().is_ascii() {
+        return None;
+    }
+    v.to_str().ok().map(Some)
+}
+
+/// Answers a request [`plain_get`] took: the gate decides and records, the
+/// simulator's GetObject reads, and the answer is written as s3s writes it.
+pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, get: PlainGet) -> Response<s3s::Body> {
+    let (parts, _) = req.into_parts();
+    let mut extensions = parts.extensions;
+    let asked = sim.gate.ask(Ask {
+        operation: "GetObject",
+        bucket: Some(&get.bucket),
+        key: Some(&get.key),
+        access_key: None,
+        uri: &parts.uri,
+        headers: &parts.headers,
+        carried: Carried::of(&extensions),
+    });
+    let keys = match asked {
+        Ok(keys) => keys,
+        Err(e) => return error(e),
+    };
+    extensions.insert(keys);
+    let s3_req = S3Request {
+        input: GetObjectInput {
+            bucket: get.bucket,
+            key: get.key,
+            range: get.range,
+            checksum_mode: get.checksum_mode,
+            ..Default::default()
+        },
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        extensions,
+        credentials: None,
+        region: None,
+        service: None,
+        trailing_headers: None,
+    };
+    match sim.get_object(s3_req).await {
+        Ok(resp) => {
+            let mut answer = match output_response(resp.output) {
+                Ok(answer) => answer,
+                Err(e) => return error(e),
+            };
+            // s3s merges what an operation adds to its answer's headers last.
+            answer.headers_mut().extend(resp.headers);
+            answer.extensions_mut().extend(resp.extensions);
+            answer
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// An error written as s3s writes one.
+fn error(e: S3Error) -> Response<s3s::Body> {
+    e.to_http_response().unwrap_or_else(|_| {
+        super::front::error_response(
+            500,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        )
+    })
+}
+
+/// GetObject's output as s3s serialises it: 206 with a `Content-Range`, then each
+/// header in s3s's order. Fields the simulator's GetObject never sets make this an
+/// internal error rather than a silent difference from s3s's answer.
+fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error> {
+    let GetObjectOutput {
+        accept_ranges,
+        body,
+        bucket_key_enabled,
+        cache_control,
+        checksum_crc32,
+        checksum_crc32c,
+        checksum_crc64nvme,
+        checksum_sha1,
+        checksum_sha256,
+        checksum_type,
+        content_disposition,
+        content_encoding,
+        content_language,
+        content_length,
+        content_range,
+        content_type,
+        delete_marker,
+        e_tag,
+        expiration,
+        expires,
+        last_modified,
+        metadata,
+        missing_meta,
+        object_lock_legal_hold_status,
+        object_lock_mode,
+        object_lock_retain_until_date,
+        parts_count,
+        replication_status,
+        request_charged,
+        restore,
+        sse_customer_algorithm,
+        sse_customer_key_md5,
+        ssekms_key_id,
+        server_side_encryption,
+        storage_class,
+        tag_count,
+        version_id,
+        website_redirect_location,
+    } = out;
+    let unwritten = [
+        bucket_key_enabled.is_some(),
+        delete_marker.is_some(),
+        expires.is_some(),
+        missing_meta.is_some(),
+        object_lock_retain_until_date.is_some(),
+        tag_count.is_some(),
+        object_lock_legal_hold_status.is_some(),
+        object_lock_mode.is_some(),
+        replication_status.is_some(),
+        request_charged.is_some(),
+        server_side_encryption.is_some(),
+        storage_class.is_some(),
+    ];
+    if unwritten.into_iter().any(|set| set) {
+        return Err(S3Error::internal_error(Unwritten));
+    }
+    let mut resp = Response::new(body.map_or_else(s3s::Body::empty, s3s::Body::from));
+    if content_range.is_some() {
+        *resp.status_mut() = hyper::StatusCode::PARTIAL_CONTENT;
+    }
+    let h = resp.headers_mut();
+    text(h, "accept-ranges", accept_ranges)?;
+    text(h, "cache-control", cache_control)?;
+    text(h, "x-amz-checksum-crc32", checksum_crc32)?;
+    text(h, "x-amz-checksum-crc32c", checksum_crc32c)?;
+    text(h, "x-amz-checksum-crc64nvme", checksum_crc64nvme)?;
+    text(h, "x-amz-checksum-sha1", checksum_sha1)?;
+    text(h, "x-amz-checksum-sha256", checksum_sha256)?;
+    text(h, "x-amz-checksum-type", checksum_type.map(|t| t.as_str().to_owned()))?;
+    text(h, "content-disposition", content_disposition)?;
+    text(h, "content-encoding", content_encoding)?;
+    text(h, "content-language", content_language)?;
+    if let Some(len) = content_length {
+        h.insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    text(h, "content-range", content_range)?;
+    text(h, "content-type", content_type)?;
+    if let Some(etag) = e_tag {
+        h.insert(
+            hyper::header::ETAG,
+            etag.to_http_header().map_err(S3Error::internal_error)?,
+        );
+    }
+    text(h, "x-amz-expiration", expiration)?;
+    if let Some(t) = last_modified {
+        h.insert(hyper::header::LAST_MODIFIED, http_date(&t)?);
+    }
+    if let Some(map) = metadata {
+        for (key, value) in map {
+            let name = HeaderName::from_bytes(format!("x-amz-meta-{key}").as_bytes()).map_err(S3Error::internal_error)?;
+            let value = HeaderValue::try_from(rfc2047_encode(&value).as_str()).map_err(S3Error::internal_error)?;
+            h.insert(name, value);
+        }
+    }
+    if let Some(n) = parts_count {
+        h.insert("x-amz-mp-parts-count", HeaderValue::from(n));
+    }
+    text(h, "x-amz-restore", restore)?;
+    text(
+        h,
+        "x-amz-server-side-encryption-customer-algorithm",
+        sse_customer_algorithm,
+    )?;
+    text(h, "x-amz-server-side-encryption-customer-key-md5", sse_customer_key_md5)?;
+    text(h, "x-amz-server-side-encryption-aws-kms-key-id", ssekms_key_id)?;
+    text(h, "x-amz-version-id", version_id)?;
+    text(h, "x-amz-website-redirect-location", website_redirect_location)?;
+    Ok(resp)
+}
+
+/// A field of GetObject's output the route has no writer for.
+#[derive(Debug, thiserror::Error)]
+#[error("the direct GetObject route does not write a field the operation set")]
+struct Unwritten;
+
+fn text(h: &mut HeaderMap, name: &'static str, value: Option<String>) -> Result<(), S3Error> {
+    if let Some(v) = value {
+        h.insert(name, HeaderValue::try_from(v).map_err(S3Error::internal_error)?);
+    }
+    Ok(())
+}
+
+/// `Last-Modified` as s3s formats it (RFC 1123).
+fn http_date(t: &Timestamp) -> Result<HeaderValue, S3Error> {
+    let mut buf = Vec::with_capacity(32);
+    t.format(TimestampFormat::HttpDate, &mut buf)
+        .map_err(S3Error::internal_error)?;
+    HeaderValue::from_bytes(&buf).map_err(S3Error::internal_error)
+}
+
+/// A metadata value as s3s writes it into a header: as is when every byte is printable
+/// ASCII, otherwise as RFC 2047 encoded words (`=?UTF-8?B?...?=`, base64), each at
+/// most 75 characters, split on character boundaries and joined by spaces.
+fn rfc2047_encode(s: &str) -> String {
+    use base64::Engine as _;
+    const PREFIX: &str = "=?UTF-8?B?";
+    const SUFFIX: &str = "?=";
+    const MAX_WORD: usize = 75;
+    if s.bytes().all(|b| b.is_ascii() && b >= 0x20 && b != 0x7f) {
+        return s.to_owned();
+    }
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let overhead = PREFIX.len() + SUFFIX.len();
+    if (s.len() * 4).div_ceil(3) + overhead <= MAX_WORD {
+        return format!("{PREFIX}{}{SUFFIX}", b64.encode(s));
+    }
+    let max_input = (MAX_WORD - overhead) / 4 * 3;
+    let mut out = String::with_capacity(s.len() * 2);
+    let mut i = 0;
+    while i < s.len() {
+        let mut end = usize::min(i + max_input, s.len());
+        while end > i && !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(PREFIX);
+        out.push_str(&b64.encode(&s[i..end]));
+        out.push_str(SUFFIX);
+        i = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(uri: &str, headers: &[(&str, &str)], verified: bool) -> Request<()> {
+        let mut b = Request::get(uri).header("host", "127.0.0.1:9000");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut req = b.body(()).expect("a valid request");
+        if verified {
+            req.extensions_mut().insert(VerifiedSigV4 {
+                access_key: "AKID".to_owned(),
+                region: "eu-west-1".to_owned(),
+            });
+        }
+        req
+    }
+
+    #[test]
+    fn plain_reads_are_taken() {
+        let get = plain_get(&request("/b/some%20key/x", &[], true)).expect("plain");
+        assert_eq!((get.bucket.as_str(), get.key.as_str()), ("b", "some key/x"));
+        let get = plain_get(&request(
+            "/b/k?x-id=GetObject",
+            &[("range", "bytes=0-9"), ("x-amz-checksum-mode", "ENABLED")],
+            true,
+        ))
+        .expect("plain");
+        assert!(get.range.is_some());
+        assert_eq!(get.checksum_mode.as_ref().map(ChecksumMode::as_str), Some("ENABLED"));
+    }
+
+    #[test]
+    fn anything_else_goes_to_s3s() {
+        assert!(plain_get(&request("/b/k", &[], false)).is_none(), "unverified");
+        assert!(plain_get(&request("/b", &[], true)).is_none(), "a bucket");
+        assert!(plain_get(&request("/b/k?acl", &[], true)).is_none(), "a sub-resource");
+        assert!(plain_get(&request("/b/k?versionId=1", &[], true)).is_none());
+        assert!(plain_get(&request("/b/k?partNumber=1", &[], true)).is_none());
+        assert!(plain_get(&request("/b/k?response-content-type=a", &[], true)).is_none());
+        assert!(plain_get(&request("/Bad_Bucket/k", &[], true)).is_none(), "an invalid bucket");
+        for header in LEFT_TO_S3S {
+            assert!(plain_get(&request("/b/k", &[(header, "x")], true)).is_none(), "{header}");
+        }
+        assert!(plain_get(&request("/b/k", &[("range", "bytes=a-b")], true)).is_none());
+        assert!(plain_get(&request("/b/k", &[("range", "")], true)).is_none());
+        assert!(plain_get(&request("/b/k", &[("range", "bytes=0-1"), ("range", "bytes=2-3")], true)).is_none());
+        let mut vhost = request("/k", &[], true);
+        vhost
+            .headers_mut()
+            .insert("host", HeaderValue::from_static("b.s3.example.com"));
+        assert!(plain_get(&vhost).is_none(), "a named host");
+    }
+
+    #[test]
+    fn metadata_values_are_encoded_as_s3s_encodes_them() {
+        assert_eq!(rfc2047_encode("plain value"), "plain value");
+        assert_eq!(rfc2047_encode("café"), "=?UTF-8?B?Y2Fmw6k=?=");
+        let long = "é".repeat(40);
+        let encoded = rfc2047_encode(&long);
+        assert!(encoded.split(' ').all(|w| w.len() <= 75 && w.starts_with("=?UTF-8?B?")));
+        let decoded: String = encoded
+            .split(' ')
+            .map(|w| {
+                use base64::Engine as _;
+                let inner = &w["=?UTF-8?B?".len()..w.len() - 2];
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(inner).expect("base64"))
+                    .expect("whole characters per word")
+            })
+            .collect();
+        assert_eq!(decoded, long);
+    }
+}
