@@ -4,7 +4,8 @@
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html>:
 //! "Condition key names are not case-sensitive").
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +13,18 @@ use serde::{Deserialize, Serialize};
 /// such as `aws:TagKeys`); a key absent from the request is absent here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Context {
-    /// Lower-cased key -> (key as first given, values).
-    entries: BTreeMap<String, (String, Vec<String>)>,
+    /// (key as last given, values), one entry per key whatever its case, in lower-cased
+    /// key order. A request has a dozen keys or so: a sorted vector looked up without
+    /// lower-casing is cheaper to build, search and drop than a map of lower-cased
+    /// copies, and a key given as a literal is not copied at all.
+    entries: Vec<(Cow<'static, str>, Vec<String>)>,
+}
+
+/// `a` and `b` compared as their ASCII lower-casings are.
+fn cmp_folded(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 impl Context {
@@ -22,31 +33,41 @@ impl Context {
         Self::default()
     }
 
+    /// Where `key` is, or would go, whatever its case.
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| cmp_folded(k, key))
+    }
+
     /// Sets a single-valued key, replacing what it held.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<String>) {
         self.insert_all(key, vec![value.into()]);
     }
 
     /// Sets a key to several values, replacing what it held.
-    pub fn insert_all(&mut self, key: impl Into<String>, values: Vec<String>) {
+    pub fn insert_all(&mut self, key: impl Into<Cow<'static, str>>, values: Vec<String>) {
         let key = key.into();
-        self.entries.insert(key.to_ascii_lowercase(), (key, values));
+        match self.position(&key) {
+            Ok(i) => self.entries[i] = (key, values),
+            Err(i) => self.entries.insert(i, (key, values)),
+        }
     }
 
     /// A builder-style [`Context::insert`].
-    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
         self.insert(key, value);
         self
     }
 
     /// Drops `key`, whatever its case.
     pub fn remove(&mut self, key: &str) {
-        self.entries.remove(&key.to_ascii_lowercase());
+        if let Ok(i) = self.position(key) {
+            self.entries.remove(i);
+        }
     }
 
     /// The values of `key`, whatever its case; `None` when the request lacks it.
     pub(crate) fn get(&self, key: &str) -> Option<&[String]> {
-        self.entries.get(&key.to_ascii_lowercase()).map(|(_, v)| v.as_slice())
+        self.position(key).ok().map(|i| self.entries[i].1.as_slice())
     }
 
     /// The single value of `key` (the first, for a multivalued key).
@@ -58,13 +79,13 @@ impl Context {
     /// Whether the request has `key`, whatever its case.
     #[cfg(test)]
     fn contains(&self, key: &str) -> bool {
-        self.entries.contains_key(&key.to_ascii_lowercase())
+        self.position(key).is_ok()
     }
 
-    /// Keys (as first given) and values, in lower-cased key order.
+    /// Keys (as last given) and values, in lower-cased key order.
     #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.entries.values().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.entries.iter().map(|(k, v)| (&**k, v.as_slice()))
     }
 }
 

@@ -59,15 +59,17 @@ fn stored_strategy() -> impl Strategy<Value = Stored> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(key, size, content_type, encoding, metadata, checksum, parts)| Stored {
-            key,
-            size,
-            content_type,
-            encoding,
-            metadata,
-            checksum,
-            parts,
-        })
+        .prop_map(
+            |(key, size, content_type, encoding, metadata, checksum, parts)| Stored {
+                key,
+                size,
+                content_type,
+                encoding,
+                metadata,
+                checksum,
+                parts,
+            },
+        )
 }
 
 fn world(objects: &[Stored]) -> World {
@@ -222,7 +224,10 @@ fn headers(h: &hyper::HeaderMap) -> Vec<(String, String)> {
         if matches!(k.as_str(), "date" | "x-amz-request-id" | "x-amz-id-2") {
             continue;
         }
-        let pair = (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let pair = (
+            k.as_str().to_owned(),
+            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        );
         if k.as_str().starts_with("x-amz-meta-") {
             meta_at.get_or_insert(out.len());
             meta.push(pair);

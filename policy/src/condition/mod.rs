@@ -120,7 +120,7 @@ pub(crate) mod test_support {
     }
 
     pub(crate) fn one(key: &str, value: &str) -> Context {
-        Context::new().with(key, value)
+        Context::new().with(key.to_owned(), value)
     }
 }
 

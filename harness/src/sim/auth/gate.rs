@@ -178,21 +178,12 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<&CredentialScop
     }
     ctx.insert("aws:EpochTime", now.unix_timestamp().to_string());
     if let Some(info) = conn {
-        ctx.insert("aws:SourceIp", info.peer.ip().to_string());
+        ctx.insert("aws:SourceIp", source_ip(info.peer.ip()));
     }
     let headers = ask.headers;
-    for (header, key) in [
-        ("user-agent", "aws:UserAgent"),
-        ("referer", "aws:Referer"),
-        ("x-amz-content-sha256", "s3:x-amz-content-sha256"),
-        ("x-amz-acl", "s3:x-amz-acl"),
-        ("x-amz-server-side-encryption", "s3:x-amz-server-side-encryption"),
-        ("x-amz-storage-class", "s3:x-amz-storage-class"),
-        ("x-amz-copy-source", "s3:x-amz-copy-source"),
-        ("x-amz-metadata-directive", "s3:x-amz-metadata-directive"),
-    ] {
+    for (header, key) in &*HEADER_KEYS {
         if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
-            ctx.insert(key, v);
+            ctx.insert(*key, v);
         }
     }
     if let Some(scope) = scope {
@@ -217,6 +208,50 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<&CredentialScop
         }
     }
     ctx
+}
+
+/// The headers that are condition keys, and their keys
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>),
+/// named once rather than parsed from text on every request.
+static HEADER_KEYS: std::sync::LazyLock<[(hyper::header::HeaderName, &'static str); 8]> =
+    std::sync::LazyLock::new(|| {
+        use hyper::header::HeaderName;
+        [
+            (hyper::header::USER_AGENT, "aws:UserAgent"),
+            (hyper::header::REFERER, "aws:Referer"),
+            (
+                HeaderName::from_static("x-amz-content-sha256"),
+                "s3:x-amz-content-sha256",
+            ),
+            (HeaderName::from_static("x-amz-acl"), "s3:x-amz-acl"),
+            (
+                HeaderName::from_static("x-amz-server-side-encryption"),
+                "s3:x-amz-server-side-encryption",
+            ),
+            (HeaderName::from_static("x-amz-storage-class"), "s3:x-amz-storage-class"),
+            (HeaderName::from_static("x-amz-copy-source"), "s3:x-amz-copy-source"),
+            (
+                HeaderName::from_static("x-amz-metadata-directive"),
+                "s3:x-amz-metadata-directive",
+            ),
+        ]
+    });
+
+thread_local! {
+    /// The last peer's `aws:SourceIp`, formatted once.
+    static PEER: std::cell::RefCell<Option<(std::net::IpAddr, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `aws:SourceIp` for `ip`.
+fn source_ip(ip: std::net::IpAddr) -> String {
+    PEER.with_borrow_mut(|p| match p {
+        Some((last, text)) if *last == ip => text.clone(),
+        _ => {
+            let text = ip.to_string();
+            *p = Some((ip, text.clone()));
+            text
+        }
+    })
 }
 
 /// What the gate reads of a request: the operation s3s routed it to (or the simulator's
@@ -309,8 +344,12 @@ impl AccessGate {
             slot.record_error(e.code());
             return Err(e);
         };
-        let scope = CredentialScope::of(ask.headers, ask.uri)
-            .or_else(|| ask.carried.verified.as_ref().map(CredentialScope::verified));
+        // A request verified ahead of s3s has no Authorization header left, and its
+        // query names no credential (the check leaves those to s3s).
+        let scope = match &ask.carried.verified {
+            Some(v) => Some(CredentialScope::verified(v)),
+            None => CredentialScope::of(ask.headers, ask.uri),
+        };
         let object_key = if kind == ResourceKind::Object {
             key.as_deref()
         } else {

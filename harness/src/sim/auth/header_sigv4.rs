@@ -202,8 +202,8 @@ impl HeaderSigV4 {
         {
             return None;
         }
-        let auth = parse_authorization(unique(req.headers, AUTHORIZATION.as_str())?)?;
-        let amz_date = unique(req.headers, "x-amz-date")?;
+        let auth = parse_authorization(unique(req.headers, &AUTHORIZATION)?)?;
+        let amz_date = unique(req.headers, &*X_AMZ_DATE)?;
         let request_time = parse_amz_date(amz_date)?;
         if auth.date != &amz_date[..8] || (now - request_time).whole_seconds().abs() > MAX_SKEW_SECS {
             return None;
@@ -239,7 +239,8 @@ impl HeaderSigV4 {
             .keys
             .mac(auth.access_key, &date, auth.region, identity.secret_key())?;
         mac.update(string_to_sign.as_bytes());
-        let claimed = hex::decode(auth.signature).ok()?;
+        let mut claimed = [0_u8; 32];
+        hex::decode_to_slice(auth.signature, &mut claimed).ok()?;
         mac.verify_slice(&claimed).ok()?;
         Some(VerifiedSigV4 {
             access_key: auth.access_key.to_owned(),
@@ -248,8 +249,14 @@ impl HeaderSigV4 {
     }
 }
 
+/// `x-amz-date` and `x-amz-content-sha256`, parsed once.
+static X_AMZ_DATE: std::sync::LazyLock<hyper::header::HeaderName> =
+    std::sync::LazyLock::new(|| hyper::header::HeaderName::from_static("x-amz-date"));
+static X_AMZ_CONTENT_SHA256: std::sync::LazyLock<hyper::header::HeaderName> =
+    std::sync::LazyLock::new(|| hyper::header::HeaderName::from_static("x-amz-content-sha256"));
+
 /// The header's only value, as text.
-fn unique<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+fn unique(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
     let mut all = headers.get_all(name).iter();
     let first = all.next()?;
     if all.next().is_some() {
@@ -341,7 +348,7 @@ fn parse_amz_date(s: &str) -> Option<time::OffsetDateTime> {
 /// of a body read whole, which must be that body's (s3s would check it as the body
 /// is read). Streaming payloads and hashes of a body still to come are s3s's.
 fn payload_hash<'r>(req: &RequestView<'r>) -> Option<&'r str> {
-    let claimed = unique(req.headers, "x-amz-content-sha256")?;
+    let claimed = unique(req.headers, &*X_AMZ_CONTENT_SHA256)?;
     let declared = match req.headers.get(CONTENT_LENGTH) {
         None => None,
         Some(v) => {

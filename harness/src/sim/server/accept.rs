@@ -63,6 +63,10 @@ pub(super) async fn accept_loop(
                         continue;
                     }
                 };
+                // An answer goes out as soon as it is written, as S3's do: Nagle's
+                // algorithm would hold the tail of a multi-write answer for the
+                // client's delayed ACK.
+                let _ = stream.set_nodelay(true);
                 let front = Front { peer, secure: tls.is_some(), ..front.clone() };
                 let service = hyper::service::service_fn(move |req| -> BoxFuture<'static, Result<_, Infallible>> {
                     let front = front.clone();

@@ -170,7 +170,10 @@ impl Front {
             .and_then(|sim| super::get_route::plain_get(&req).map(|get| (sim, get)));
         let result = match direct {
             Some((sim, get)) => Ok(super::get_route::answer(sim, req, get).await),
-            None => self.s3.call(req).await,
+            // s3s's future is several kilobytes: boxed, it is built only for the
+            // requests that take it instead of being carried (and copied) by every
+            // request's future.
+            None => Box::pin(self.s3.call(req)).await,
         };
         let mut record: RequestRecord = slot.take();
         if record.operation.is_none() {
@@ -307,7 +310,16 @@ fn is_sigv2(headers: &hyper::HeaderMap, query: &[(String, String)]) -> bool {
 /// InvalidArgument, "Only one auth mechanism allowed"), and Signature Version 2 in
 /// either place (400 InvalidRequest, [`SIGV2_REFUSED`]).
 fn auth_shape_error(req: &Request<Incoming>) -> Option<(u16, &'static str, String)> {
-    let query = query_pairs(req.uri());
+    // Only a query that could name a signature parameter is decoded: without an escape
+    // a name is its own decoding, and none of those names is in it.
+    let query = match req.uri().query() {
+        Some(q)
+            if q.contains('%') || q.contains("Signature") || q.contains("X-Amz-") || q.contains("AWSAccessKeyId") =>
+        {
+            query_pairs(req.uri())
+        }
+        _ => Vec::new(),
+    };
     let has = |k: &str| query.iter().any(|(q, _)| q == k);
     if req.headers().contains_key(hyper::header::AUTHORIZATION)
         && (has("X-Amz-Signature") || has("X-Amz-Credential") || has("Signature"))

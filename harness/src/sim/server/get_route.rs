@@ -27,7 +27,7 @@ pub(super) struct PlainGet {
 
 /// Headers GetObject's input reads that the route leaves to s3s (any of them, even
 /// empty, sends the request there).
-const LEFT_TO_S3S: [&str; 10] = [
+const LEFT_TO_S3S_NAMES: [&str; 10] = [
     "if-match",
     "if-none-match",
     "if-modified-since",
@@ -40,26 +40,30 @@ const LEFT_TO_S3S: [&str; 10] = [
     "x-amz-decoded-content-length",
 ];
 
+/// `x-amz-checksum-mode`.
+static CHECKSUM_MODE: std::sync::LazyLock<HeaderName> =
+    std::sync::LazyLock::new(|| HeaderName::from_static("x-amz-checksum-mode"));
+
 /// The request as the route takes it, or `None` for s3s.
 pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
     if req.method() != Method::GET
         || req.extensions().get::<VerifiedSigV4>().is_none()
         || req.headers().contains_key(hyper::header::AUTHORIZATION)
-        || LEFT_TO_S3S.iter().any(|h| req.headers().contains_key(*h))
+        || req.headers().keys().any(|h| left_to_s3s(h.as_str()))
     {
         return None;
     }
     // s3s parses a request whose Host is an address path-style, whatever the
     // simulator's virtual-host domains.
-    let host = unique(req.headers(), hyper::header::HOST.as_str())?.to_str().ok()?;
+    let host = unique(req.headers(), &hyper::header::HOST)?.to_str().ok()?;
     if host.parse::<std::net::SocketAddr>().is_err() && host.parse::<IpAddr>().is_err() {
         return None;
     }
-    if let Some(query) = req.uri().query() {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
-        if pairs.iter().any(|(name, _)| name != "x-id") {
-            return None;
-        }
+    // Only `x-id` parameters, written plainly (an escaped name is s3s's to decode).
+    if let Some(query) = req.uri().query()
+        && !query.split('&').all(|p| p == "x-id" || p.starts_with("x-id="))
+    {
+        return None;
     }
     let decoded = percent_encoding::percent_decode_str(req.uri().path())
         .decode_utf8()
@@ -70,11 +74,11 @@ pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
     else {
         return None;
     };
-    let range = match unique_ascii(req.headers(), hyper::header::RANGE.as_str())? {
+    let range = match unique_ascii(req.headers(), &hyper::header::RANGE)? {
         Some(v) => Some(Range::parse(v).ok()?),
         None => None,
     };
-    let checksum_mode = unique_ascii(req.headers(), "x-amz-checksum-mode")?.map(|v| ChecksumMode::from(v.to_owned()));
+    let checksum_mode = unique_ascii(req.headers(), &CHECKSUM_MODE)?.map(|v| ChecksumMode::from(v.to_owned()));
     Some(PlainGet {
         bucket: bucket.into(),
         key: key.into(),
@@ -83,8 +87,13 @@ pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
     })
 }
 
+/// Whether a header (name lower-case, as hyper holds it) is one the route leaves to s3s.
+fn left_to_s3s(name: &str) -> bool {
+    (name.starts_with("if-") || name.starts_with("x-amz-")) && LEFT_TO_S3S_NAMES.contains(&name)
+}
+
 /// The header's only value (`None` if absent or repeated).
-fn unique<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h HeaderValue> {
+fn unique<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h HeaderValue> {
     let mut all = headers.get_all(name).iter();
     let first = all.next()?;
     all.next().is_none().then_some(first)
@@ -92,7 +101,7 @@ fn unique<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h HeaderValue> {
 
 /// `Some(None)` when the header is absent, `Some(Some(text))` when it appears once,
 /// non-empty and ASCII; `None` (leave it to s3s) otherwise.
-fn unique_ascii<'h>(headers: &'h HeaderMap, name: &str) -> Option<Option<&'h str>> {
+fn unique_ascii<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Option<&'h str>> {
     if !headers.contains_key(name) {
         return Some(None);
     }
@@ -259,7 +268,8 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     }
     if let Some(map) = metadata {
         for (key, value) in map {
-            let name = HeaderName::from_bytes(format!("x-amz-meta-{key}").as_bytes()).map_err(S3Error::internal_error)?;
+            let name =
+                HeaderName::from_bytes(format!("x-amz-meta-{key}").as_bytes()).map_err(S3Error::internal_error)?;
             let value = HeaderValue::try_from(rfc2047_encode(&value).as_str()).map_err(S3Error::internal_error)?;
             h.insert(name, value);
         }
@@ -356,10 +366,10 @@ mod tests {
 
     #[test]
     fn plain_reads_are_taken() {
-        let get = plain_get(&request("/b/some%20key/x", &[], true)).expect("plain");
-        assert_eq!((get.bucket.as_str(), get.key.as_str()), ("b", "some key/x"));
+        let get = plain_get(&request("/bkt/some%20key/x", &[], true)).expect("plain");
+        assert_eq!((get.bucket.as_str(), get.key.as_str()), ("bkt", "some key/x"));
         let get = plain_get(&request(
-            "/b/k?x-id=GetObject",
+            "/bkt/k?x-id=GetObject",
             &[("range", "bytes=0-9"), ("x-amz-checksum-mode", "ENABLED")],
             true,
         ))
@@ -370,19 +380,37 @@ mod tests {
 
     #[test]
     fn anything_else_goes_to_s3s() {
-        assert!(plain_get(&request("/b/k", &[], false)).is_none(), "unverified");
-        assert!(plain_get(&request("/b", &[], true)).is_none(), "a bucket");
-        assert!(plain_get(&request("/b/k?acl", &[], true)).is_none(), "a sub-resource");
-        assert!(plain_get(&request("/b/k?versionId=1", &[], true)).is_none());
-        assert!(plain_get(&request("/b/k?partNumber=1", &[], true)).is_none());
-        assert!(plain_get(&request("/b/k?response-content-type=a", &[], true)).is_none());
-        assert!(plain_get(&request("/Bad_Bucket/k", &[], true)).is_none(), "an invalid bucket");
-        for header in LEFT_TO_S3S {
-            assert!(plain_get(&request("/b/k", &[(header, "x")], true)).is_none(), "{header}");
+        assert!(plain_get(&request("/bkt/k", &[], false)).is_none(), "unverified");
+        assert!(plain_get(&request("/bkt", &[], true)).is_none(), "a bucket");
+        assert!(plain_get(&request("/bkt/k?acl", &[], true)).is_none(), "a sub-resource");
+        assert!(plain_get(&request("/bkt/k?versionId=1", &[], true)).is_none());
+        assert!(plain_get(&request("/bkt/k?partNumber=1", &[], true)).is_none());
+        assert!(plain_get(&request("/bkt/k?response-content-type=a", &[], true)).is_none());
+        assert!(plain_get(&request("/bkt/k?x-id=GetObject&acl", &[], true)).is_none());
+        assert!(
+            plain_get(&request("/bkt/k?x%2Did=GetObject", &[], true)).is_none(),
+            "left to s3s to decode"
+        );
+        assert!(
+            plain_get(&request("/Bad_Bucket/k", &[], true)).is_none(),
+            "an invalid bucket"
+        );
+        for header in LEFT_TO_S3S_NAMES {
+            assert!(
+                plain_get(&request("/bkt/k", &[(header, "x")], true)).is_none(),
+                "{header}"
+            );
         }
-        assert!(plain_get(&request("/b/k", &[("range", "bytes=a-b")], true)).is_none());
-        assert!(plain_get(&request("/b/k", &[("range", "")], true)).is_none());
-        assert!(plain_get(&request("/b/k", &[("range", "bytes=0-1"), ("range", "bytes=2-3")], true)).is_none());
+        assert!(plain_get(&request("/bkt/k", &[("range", "bytes=a-b")], true)).is_none());
+        assert!(plain_get(&request("/bkt/k", &[("range", "")], true)).is_none());
+        assert!(
+            plain_get(&request(
+                "/bkt/k",
+                &[("range", "bytes=0-1"), ("range", "bytes=2-3")],
+                true
+            ))
+            .is_none()
+        );
         let mut vhost = request("/k", &[], true);
         vhost
             .headers_mut()
