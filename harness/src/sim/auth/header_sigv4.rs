@@ -232,7 +232,7 @@ impl HeaderSigV4 {
         string_to_sign.push('/');
         string_to_sign.push_str(auth.region);
         string_to_sign.push_str("/s3/aws4_request\n");
-        string_to_sign.push_str(&hex::encode(Sha256::digest(canonical.as_bytes())));
+        push_hex(&mut string_to_sign, &Sha256::digest(canonical.as_bytes()));
 
         let date: [u8; 8] = auth.date.as_bytes().try_into().ok()?;
         let mut mac = self
@@ -377,9 +377,21 @@ fn payload_hash<'r>(req: &RequestView<'r>) -> Option<&'r str> {
     let matches = if bytes.is_empty() {
         claimed == EMPTY_SHA256
     } else {
-        hex::encode(Sha256::digest(bytes)) == claimed
+        let mut hashed = String::with_capacity(64);
+        push_hex(&mut hashed, &Sha256::digest(bytes));
+        hashed == claimed
     };
     matches.then_some(claimed)
+}
+
+/// `bytes` as lower-case hex (SigV4's `HexEncode`), without an intermediate string.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
 }
 
 /// Whether `b` is left as is by SigV4's URI encoding.
@@ -477,13 +489,23 @@ fn canonical_headers(out: &mut String, headers: &HeaderMap, signed: &str) -> Opt
         let value = unique(headers, name)?;
         out.push_str(name);
         out.push(':');
-        let mut first = true;
-        for word in value.split_whitespace() {
-            if !first {
-                out.push(' ');
+        // SigV4 trims a value and folds its runs of spaces into one; most values
+        // (dates, hashes, hosts) have nothing to fold.
+        let plain = value.bytes().enumerate().all(|(i, b)| match b {
+            b' ' => i > 0 && i + 1 < value.len() && value.as_bytes()[i + 1] != b' ',
+            _ => b.is_ascii_graphic(),
+        });
+        if plain {
+            out.push_str(value);
+        } else {
+            let mut first = true;
+            for word in value.split_whitespace() {
+                if !first {
+                    out.push(' ');
+                }
+                out.push_str(word);
+                first = false;
             }
-            out.push_str(word);
-            first = false;
         }
         out.push('\n');
     }
