@@ -29,8 +29,8 @@
 //! `LOOPBACK_ROUNDS` sets the number of rounds (default 5). `LOOPBACK_OFF` turns
 //! shortcuts of the simulator off, to measure before and after with one binary:
 //! `header_sigv4` (s3s checks every signature), `direct_list_pages` (s3s
-//! serialises every listing) and `direct_get` (s3s answers every GetObject),
-//! comma-separated.
+//! serialises every listing), `direct_get` and `direct_put` (s3s answers every
+//! GetObject, every PutObject), comma-separated.
 //!
 //! For instruction counts, which a busy machine does not skew,
 //! `LOOPBACK_COUNT=KIND:N:TARGET` (KIND `get`, `put` or `list`, TARGET `sim` or
@@ -98,6 +98,7 @@ fn server_options() -> ServerOptions {
             "header_sigv4" => opts.header_sigv4 = false,
             "direct_list_pages" => opts.direct_list_pages = false,
             "direct_get" => opts.direct_get = false,
+            "direct_put" => opts.direct_put = false,
             other => panic!("LOOPBACK_OFF: no shortcut named {other:?}"),
         }
     }

@@ -116,26 +116,31 @@ impl RequestLog {
     /// Appends a finished record, numbering it; the oldest record goes when the log is
     /// full.
     pub fn push(&self, mut record: RequestRecord) {
-        let mut state = self.state();
-        state.total += 1;
-        record.seq = state.total;
-        let operation = record.operation.clone().unwrap_or_else(|| "-".to_owned());
-        if record.fault.is_some_and(FaultKind::is_timed) {
-            *state.timed_by_operation.entry(operation.clone()).or_insert(0) += 1;
-        } else if record.injected_fault {
-            state.injected_faults += 1;
-        }
-        *state.by_operation.entry(operation).or_insert(0) += 1;
-        if let Some(kind) = record.fault {
-            *state.faults_by_kind.entry(kind.name()).or_insert(0) += 1;
-        }
-        if state.capacity == 0 {
-            return;
-        }
-        if state.records.len() == state.capacity {
-            state.records.pop_front();
-        }
-        state.records.push_back(record);
+        let evicted = {
+            let mut state = self.state();
+            state.total += 1;
+            record.seq = state.total;
+            let operation = record.operation.as_deref().unwrap_or("-");
+            if record.fault.is_some_and(FaultKind::is_timed) {
+                count(&mut state.timed_by_operation, operation);
+            } else if record.injected_fault {
+                state.injected_faults += 1;
+            }
+            count(&mut state.by_operation, operation);
+            if let Some(kind) = record.fault {
+                *state.faults_by_kind.entry(kind.name()).or_insert(0) += 1;
+            }
+            if state.capacity == 0 {
+                return;
+            }
+            let evicted = (state.records.len() == state.capacity)
+                .then(|| state.records.pop_front())
+                .flatten();
+            state.records.push_back(record);
+            evicted
+        };
+        // The oldest record is freed after the lock is let go.
+        drop(evicted);
     }
 
     /// A copy of the records kept, oldest first.
@@ -245,6 +250,16 @@ mod tests {
             BTreeMap::from([("GetObject".to_owned(), 2)])
         );
         assert_eq!(log.injected_faults_by_kind().get("rate_limited"), Some(&1));
+    }
+}
+
+/// One more request of `operation`, its name copied only the first time.
+fn count(counts: &mut BTreeMap<String, u64>, operation: &str) {
+    match counts.get_mut(operation) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(operation.to_owned(), 1);
+        }
     }
 }
 

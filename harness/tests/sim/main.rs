@@ -15,6 +15,7 @@ mod list_route;
 mod listing;
 mod objects;
 mod policies;
+mod put_route;
 mod read;
 mod read_parquet;
 mod regions;

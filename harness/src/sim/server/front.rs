@@ -42,9 +42,33 @@ pub(super) struct Front {
     pub sigv4: Option<(Arc<HeaderSigV4>, Arc<World>)>,
     /// Whether plain ListObjectsV2 requests may take the simulator's own listing route.
     pub direct_list_pages: bool,
-    /// The operations plain GetObject requests are answered with ahead of s3s (`None`:
-    /// s3s answers every GetObject).
-    pub direct_get: Option<SimS3>,
+    /// The operations plain GetObject and PutObject requests are answered with ahead
+    /// of s3s (`None`: s3s answers every request).
+    pub direct: Option<Direct>,
+}
+
+/// The direct routes ahead of s3s, and which of them are on.
+#[derive(Clone)]
+pub(super) struct Direct {
+    pub sim: SimS3,
+    pub get: bool,
+    pub put: bool,
+}
+
+/// A request a direct route took.
+enum Taken {
+    Get(super::get_route::PlainGet),
+    Put(super::put_route::PlainPut),
+}
+
+impl Direct {
+    fn take(&self, req: &Request<s3s::Body>) -> Option<Taken> {
+        match *req.method() {
+            hyper::Method::GET if self.get => super::get_route::plain_get(req).map(Taken::Get),
+            hyper::Method::PUT if self.put => super::put_route::plain_put(req).map(Taken::Put),
+            _ => None,
+        }
+    }
 }
 
 /// The largest error body read back: enough for any error S3 or s3s writes.
@@ -164,12 +188,10 @@ impl Front {
         if let Some((check, world)) = &self.sigv4 {
             verify_ahead(check, world, &mut req);
         }
-        let direct = self
-            .direct_get
-            .as_ref()
-            .and_then(|sim| super::get_route::plain_get(&req).map(|get| (sim, get)));
-        let result = match direct {
-            Some((sim, get)) => Ok(super::get_route::answer(sim, req, get).await),
+        let taken = self.direct.as_ref().and_then(|d| d.take(&req).map(|t| (&d.sim, t)));
+        let result = match taken {
+            Some((sim, Taken::Get(get))) => Ok(super::get_route::answer(sim, req, get).await),
+            Some((sim, Taken::Put(put))) => Ok(super::put_route::answer(sim, req, put).await),
             // s3s's future is several kilobytes: boxed, it is built only for the
             // requests that take it instead of being carried (and copied) by every
             // request's future.

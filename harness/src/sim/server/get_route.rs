@@ -44,22 +44,19 @@ const LEFT_TO_S3S_NAMES: [&str; 10] = [
 static CHECKSUM_MODE: std::sync::LazyLock<HeaderName> =
     std::sync::LazyLock::new(|| HeaderName::from_static("x-amz-checksum-mode"));
 
-/// The request as the route takes it, or `None` for s3s.
-pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
-    if req.method() != Method::GET
-        || req.extensions().get::<VerifiedSigV4>().is_none()
-        || req.headers().contains_key(hyper::header::AUTHORIZATION)
-        || req.headers().keys().any(|h| left_to_s3s(h.as_str()))
-    {
+/// The bucket and key of a request a direct route may take, whatever its operation:
+/// its header signature verified ahead of s3s (no `Authorization` left), an address
+/// as its `Host` (which s3s parses path-style, whatever the simulator's virtual-host
+/// domains), no query but `x-id` written plainly (an escaped name is s3s's to
+/// decode), and a path s3s would accept as an object's.
+pub(super) fn plain_object<B>(req: &Request<B>) -> Option<(String, String)> {
+    if req.extensions().get::<VerifiedSigV4>().is_none() || req.headers().contains_key(hyper::header::AUTHORIZATION) {
         return None;
     }
-    // s3s parses a request whose Host is an address path-style, whatever the
-    // simulator's virtual-host domains.
     let host = unique(req.headers(), &hyper::header::HOST)?.to_str().ok()?;
     if host.parse::<std::net::SocketAddr>().is_err() && host.parse::<IpAddr>().is_err() {
         return None;
     }
-    // Only `x-id` parameters, written plainly (an escaped name is s3s's to decode).
     if let Some(query) = req.uri().query()
         && !query.split('&').all(|p| p == "x-id" || p.starts_with("x-id="))
     {
@@ -69,19 +66,26 @@ pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
         .decode_utf8()
         .ok()?;
     let validation = s3s::validation::AwsNameValidation::new();
-    let s3s::path::S3Path::Object { bucket, key } =
-        s3s::path::parse_path_style_with_validation_and_normalization(&decoded, &validation, false).ok()?
-    else {
+    match s3s::path::parse_path_style_with_validation_and_normalization(&decoded, &validation, false).ok()? {
+        s3s::path::S3Path::Object { bucket, key } => Some((bucket.into(), key.into())),
+        _ => None,
+    }
+}
+
+/// The request as the route takes it, or `None` for s3s.
+pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
+    if req.method() != Method::GET || req.headers().keys().any(|h| left_to_s3s(h.as_str())) {
         return None;
-    };
+    }
+    let (bucket, key) = plain_object(req)?;
     let range = match unique_ascii(req.headers(), &hyper::header::RANGE)? {
         Some(v) => Some(Range::parse(v).ok()?),
         None => None,
     };
     let checksum_mode = unique_ascii(req.headers(), &CHECKSUM_MODE)?.map(|v| ChecksumMode::from(v.to_owned()));
     Some(PlainGet {
-        bucket: bucket.into(),
-        key: key.into(),
+        bucket,
+        key,
         range,
         checksum_mode,
     })
@@ -93,7 +97,7 @@ fn left_to_s3s(name: &str) -> bool {
 }
 
 /// The header's only value (`None` if absent or repeated).
-fn unique<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h HeaderValue> {
+pub(super) fn unique<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h HeaderValue> {
     let mut all = headers.get_all(name).iter();
     let first = all.next()?;
     all.next().is_none().then_some(first)
@@ -164,7 +168,7 @@ pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, get: PlainGet) 
 }
 
 /// An error written as s3s writes one.
-fn error(e: S3Error) -> Response<s3s::Body> {
+pub(super) fn error(e: S3Error) -> Response<s3s::Body> {
     e.to_http_response().unwrap_or_else(|_| {
         super::front::error_response(
             500,
@@ -295,7 +299,7 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
 #[error("the direct GetObject route does not write a field the operation set")]
 struct Unwritten;
 
-fn text(h: &mut HeaderMap, name: &'static str, value: Option<String>) -> Result<(), S3Error> {
+pub(super) fn text(h: &mut HeaderMap, name: &'static str, value: Option<String>) -> Result<(), S3Error> {
     if let Some(v) = value {
         h.insert(name, HeaderValue::try_from(v).map_err(S3Error::internal_error)?);
     }

@@ -8,6 +8,7 @@ mod front;
 mod get_route;
 mod hosts;
 mod list_route;
+mod put_route;
 mod request_body;
 mod request_id;
 mod tls;
@@ -74,6 +75,10 @@ pub struct ServerOptions {
     /// Answer plain GetObject requests (header-signed, path-style, no preconditions)
     /// ahead of s3s with the same answers; off, every GetObject goes through s3s.
     pub direct_get: bool,
+    /// Answer plain PutObject requests (header-signed small uploads read whole,
+    /// path-style, only content, checksum and metadata headers) ahead of s3s with the
+    /// same answers; off, every PutObject goes through s3s.
+    pub direct_put: bool,
 }
 
 impl Default for ServerOptions {
@@ -91,6 +96,7 @@ impl Default for ServerOptions {
             header_sigv4: true,
             direct_list_pages: true,
             direct_get: true,
+            direct_put: true,
         }
     }
 }
@@ -180,7 +186,11 @@ impl Simulator {
             hosts,
             ids: RequestIdSource::default(),
             direct_list_pages: opts.direct_list_pages,
-            direct_get: (opts.direct_get && opts.header_sigv4).then(|| SimS3 { gate }),
+            direct: (opts.header_sigv4 && (opts.direct_get || opts.direct_put)).then(|| front::Direct {
+                sim: SimS3 { gate },
+                get: opts.direct_get,
+                put: opts.direct_put,
+            }),
             sigv4: opts
                 .header_sigv4
                 .then(|| (Arc::new(HeaderSigV4::new()), Arc::clone(&world))),
