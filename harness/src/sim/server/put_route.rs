@@ -9,11 +9,11 @@
 //! preconditions, tagging, any header not listed) goes to s3s as before.
 
 use hyper::header::HeaderValue;
-use hyper::{HeaderMap, Method, Request, Response};
+use hyper::{Method, Request, Response};
 use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput, StreamingBlob};
 use s3s::{S3, S3Error, S3Request};
 
-use super::get_route::{error, plain_object, text, unique};
+use super::get_route::{error, plain_object, text};
 use crate::sim::auth::gate::{Ask, Carried};
 use crate::sim::ops::SimS3;
 
@@ -55,26 +55,27 @@ pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
         return None;
     }
     let body = req.body().bytes()?;
-    for name in req.headers().keys() {
+    // Every header once (s3s refuses a repeated input header).
+    if req.headers().len() != req.headers().keys_len() {
+        return None;
+    }
+    for (name, value) in req.headers() {
         let meta = name.as_str().strip_prefix("x-amz-meta-");
         if meta.is_none_or(str::is_empty) && !PLAIN_HEADERS.contains(&name.as_str()) {
             return None;
         }
-        // Once, not empty (s3s reads an empty value as none), printable ASCII, and
-        // for metadata nothing that could be an RFC 2047 encoded word.
-        let value = unique(req.headers(), name)?;
+        // Not empty (s3s reads an empty value as none), printable ASCII, and for
+        // metadata nothing that could be an RFC 2047 encoded word.
         let text = value.to_str().ok()?;
-        if text.is_empty() || (meta.is_some() && text.contains("=?")) {
+        if text.is_empty()
+            || (meta.is_some() && text.contains("=?"))
+            || (name == hyper::header::CONTENT_LENGTH && text.parse::<i64>().is_err())
+        {
             return None;
         }
     }
     let (bucket, key) = plain_object(req)?;
     Some(PlainPut { bucket, key, body })
-}
-
-/// The header's text (checked by [`plain_put`]).
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// Answers a request [`plain_put`] took: the gate decides and records, the
@@ -96,38 +97,43 @@ pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, put: PlainPut) 
         Err(e) => return error(e),
     };
     extensions.insert(keys);
-    let h = &parts.headers;
-    let Some(content_length) = h
-        .get(hyper::header::CONTENT_LENGTH)
-        .map(|v| v.to_str().ok().and_then(|s| s.parse::<i64>().ok()))
-        .map_or(Some(None), |n| n.map(Some))
-    else {
-        return error(S3Error::internal_error(Unreadable));
-    };
-    let metadata: s3s::dto::Metadata = h
-        .iter()
-        .filter_map(|(name, value)| {
-            let key = name.as_str().strip_prefix("x-amz-meta-")?;
-            Some((key.to_owned(), value.to_str().ok()?.to_owned()))
-        })
-        .collect();
-    let input = PutObjectInput {
+    let mut input = PutObjectInput {
         bucket: put.bucket,
         key: put.key,
         body: Some(StreamingBlob::from(s3s::Body::from(put.body))),
-        checksum_algorithm: header(h, "x-amz-sdk-checksum-algorithm").map(ChecksumAlgorithm::from),
-        checksum_crc32: header(h, "x-amz-checksum-crc32"),
-        checksum_crc32c: header(h, "x-amz-checksum-crc32c"),
-        checksum_crc64nvme: header(h, "x-amz-checksum-crc64nvme"),
-        checksum_sha1: header(h, "x-amz-checksum-sha1"),
-        checksum_sha256: header(h, "x-amz-checksum-sha256"),
-        content_encoding: header(h, "content-encoding"),
-        content_length,
-        content_md5: header(h, "content-md5"),
-        content_type: header(h, "content-type"),
-        metadata: (!metadata.is_empty()).then_some(metadata),
         ..Default::default()
     };
+    let mut metadata = s3s::dto::Metadata::default();
+    for (name, value) in &parts.headers {
+        // Every value was checked to be text by `plain_put`.
+        let Ok(text) = value.to_str() else {
+            return error(S3Error::internal_error(Unreadable));
+        };
+        let text = text.to_owned();
+        match name.as_str() {
+            "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(ChecksumAlgorithm::from(text)),
+            "x-amz-checksum-crc32" => input.checksum_crc32 = Some(text),
+            "x-amz-checksum-crc32c" => input.checksum_crc32c = Some(text),
+            "x-amz-checksum-crc64nvme" => input.checksum_crc64nvme = Some(text),
+            "x-amz-checksum-sha1" => input.checksum_sha1 = Some(text),
+            "x-amz-checksum-sha256" => input.checksum_sha256 = Some(text),
+            "content-encoding" => input.content_encoding = Some(text),
+            "content-md5" => input.content_md5 = Some(text),
+            "content-type" => input.content_type = Some(text),
+            "content-length" => match text.parse::<i64>() {
+                Ok(n) => input.content_length = Some(n),
+                Err(_) => return error(S3Error::internal_error(Unreadable)),
+            },
+            other => {
+                if let Some(key) = other.strip_prefix("x-amz-meta-") {
+                    metadata.insert(key.to_owned(), text);
+                }
+            }
+        }
+    }
+    if !metadata.is_empty() {
+        input.metadata = Some(metadata);
+    }
     let s3_req = S3Request {
         input,
         method: parts.method,
@@ -155,7 +161,7 @@ pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, put: PlainPut) 
 
 /// A header [`plain_put`] checked could not be read again.
 #[derive(Debug, thiserror::Error)]
-#[error("a plain upload's Content-Length could not be read")]
+#[error("a plain upload's header could not be read again")]
 struct Unreadable;
 
 /// A field of PutObject's output the route has no writer for.
