@@ -69,7 +69,7 @@ fn sha256_hex(b: &[u8]) -> String {
 }
 
 /// `key` percent-encoded as SDKs write a path (`/` kept), or only its spaces encoded.
-fn encode_path(key: &str, sdk_style: bool) -> String {
+pub(crate) fn encode_path(key: &str, sdk_style: bool) -> String {
     if !sdk_style {
         return key.replace(' ', "%20");
     }

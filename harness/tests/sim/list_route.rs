@@ -9,13 +9,13 @@
 use bytes::Bytes;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use s3_harness::World;
 use s3_harness::sim::store::{ObjKey, Object};
 use s3_harness::sim::world::{Identity, IdentityKind};
-use s3_harness::{ServerOptions, Simulator, World};
 use s3_policy::iam::Caller;
 
 use crate::header_sigv4::{Case, Tamper, normalised, query_encode, signed};
-use crate::support::{BUCKET, OWNER, REGION, send_raw_parts};
+use crate::support::{BUCKET, OWNER, REGION, last_record, send_raw_parts, start_with};
 
 const ROOT_KEY: &str = "AKIAROOT111122223333";
 const ROOT_SECRET: &str = "root-secret-111122223333";
@@ -50,18 +50,6 @@ fn world(keys: &[(String, usize, bool)]) -> World {
             .expect("the bucket exists");
     }
     world
-}
-
-async fn start(world: World, direct_list_pages: bool) -> Simulator {
-    Simulator::start_with(
-        world,
-        ServerOptions {
-            direct_list_pages,
-            ..ServerOptions::default()
-        },
-    )
-    .await
-    .expect("bind 127.0.0.1:0")
 }
 
 #[derive(Debug, Clone)]
@@ -154,21 +142,6 @@ fn case(q: &Query, token: Option<&str>) -> Case {
     }
 }
 
-/// A record as far as it does not depend on the server.
-type Recorded = (Option<String>, Option<String>, u16, Option<String>, Option<String>);
-
-fn last_record(sim: &Simulator) -> Option<Recorded> {
-    sim.requests().snapshot().last().map(|r| {
-        (
-            r.operation.clone(),
-            r.principal.clone(),
-            r.status,
-            r.error_code.clone(),
-            r.decision.map(|d| format!("{d:?}")),
-        )
-    })
-}
-
 fn next_token(body: &str) -> Option<String> {
     let start = body.find("<NextContinuationToken>")? + "<NextContinuationToken>".len();
     let len = body[start..].find('<')?;
@@ -193,7 +166,12 @@ fn the_listing_route_answers_as_s3s_does() {
             &(keys_strategy(), proptest::collection::vec(query_strategy(), 1..5)),
             |(keys, queries)| {
                 let w = world(&keys);
-                let (fast, slow) = rt.block_on(async { (start(w.fork(), true).await, start(w, false).await) });
+                let (fast, slow) = rt.block_on(async {
+                    (
+                        start_with(w.fork(), |o| o.direct_list_pages = true).await,
+                        start_with(w, |o| o.direct_list_pages = false).await,
+                    )
+                });
                 for q in &queries {
                     let mut token = None;
                     for _ in 0..4 {

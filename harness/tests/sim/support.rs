@@ -228,3 +228,82 @@ pub async fn read_first_table<R>(
     sim.shutdown().await;
     Ok(got)
 }
+
+/// Starts `world` with `opts` changed by `set` (a simulator with one of its shortcuts
+/// on or off, for tests that compare the two).
+pub async fn start_with(world: World, set: impl FnOnce(&mut s3_harness::ServerOptions)) -> Simulator {
+    let mut opts = s3_harness::ServerOptions::default();
+    set(&mut opts);
+    Simulator::start_with(world, opts).await.expect("bind 127.0.0.1:0")
+}
+
+/// A request-log record as far as it does not depend on the server: operation,
+/// principal, status, error code and decision.
+pub type Recorded = (Option<String>, Option<String>, u16, Option<String>, Option<String>);
+
+/// The last request-log record, as far as it does not depend on the server.
+pub fn last_record(sim: &Simulator) -> Option<Recorded> {
+    sim.requests().snapshot().last().map(|r| {
+        (
+            r.operation.clone(),
+            r.principal.clone(),
+            r.status,
+            r.error_code.clone(),
+            r.decision.map(|d| format!("{d:?}")),
+        )
+    })
+}
+
+/// An answer's headers in order, without those that differ between two servers (the
+/// date and request ids). User metadata comes out of a hash map, in no fixed order
+/// even from s3s alone: its headers are compared in name order, where the first of
+/// them stands.
+pub fn comparable_headers(h: &hyper::HeaderMap) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut meta: Vec<(String, String)> = Vec::new();
+    let mut meta_at = None;
+    for (k, v) in h {
+        if matches!(k.as_str(), "date" | "x-amz-request-id" | "x-amz-id-2") {
+            continue;
+        }
+        let pair = (
+            k.as_str().to_owned(),
+            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        );
+        if k.as_str().starts_with("x-amz-meta-") {
+            meta_at.get_or_insert(out.len());
+            meta.push(pair);
+        } else {
+            out.push(pair);
+        }
+    }
+    meta.sort();
+    let at = meta_at.unwrap_or(out.len());
+    out.splice(at..at, meta);
+    out
+}
+
+/// One request's answers from two simulators (one with a shortcut, one without) are
+/// alike: status, [`comparable_headers`], and body (an error's but for its request
+/// ids). Says whether the request succeeded.
+pub fn same_answer(
+    a: &(u16, hyper::HeaderMap, bytes::Bytes),
+    b: &(u16, hyper::HeaderMap, bytes::Bytes),
+    what: &dyn std::fmt::Debug,
+) -> Result<bool, proptest::test_runner::TestCaseError> {
+    use crate::header_sigv4::normalised;
+    proptest::prop_assert_eq!(a.0, b.0, "status of {:?}", what);
+    proptest::prop_assert_eq!(
+        comparable_headers(&a.1),
+        comparable_headers(&b.1),
+        "headers of {:?}",
+        what
+    );
+    if a.0 < 300 {
+        proptest::prop_assert_eq!(&a.2, &b.2, "body of {:?}", what);
+    } else {
+        let (body_a, body_b) = (String::from_utf8_lossy(&a.2), String::from_utf8_lossy(&b.2));
+        proptest::prop_assert_eq!(normalised(&body_a), normalised(&body_b), "error of {:?}", what);
+    }
+    Ok(a.0 < 300)
+}

@@ -9,9 +9,10 @@
 use std::net::IpAddr;
 
 use hyper::header::{HeaderName, HeaderValue};
+use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response};
 use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, TimestampFormat};
-use s3s::{S3, S3Error, S3Request};
+use s3s::{S3, S3Error, S3Request, S3Response, S3Result};
 
 use crate::sim::auth::gate::{Ask, Carried};
 use crate::sim::auth::header_sigv4::VerifiedSigV4;
@@ -119,46 +120,73 @@ fn unique_ascii<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Option<
 /// Answers a request [`plain_get`] took: the gate decides and records, the
 /// simulator's GetObject reads, and the answer is written as s3s writes it.
 pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, get: PlainGet) -> Response<s3s::Body> {
-    let (parts, _) = req.into_parts();
-    let mut extensions = parts.extensions;
+    let parts = match gate(sim, "GetObject", &get.bucket, &get.key, req) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let input = GetObjectInput {
+        bucket: get.bucket,
+        key: get.key,
+        range: get.range,
+        checksum_mode: get.checksum_mode,
+        ..Default::default()
+    };
+    respond(sim.get_object(s3_request(input, parts)).await, output_response)
+}
+
+/// Asks the gate about a request a direct route took, as s3s's access hook asks it:
+/// the request's parts, with the decided condition keys in their extensions, or the
+/// refusal written as s3s writes it.
+pub(super) fn gate(
+    sim: &SimS3,
+    operation: &'static str,
+    bucket: &str,
+    key: &str,
+    req: Request<s3s::Body>,
+) -> Result<Parts, Box<Response<s3s::Body>>> {
+    let (mut parts, _) = req.into_parts();
     let asked = sim.gate.ask(Ask {
-        operation: "GetObject",
-        bucket: Some(&get.bucket),
-        key: Some(&get.key),
+        operation,
+        bucket: Some(bucket),
+        key: Some(key),
         access_key: None,
         uri: &parts.uri,
         headers: &parts.headers,
-        carried: Carried::of(&extensions),
+        carried: Carried::of(&parts.extensions),
     });
-    let keys = match asked {
-        Ok(keys) => keys,
-        Err(e) => return error(e),
-    };
-    extensions.insert(keys);
-    let s3_req = S3Request {
-        input: GetObjectInput {
-            bucket: get.bucket,
-            key: get.key,
-            range: get.range,
-            checksum_mode: get.checksum_mode,
-            ..Default::default()
-        },
+    let keys = asked.map_err(|e| Box::new(error(e)))?;
+    parts.extensions.insert(keys);
+    Ok(parts)
+}
+
+/// `input` with the request's parts, as s3s hands an operation its request (a
+/// request verified ahead of s3s has no credentials for s3s to pass on).
+pub(super) fn s3_request<T>(input: T, parts: Parts) -> S3Request<T> {
+    S3Request {
+        input,
         method: parts.method,
         uri: parts.uri,
         headers: parts.headers,
-        extensions,
+        extensions: parts.extensions,
         credentials: None,
         region: None,
         service: None,
         trailing_headers: None,
+    }
+}
+
+/// An operation's result answered as s3s answers it: the output written by `write`,
+/// then the headers and extensions the operation added; an error as s3s writes one.
+pub(super) fn respond<O>(
+    result: S3Result<S3Response<O>>,
+    write: impl FnOnce(O) -> Result<Response<s3s::Body>, S3Error>,
+) -> Response<s3s::Body> {
+    let resp = match result {
+        Ok(resp) => resp,
+        Err(e) => return error(e),
     };
-    match sim.get_object(s3_req).await {
-        Ok(resp) => {
-            let mut answer = match output_response(resp.output) {
-                Ok(answer) => answer,
-                Err(e) => return error(e),
-            };
-            // s3s merges what an operation adds to its answer's headers last.
+    match write(resp.output) {
+        Ok(mut answer) => {
             answer.headers_mut().extend(resp.headers);
             answer.extensions_mut().extend(resp.extensions);
             answer
@@ -246,12 +274,17 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     let h = resp.headers_mut();
     text(h, "accept-ranges", accept_ranges)?;
     text(h, "cache-control", cache_control)?;
-    text(h, "x-amz-checksum-crc32", checksum_crc32)?;
-    text(h, "x-amz-checksum-crc32c", checksum_crc32c)?;
-    text(h, "x-amz-checksum-crc64nvme", checksum_crc64nvme)?;
-    text(h, "x-amz-checksum-sha1", checksum_sha1)?;
-    text(h, "x-amz-checksum-sha256", checksum_sha256)?;
-    text(h, "x-amz-checksum-type", checksum_type.map(|t| t.as_str().to_owned()))?;
+    checksum_headers(
+        h,
+        [
+            checksum_crc32,
+            checksum_crc32c,
+            checksum_crc64nvme,
+            checksum_sha1,
+            checksum_sha256,
+        ],
+        checksum_type,
+    )?;
     text(h, "content-disposition", content_disposition)?;
     text(h, "content-encoding", content_encoding)?;
     text(h, "content-language", content_language)?;
@@ -304,6 +337,26 @@ pub(super) fn text(h: &mut HeaderMap, name: &'static str, value: Option<String>)
         h.insert(name, HeaderValue::try_from(v).map_err(S3Error::internal_error)?);
     }
     Ok(())
+}
+
+/// The additional checksums of an answer (CRC32, CRC32C, CRC64NVME, SHA1, SHA256)
+/// and their type, in s3s's order.
+pub(super) fn checksum_headers(
+    h: &mut HeaderMap,
+    values: [Option<String>; 5],
+    kind: Option<s3s::dto::ChecksumType>,
+) -> Result<(), S3Error> {
+    const NAMES: [&str; 5] = [
+        "x-amz-checksum-crc32",
+        "x-amz-checksum-crc32c",
+        "x-amz-checksum-crc64nvme",
+        "x-amz-checksum-sha1",
+        "x-amz-checksum-sha256",
+    ];
+    for (name, value) in NAMES.into_iter().zip(values) {
+        text(h, name, value)?;
+    }
+    text(h, "x-amz-checksum-type", kind.map(|t| t.as_str().to_owned()))
 }
 
 /// `Last-Modified` as s3s formats it (RFC 1123).

@@ -11,10 +11,9 @@
 use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response};
 use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput, StreamingBlob};
-use s3s::{S3, S3Error, S3Request};
+use s3s::{S3, S3Error};
 
-use super::get_route::{error, plain_object, text};
-use crate::sim::auth::gate::{Ask, Carried};
+use super::get_route::{checksum_headers, error, gate, plain_object, respond, s3_request, text};
 use crate::sim::ops::SimS3;
 
 /// A PutObject request the route takes, its input decoded once.
@@ -81,22 +80,10 @@ pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
 /// Answers a request [`plain_put`] took: the gate decides and records, the
 /// simulator's PutObject stores, and the answer is written as s3s writes it.
 pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, put: PlainPut) -> Response<s3s::Body> {
-    let (parts, _) = req.into_parts();
-    let mut extensions = parts.extensions;
-    let asked = sim.gate.ask(Ask {
-        operation: "PutObject",
-        bucket: Some(&put.bucket),
-        key: Some(&put.key),
-        access_key: None,
-        uri: &parts.uri,
-        headers: &parts.headers,
-        carried: Carried::of(&extensions),
-    });
-    let keys = match asked {
-        Ok(keys) => keys,
-        Err(e) => return error(e),
+    let parts = match gate(sim, "PutObject", &put.bucket, &put.key, req) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
     };
-    extensions.insert(keys);
     let mut input = PutObjectInput {
         bucket: put.bucket,
         key: put.key,
@@ -134,29 +121,7 @@ pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, put: PlainPut) 
     if !metadata.is_empty() {
         input.metadata = Some(metadata);
     }
-    let s3_req = S3Request {
-        input,
-        method: parts.method,
-        uri: parts.uri,
-        headers: parts.headers,
-        extensions,
-        credentials: None,
-        region: None,
-        service: None,
-        trailing_headers: None,
-    };
-    match sim.put_object(s3_req).await {
-        Ok(resp) => {
-            let mut answer = match output_response(resp.output) {
-                Ok(answer) => answer,
-                Err(e) => return error(e),
-            };
-            answer.headers_mut().extend(resp.headers);
-            answer.extensions_mut().extend(resp.extensions);
-            answer
-        }
-        Err(e) => error(e),
-    }
+    respond(sim.put_object(s3_request(input, parts)).await, output_response)
 }
 
 /// A header [`plain_put`] checked could not be read again.
@@ -197,12 +162,17 @@ fn output_response(out: PutObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     }
     let mut resp = Response::new(s3s::Body::empty());
     let h = resp.headers_mut();
-    text(h, "x-amz-checksum-crc32", checksum_crc32)?;
-    text(h, "x-amz-checksum-crc32c", checksum_crc32c)?;
-    text(h, "x-amz-checksum-crc64nvme", checksum_crc64nvme)?;
-    text(h, "x-amz-checksum-sha1", checksum_sha1)?;
-    text(h, "x-amz-checksum-sha256", checksum_sha256)?;
-    text(h, "x-amz-checksum-type", checksum_type.map(|t| t.as_str().to_owned()))?;
+    checksum_headers(
+        h,
+        [
+            checksum_crc32,
+            checksum_crc32c,
+            checksum_crc64nvme,
+            checksum_sha1,
+            checksum_sha256,
+        ],
+        checksum_type,
+    )?;
     if let Some(etag) = e_tag {
         h.insert(
             hyper::header::ETAG,
