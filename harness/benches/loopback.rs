@@ -59,11 +59,6 @@ use s3_harness::sim::server::client;
 use s3_harness::sim::store::{ObjKey, Object};
 use s3_harness::{ServerOptions, Simulator, Who, World};
 
-/// The allocator the `s3-harness` binary serves with, so that this process measures
-/// what `serve` does.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const OWNER: &str = "111122223333";
 const OWNER_ROOT: &str = "root-111122223333";
 const REGION: &str = "eu-west-1";
