@@ -256,7 +256,7 @@ static X_AMZ_CONTENT_SHA256: std::sync::LazyLock<hyper::header::HeaderName> =
     std::sync::LazyLock::new(|| hyper::header::HeaderName::from_static("x-amz-content-sha256"));
 
 /// The header's only value, as text.
-fn unique(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
+pub(crate) fn unique(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
     let mut all = headers.get_all(name).iter();
     let first = all.next()?;
     if all.next().is_some() {

@@ -6,25 +6,17 @@
 //! GetObject, and writes its answer as s3s's serialiser writes it: the same headers
 //! in the same order, the same error documents. Anything else goes to s3s as before.
 
-use std::net::IpAddr;
-
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response};
 use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, TimestampFormat};
-use s3s::{S3, S3Error, S3Request, S3Response, S3Result};
+use s3s::{S3, S3Error};
 
-use crate::sim::auth::gate::{Ask, Carried};
-use crate::sim::auth::header_sigv4::VerifiedSigV4;
+use super::direct::{Unwritten, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
+use crate::sim::auth::header_sigv4::unique;
 use crate::sim::ops::SimS3;
 
-/// A GetObject request the route takes, decoded once.
-pub(super) struct PlainGet {
-    bucket: String,
-    key: String,
-    range: Option<Range>,
-    checksum_mode: Option<ChecksumMode>,
-}
+/// A GetObject request the route takes: its input, decoded once.
+pub(super) struct PlainGet(GetObjectInput);
 
 /// Headers GetObject's input reads that the route leaves to s3s (any of them, even
 /// empty, sends the request there).
@@ -45,34 +37,6 @@ const LEFT_TO_S3S_NAMES: [&str; 10] = [
 static CHECKSUM_MODE: std::sync::LazyLock<HeaderName> =
     std::sync::LazyLock::new(|| HeaderName::from_static("x-amz-checksum-mode"));
 
-/// The bucket and key of a request a direct route may take, whatever its operation:
-/// its header signature verified ahead of s3s (no `Authorization` left), an address
-/// as its `Host` (which s3s parses path-style, whatever the simulator's virtual-host
-/// domains), no query but `x-id` written plainly (an escaped name is s3s's to
-/// decode), and a path s3s would accept as an object's.
-pub(super) fn plain_object<B>(req: &Request<B>) -> Option<(String, String)> {
-    if req.extensions().get::<VerifiedSigV4>().is_none() || req.headers().contains_key(hyper::header::AUTHORIZATION) {
-        return None;
-    }
-    let host = unique(req.headers(), &hyper::header::HOST)?.to_str().ok()?;
-    if host.parse::<std::net::SocketAddr>().is_err() && host.parse::<IpAddr>().is_err() {
-        return None;
-    }
-    if let Some(query) = req.uri().query()
-        && !query.split('&').all(|p| p == "x-id" || p.starts_with("x-id="))
-    {
-        return None;
-    }
-    let decoded = percent_encoding::percent_decode_str(req.uri().path())
-        .decode_utf8()
-        .ok()?;
-    let validation = s3s::validation::AwsNameValidation::new();
-    match s3s::path::parse_path_style_with_validation_and_normalization(&decoded, &validation, false).ok()? {
-        s3s::path::S3Path::Object { bucket, key } => Some((bucket.into(), key.into())),
-        _ => None,
-    }
-}
-
 /// The request as the route takes it, or `None` for s3s.
 pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
     if req.method() != Method::GET || req.headers().keys().any(|h| left_to_s3s(h.as_str())) {
@@ -84,12 +48,13 @@ pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
         None => None,
     };
     let checksum_mode = unique_ascii(req.headers(), &CHECKSUM_MODE)?.map(|v| ChecksumMode::from(v.to_owned()));
-    Some(PlainGet {
+    Some(PlainGet(GetObjectInput {
         bucket,
         key,
         range,
         checksum_mode,
-    })
+        ..Default::default()
+    }))
 }
 
 /// Whether a header (name lower-case, as hyper holds it) is one the route leaves to s3s.
@@ -97,113 +62,24 @@ fn left_to_s3s(name: &str) -> bool {
     (name.starts_with("if-") || name.starts_with("x-amz-")) && LEFT_TO_S3S_NAMES.contains(&name)
 }
 
-/// The header's only value (`None` if absent or repeated).
-pub(super) fn unique<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h HeaderValue> {
-    let mut all = headers.get_all(name).iter();
-    let first = all.next()?;
-    all.next().is_none().then_some(first)
-}
-
 /// `Some(None)` when the header is absent, `Some(Some(text))` when it appears once,
-/// non-empty and ASCII; `None` (leave it to s3s) otherwise.
+/// non-empty and visible ASCII; `None` (leave it to s3s) otherwise.
 fn unique_ascii<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Option<&'h str>> {
     if !headers.contains_key(name) {
         return Some(None);
     }
     let v = unique(headers, name)?;
-    if v.is_empty() || !v.as_bytes().is_ascii() {
-        return None;
-    }
-    v.to_str().ok().map(Some)
+    (!v.is_empty()).then_some(Some(v))
 }
 
 /// Answers a request [`plain_get`] took: the gate decides and records, the
 /// simulator's GetObject reads, and the answer is written as s3s writes it.
-pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, get: PlainGet) -> Response<s3s::Body> {
-    let parts = match gate(sim, "GetObject", &get.bucket, &get.key, req) {
+pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, PlainGet(input): PlainGet) -> Response<s3s::Body> {
+    let parts = match gate(sim, "GetObject", &input.bucket, &input.key, req) {
         Ok(parts) => parts,
         Err(refused) => return *refused,
     };
-    let input = GetObjectInput {
-        bucket: get.bucket,
-        key: get.key,
-        range: get.range,
-        checksum_mode: get.checksum_mode,
-        ..Default::default()
-    };
     respond(sim.get_object(s3_request(input, parts)).await, output_response)
-}
-
-/// Asks the gate about a request a direct route took, as s3s's access hook asks it:
-/// the request's parts, with the decided condition keys in their extensions, or the
-/// refusal written as s3s writes it.
-pub(super) fn gate(
-    sim: &SimS3,
-    operation: &'static str,
-    bucket: &str,
-    key: &str,
-    req: Request<s3s::Body>,
-) -> Result<Parts, Box<Response<s3s::Body>>> {
-    let (mut parts, _) = req.into_parts();
-    let asked = sim.gate.ask(Ask {
-        operation,
-        bucket: Some(bucket),
-        key: Some(key),
-        access_key: None,
-        uri: &parts.uri,
-        headers: &parts.headers,
-        carried: Carried::of(&parts.extensions),
-    });
-    let keys = asked.map_err(|e| Box::new(error(e)))?;
-    parts.extensions.insert(keys);
-    Ok(parts)
-}
-
-/// `input` with the request's parts, as s3s hands an operation its request (a
-/// request verified ahead of s3s has no credentials for s3s to pass on).
-pub(super) fn s3_request<T>(input: T, parts: Parts) -> S3Request<T> {
-    S3Request {
-        input,
-        method: parts.method,
-        uri: parts.uri,
-        headers: parts.headers,
-        extensions: parts.extensions,
-        credentials: None,
-        region: None,
-        service: None,
-        trailing_headers: None,
-    }
-}
-
-/// An operation's result answered as s3s answers it: the output written by `write`,
-/// then the headers and extensions the operation added; an error as s3s writes one.
-pub(super) fn respond<O>(
-    result: S3Result<S3Response<O>>,
-    write: impl FnOnce(O) -> Result<Response<s3s::Body>, S3Error>,
-) -> Response<s3s::Body> {
-    let resp = match result {
-        Ok(resp) => resp,
-        Err(e) => return error(e),
-    };
-    match write(resp.output) {
-        Ok(mut answer) => {
-            answer.headers_mut().extend(resp.headers);
-            answer.extensions_mut().extend(resp.extensions);
-            answer
-        }
-        Err(e) => error(e),
-    }
-}
-
-/// An error written as s3s writes one.
-pub(super) fn error(e: S3Error) -> Response<s3s::Body> {
-    e.to_http_response().unwrap_or_else(|_| {
-        super::front::error_response(
-            500,
-            "InternalError",
-            "We encountered an internal error. Please try again.",
-        )
-    })
 }
 
 /// GetObject's output as s3s serialises it: 206 with a `Content-Range`, then each
@@ -265,7 +141,7 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
         storage_class.is_some(),
     ];
     if unwritten.into_iter().any(|set| set) {
-        return Err(S3Error::internal_error(Unwritten));
+        return Err(S3Error::internal_error(Unwritten("GetObject")));
     }
     let mut resp = Response::new(body.map_or_else(s3s::Body::empty, s3s::Body::from));
     if content_range.is_some() {
@@ -293,12 +169,7 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     }
     text(h, "content-range", content_range)?;
     text(h, "content-type", content_type)?;
-    if let Some(etag) = e_tag {
-        h.insert(
-            hyper::header::ETAG,
-            etag.to_http_header().map_err(S3Error::internal_error)?,
-        );
-    }
+    etag(h, e_tag)?;
     text(h, "x-amz-expiration", expiration)?;
     if let Some(t) = last_modified {
         h.insert(hyper::header::LAST_MODIFIED, http_date(&t)?);
@@ -325,38 +196,6 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     text(h, "x-amz-version-id", version_id)?;
     text(h, "x-amz-website-redirect-location", website_redirect_location)?;
     Ok(resp)
-}
-
-/// A field of GetObject's output the route has no writer for.
-#[derive(Debug, thiserror::Error)]
-#[error("the direct GetObject route does not write a field the operation set")]
-struct Unwritten;
-
-pub(super) fn text(h: &mut HeaderMap, name: &'static str, value: Option<String>) -> Result<(), S3Error> {
-    if let Some(v) = value {
-        h.insert(name, HeaderValue::try_from(v).map_err(S3Error::internal_error)?);
-    }
-    Ok(())
-}
-
-/// The additional checksums of an answer (CRC32, CRC32C, CRC64NVME, SHA1, SHA256)
-/// and their type, in s3s's order.
-pub(super) fn checksum_headers(
-    h: &mut HeaderMap,
-    values: [Option<String>; 5],
-    kind: Option<s3s::dto::ChecksumType>,
-) -> Result<(), S3Error> {
-    const NAMES: [&str; 5] = [
-        "x-amz-checksum-crc32",
-        "x-amz-checksum-crc32c",
-        "x-amz-checksum-crc64nvme",
-        "x-amz-checksum-sha1",
-        "x-amz-checksum-sha256",
-    ];
-    for (name, value) in NAMES.into_iter().zip(values) {
-        text(h, name, value)?;
-    }
-    text(h, "x-amz-checksum-type", kind.map(|t| t.as_str().to_owned()))
 }
 
 /// `Last-Modified` as s3s formats it (RFC 1123).
@@ -405,6 +244,7 @@ fn rfc2047_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::auth::header_sigv4::VerifiedSigV4;
 
     fn request(uri: &str, headers: &[(&str, &str)], verified: bool) -> Request<()> {
         let mut b = Request::get(uri).header("host", "127.0.0.1:9000");
@@ -423,9 +263,9 @@ mod tests {
 
     #[test]
     fn plain_reads_are_taken() {
-        let get = plain_get(&request("/bkt/some%20key/x", &[], true)).expect("plain");
+        let PlainGet(get) = plain_get(&request("/bkt/some%20key/x", &[], true)).expect("plain");
         assert_eq!((get.bucket.as_str(), get.key.as_str()), ("bkt", "some key/x"));
-        let get = plain_get(&request(
+        let PlainGet(get) = plain_get(&request(
             "/bkt/k?x-id=GetObject",
             &[("range", "bytes=0-9"), ("x-amz-checksum-mode", "ENABLED")],
             true,

@@ -4,6 +4,7 @@
 
 mod accept;
 mod builder;
+mod direct;
 mod front;
 mod get_route;
 mod hosts;

@@ -13,24 +13,16 @@ use hyper::{Method, Request, Response};
 use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput, StreamingBlob};
 use s3s::{S3, S3Error};
 
-use super::get_route::{checksum_headers, error, gate, plain_object, respond, s3_request, text};
+use super::direct::{Unwritten, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
 use crate::sim::ops::SimS3;
 
-/// A PutObject request the route takes, its input decoded once.
-pub(super) struct PlainPut {
-    bucket: String,
-    key: String,
-    body: bytes::Bytes,
-}
+/// A PutObject request the route takes: its input, decoded once.
+pub(super) struct PlainPut(PutObjectInput);
 
-/// The headers a plain upload may carry besides `x-amz-meta-*`: those s3s reads into
-/// PutObject's input as text, and those no operation reads.
-const PLAIN_HEADERS: [&str; 20] = [
+/// Headers a plain upload may carry that PutObject's input does not take (those it
+/// takes are decoded in [`plain_put`]; any other header sends the request to s3s).
+const PASSED_OVER: [&str; 10] = [
     "host",
-    "content-length",
-    "content-type",
-    "content-md5",
-    "content-encoding",
     "expect",
     "accept",
     "accept-encoding",
@@ -40,12 +32,6 @@ const PLAIN_HEADERS: [&str; 20] = [
     "amz-sdk-request",
     "x-amz-date",
     "x-amz-content-sha256",
-    "x-amz-checksum-crc32",
-    "x-amz-checksum-crc32c",
-    "x-amz-checksum-crc64nvme",
-    "x-amz-checksum-sha1",
-    "x-amz-checksum-sha256",
-    "x-amz-sdk-checksum-algorithm",
 ];
 
 /// The request as the route takes it, or `None` for s3s.
@@ -58,45 +44,17 @@ pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
     if req.headers().len() != req.headers().keys_len() {
         return None;
     }
-    for (name, value) in req.headers() {
-        let meta = name.as_str().strip_prefix("x-amz-meta-");
-        if meta.is_none_or(str::is_empty) && !PLAIN_HEADERS.contains(&name.as_str()) {
-            return None;
-        }
-        // Not empty (s3s reads an empty value as none), printable ASCII, and for
-        // metadata nothing that could be an RFC 2047 encoded word.
-        let text = value.to_str().ok()?;
-        if text.is_empty()
-            || (meta.is_some() && text.contains("=?"))
-            || (name == hyper::header::CONTENT_LENGTH && text.parse::<i64>().is_err())
-        {
-            return None;
-        }
-    }
     let (bucket, key) = plain_object(req)?;
-    Some(PlainPut { bucket, key, body })
-}
-
-/// Answers a request [`plain_put`] took: the gate decides and records, the
-/// simulator's PutObject stores, and the answer is written as s3s writes it.
-pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, put: PlainPut) -> Response<s3s::Body> {
-    let parts = match gate(sim, "PutObject", &put.bucket, &put.key, req) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let mut input = PutObjectInput {
-        bucket: put.bucket,
-        key: put.key,
-        body: Some(StreamingBlob::from(s3s::Body::from(put.body))),
+        bucket,
+        key,
+        body: Some(StreamingBlob::from(s3s::Body::from(body))),
         ..Default::default()
     };
     let mut metadata = s3s::dto::Metadata::default();
-    for (name, value) in &parts.headers {
-        // Every value was checked to be text by `plain_put`.
-        let Ok(text) = value.to_str() else {
-            return error(S3Error::internal_error(Unreadable));
-        };
-        let text = text.to_owned();
+    for (name, value) in req.headers() {
+        // Not empty (s3s reads an empty value as none) and visible ASCII.
+        let text = value.to_str().ok().filter(|t| !t.is_empty())?.to_owned();
         match name.as_str() {
             "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(ChecksumAlgorithm::from(text)),
             "x-amz-checksum-crc32" => input.checksum_crc32 = Some(text),
@@ -107,32 +65,33 @@ pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, put: PlainPut) 
             "content-encoding" => input.content_encoding = Some(text),
             "content-md5" => input.content_md5 = Some(text),
             "content-type" => input.content_type = Some(text),
-            "content-length" => match text.parse::<i64>() {
-                Ok(n) => input.content_length = Some(n),
-                Err(_) => return error(S3Error::internal_error(Unreadable)),
-            },
-            other => {
-                if let Some(key) = other.strip_prefix("x-amz-meta-") {
+            "content-length" => input.content_length = Some(text.parse().ok()?),
+            other => match other.strip_prefix("x-amz-meta-") {
+                // Nothing that could be an RFC 2047 encoded word, which s3s decodes.
+                Some(key) if !key.is_empty() && !text.contains("=?") => {
                     metadata.insert(key.to_owned(), text);
                 }
-            }
+                Some(_) => return None,
+                None if PASSED_OVER.contains(&other) => {}
+                None => return None,
+            },
         }
     }
     if !metadata.is_empty() {
         input.metadata = Some(metadata);
     }
-    respond(sim.put_object(s3_request(input, parts)).await, output_response)
+    Some(PlainPut(input))
 }
 
-/// A header [`plain_put`] checked could not be read again.
-#[derive(Debug, thiserror::Error)]
-#[error("a plain upload's header could not be read again")]
-struct Unreadable;
-
-/// A field of PutObject's output the route has no writer for.
-#[derive(Debug, thiserror::Error)]
-#[error("the direct PutObject route does not write a field the operation set")]
-struct Unwritten;
+/// Answers a request [`plain_put`] took: the gate decides and records, the
+/// simulator's PutObject stores, and the answer is written as s3s writes it.
+pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, PlainPut(input): PlainPut) -> Response<s3s::Body> {
+    let parts = match gate(sim, "PutObject", &input.bucket, &input.key, req) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    respond(sim.put_object(s3_request(input, parts)).await, output_response)
+}
 
 /// PutObject's output as s3s serialises it: each header in s3s's order. Fields the
 /// simulator's PutObject never sets make this an internal error rather than a silent
@@ -158,7 +117,7 @@ fn output_response(out: PutObjectOutput) -> Result<Response<s3s::Body>, S3Error>
         version_id,
     } = out;
     if bucket_key_enabled.is_some() || request_charged.is_some() || server_side_encryption.is_some() {
-        return Err(S3Error::internal_error(Unwritten));
+        return Err(S3Error::internal_error(Unwritten("PutObject")));
     }
     let mut resp = Response::new(s3s::Body::empty());
     let h = resp.headers_mut();
@@ -173,12 +132,7 @@ fn output_response(out: PutObjectOutput) -> Result<Response<s3s::Body>, S3Error>
         ],
         checksum_type,
     )?;
-    if let Some(etag) = e_tag {
-        h.insert(
-            hyper::header::ETAG,
-            etag.to_http_header().map_err(S3Error::internal_error)?,
-        );
-    }
+    etag(h, e_tag)?;
     text(h, "x-amz-expiration", expiration)?;
     text(
         h,

@@ -1,0 +1,160 @@
+//! The plumbing of the routes that answer plain requests ahead of s3s
+//! ([`super::get_route`], [`super::put_route`]): which requests any of them may take,
+//! the access gate asked as s3s's access hook asks it, the request handed to the
+//! operation as s3s hands it, and the answer written as s3s writes it.
+
+use std::net::IpAddr;
+
+use hyper::header::HeaderValue;
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, Request, Response};
+use s3s::dto::{ChecksumType, ETag};
+use s3s::{S3Error, S3Request, S3Response, S3Result};
+
+use crate::sim::auth::gate::{Ask, Carried};
+use crate::sim::auth::header_sigv4::{VerifiedSigV4, unique};
+use crate::sim::ops::SimS3;
+
+/// The bucket and key of a request a direct route may take, whatever its operation:
+/// its header signature verified ahead of s3s (no `Authorization` left), an address
+/// as its `Host` (which s3s parses path-style, whatever the simulator's virtual-host
+/// domains), no query but `x-id` written plainly (an escaped name is s3s's to
+/// decode), and a path s3s would accept as an object's.
+pub(super) fn plain_object<B>(req: &Request<B>) -> Option<(String, String)> {
+    if req.extensions().get::<VerifiedSigV4>().is_none() || req.headers().contains_key(hyper::header::AUTHORIZATION) {
+        return None;
+    }
+    let host = unique(req.headers(), &hyper::header::HOST)?;
+    if host.parse::<std::net::SocketAddr>().is_err() && host.parse::<IpAddr>().is_err() {
+        return None;
+    }
+    if let Some(query) = req.uri().query()
+        && !query.split('&').all(|p| p == "x-id" || p.starts_with("x-id="))
+    {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(req.uri().path())
+        .decode_utf8()
+        .ok()?;
+    let validation = s3s::validation::AwsNameValidation::new();
+    match s3s::path::parse_path_style_with_validation_and_normalization(&decoded, &validation, false).ok()? {
+        s3s::path::S3Path::Object { bucket, key } => Some((bucket.into(), key.into())),
+        _ => None,
+    }
+}
+
+/// Asks the gate about a request a direct route took, as s3s's access hook asks it:
+/// the request's parts, with the decided condition keys in their extensions, or the
+/// refusal written as s3s writes it.
+pub(super) fn gate(
+    sim: &SimS3,
+    operation: &'static str,
+    bucket: &str,
+    key: &str,
+    req: Request<s3s::Body>,
+) -> Result<Parts, Box<Response<s3s::Body>>> {
+    let (mut parts, _) = req.into_parts();
+    let asked = sim.gate.ask(Ask {
+        operation,
+        bucket: Some(bucket),
+        key: Some(key),
+        access_key: None,
+        uri: &parts.uri,
+        headers: &parts.headers,
+        carried: Carried::of(&parts.extensions),
+    });
+    let keys = asked.map_err(|e| Box::new(error(e)))?;
+    parts.extensions.insert(keys);
+    Ok(parts)
+}
+
+/// `input` with the request's parts, as s3s hands an operation its request (a
+/// request verified ahead of s3s has no credentials for s3s to pass on).
+pub(super) fn s3_request<T>(input: T, parts: Parts) -> S3Request<T> {
+    S3Request {
+        input,
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        extensions: parts.extensions,
+        credentials: None,
+        region: None,
+        service: None,
+        trailing_headers: None,
+    }
+}
+
+/// An operation's result answered as s3s answers it: the output written by `write`,
+/// then the headers and extensions the operation added; an error as s3s writes one.
+pub(super) fn respond<O>(
+    result: S3Result<S3Response<O>>,
+    write: impl FnOnce(O) -> Result<Response<s3s::Body>, S3Error>,
+) -> Response<s3s::Body> {
+    let resp = match result {
+        Ok(resp) => resp,
+        Err(e) => return error(e),
+    };
+    match write(resp.output) {
+        Ok(mut answer) => {
+            answer.headers_mut().extend(resp.headers);
+            answer.extensions_mut().extend(resp.extensions);
+            answer
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// An error written as s3s writes one.
+pub(super) fn error(e: S3Error) -> Response<s3s::Body> {
+    e.to_http_response().unwrap_or_else(|_| {
+        super::front::error_response(
+            500,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        )
+    })
+}
+
+/// A field of an operation's output a direct route has no writer for.
+#[derive(Debug, thiserror::Error)]
+#[error("the direct {0} route does not write a field the operation set")]
+pub(super) struct Unwritten(pub &'static str);
+
+/// A text header, when the output has it.
+pub(super) fn text(h: &mut HeaderMap, name: &'static str, value: Option<String>) -> Result<(), S3Error> {
+    if let Some(v) = value {
+        h.insert(name, HeaderValue::try_from(v).map_err(S3Error::internal_error)?);
+    }
+    Ok(())
+}
+
+/// `ETag`, quoted as s3s quotes it.
+pub(super) fn etag(h: &mut HeaderMap, value: Option<ETag>) -> Result<(), S3Error> {
+    if let Some(etag) = value {
+        h.insert(
+            hyper::header::ETAG,
+            etag.to_http_header().map_err(S3Error::internal_error)?,
+        );
+    }
+    Ok(())
+}
+
+/// The additional checksums of an answer (CRC32, CRC32C, CRC64NVME, SHA1, SHA256)
+/// and their type, in s3s's order.
+pub(super) fn checksum_headers(
+    h: &mut HeaderMap,
+    values: [Option<String>; 5],
+    kind: Option<ChecksumType>,
+) -> Result<(), S3Error> {
+    const NAMES: [&str; 5] = [
+        "x-amz-checksum-crc32",
+        "x-amz-checksum-crc32c",
+        "x-amz-checksum-crc64nvme",
+        "x-amz-checksum-sha1",
+        "x-amz-checksum-sha256",
+    ];
+    for (name, value) in NAMES.into_iter().zip(values) {
+        text(h, name, value)?;
+    }
+    text(h, "x-amz-checksum-type", kind.map(|t| t.as_str().to_owned()))
+}
