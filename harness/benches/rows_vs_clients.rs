@@ -11,7 +11,8 @@
 //! - polars: `scan_parquet(..., hive_partitioning=True)` / `scan_csv(...)` then `collect()`
 //!   (`rows_clients.py`).
 //!
-//! Prints rows/s and peak RSS of each, and the ratios to import. A plain binary, run by hand
+//! Prints rows/s and peak RSS of each, and the ratios of import and read to each engine
+//! (speed above 1: faster than the engine). A plain binary, run by hand
 //! with pyarrow and polars importable by `$PYTHON` (default python3):
 //!
 //! ```text
@@ -20,7 +21,11 @@
 //! cargo bench -p s3-harness --bench rows_vs_clients -- --mb 2000    # the issue's size
 //! ```
 //!
-//! `--mb` is the CSV table's size before gzip; `--memory-limit` is import's.
+//! `--mb` is the CSV table's size before gzip; `--memory-limit` is import's; `--rounds N`
+//! (default 3) runs every reader N times, interleaved (import, read, pyarrow, polars, then
+//! again), and reports each one's median time and highest peak RSS. `--serve` only
+//! serves the table (until stdin closes) and prints the command of one import, to profile
+//! it alone.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -299,6 +304,31 @@ async fn child(args: &[String]) {
     );
 }
 
+/// The readers, in the order each round runs them.
+const READERS: [&str; 4] = ["import", "read", "pyarrow", "polars"];
+
+/// A reader's runs: the median time, the highest peak RSS.
+struct Summary {
+    rows: u64,
+    seconds: f64,
+    peak_rss: u64,
+    rss_before: Option<u64>,
+}
+
+impl Summary {
+    fn of(runs: &[Measured]) -> Option<Summary> {
+        let mut seconds: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+        seconds.sort_by(f64::total_cmp);
+        let median = *seconds.get(seconds.len() / 2)?;
+        Some(Summary {
+            rows: runs.first()?.rows,
+            seconds: median,
+            peak_rss: runs.iter().map(|r| r.peak_rss).max()?,
+            rss_before: runs.iter().filter_map(|r| r.rss_before).max(),
+        })
+    }
+}
+
 struct Measured {
     rows: u64,
     seconds: f64,
@@ -346,6 +376,10 @@ fn main() {
     let limit: u64 = arg_after(&args, "--memory-limit")
         .and_then(|v| v.parse().ok())
         .unwrap_or(256 << 20);
+    let rounds: usize = arg_after(&args, "--rounds")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let t0 = Instant::now();
     let g = generate(mb);
@@ -364,79 +398,92 @@ fn main() {
     let endpoint = sim.endpoint().to_owned();
     println!("endpoint {endpoint}; import --memory-limit {:.0} MiB", mib(limit));
     let exe = std::env::current_exe().expect("this binary");
+    if args.iter().any(|a| a == "--serve") {
+        // For profiling one reader by hand: the table stays served until stdin closes.
+        println!(
+            "serving until stdin closes; one import: {} child import csv|parquet {endpoint} {limit} OUT.parquet",
+            exe.display()
+        );
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        runtime.block_on(sim.shutdown());
+        return;
+    }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/rows_clients.py");
     let out: PathBuf = std::env::temp_dir().join(format!("rows-bench-{}.parquet", std::process::id()));
     for (format, name) in [(DataFormat::Csv, "csv"), (DataFormat::Parquet, "parquet")] {
-        println!("\n{name} ({}):", if name == "csv" { "gzipped" } else { "snappy" });
         println!(
-            "  {:<8} {:>10} {:>9} {:>12} {:>14}",
-            "reader", "rows", "seconds", "rows/s", "peak RSS MiB"
+            "\n{name} ({}), {rounds} rounds, readers interleaved:",
+            if name == "csv" { "gzipped" } else { "snappy" }
         );
-        let mut results: Vec<(&str, Option<Measured>)> = Vec::new();
-        for mode in ["import", "read"] {
-            let m = run_json(Command::new(&exe).args([
-                "child",
-                mode,
-                name,
-                &endpoint,
-                &limit.to_string(),
-                &out.display().to_string(),
-            ]));
-            results.push((mode, m));
-        }
-        for tool in ["pyarrow", "polars"] {
-            let m = run_json(Command::new(&python).args([
-                script,
-                tool,
-                name,
-                &endpoint,
-                BUCKET,
-                prefix(format),
-                TABLE,
-                PARTITION,
-                ACCESS_KEY,
-                SECRET_KEY,
-                REGION,
-            ]));
-            results.push((tool, m));
-        }
-        for (who, m) in &results {
-            match m {
-                Some(m) => {
-                    let before = m
-                        .rss_before
-                        .map(|b| format!(" (after import of the module: {:.0})", mib(b)))
-                        .unwrap_or_default();
-                    let check = if m.rows == expected_rows {
-                        ""
-                    } else {
-                        "  ROW COUNT DIFFERS"
-                    };
-                    println!(
-                        "  {who:<8} {:>10} {:>9.2} {:>12.0} {:>14.0}{before}{check}",
-                        m.rows,
-                        m.seconds,
-                        m.rows as f64 / m.seconds,
-                        mib(m.peak_rss)
-                    );
-                }
-                None => println!("  {who:<8} failed"),
+        println!(
+            "  {:<8} {:>10} {:>9} {:>12} {:>14}   {}",
+            "reader", "rows", "median s", "rows/s", "peak RSS MiB", "each round's seconds"
+        );
+        let mut results: Vec<(&str, Vec<Measured>)> = READERS.iter().map(|&r| (r, Vec::new())).collect();
+        for _ in 0..rounds {
+            for (who, runs) in &mut results {
+                let m = if matches!(*who, "import" | "read") {
+                    run_json(Command::new(&exe).args([
+                        "child",
+                        who,
+                        name,
+                        &endpoint,
+                        &limit.to_string(),
+                        &out.display().to_string(),
+                    ]))
+                } else {
+                    run_json(Command::new(&python).args([
+                        script,
+                        who,
+                        name,
+                        &endpoint,
+                        BUCKET,
+                        prefix(format),
+                        TABLE,
+                        PARTITION,
+                        ACCESS_KEY,
+                        SECRET_KEY,
+                        REGION,
+                    ]))
+                };
+                runs.extend(m);
             }
         }
-        let speed = |who: &str| {
-            results
-                .iter()
-                .find(|(w, _)| *w == who)
-                .and_then(|(_, m)| m.as_ref())
-                .map(|m| (m.rows as f64 / m.seconds, m.peak_rss))
-        };
-        if let Some((import_speed, import_rss)) = speed("import") {
+        let summaries: Vec<(&str, Option<Summary>)> =
+            results.iter().map(|(who, runs)| (*who, Summary::of(runs))).collect();
+        for ((who, summary), (_, runs)) in summaries.iter().zip(&results) {
+            let Some(m) = summary else {
+                println!("  {who:<8} failed");
+                continue;
+            };
+            let before = m
+                .rss_before
+                .map(|b| format!(" (after import of the module: {:.0})", mib(b)))
+                .unwrap_or_default();
+            let check = if runs.iter().all(|r| r.rows == expected_rows) {
+                ""
+            } else {
+                "  ROW COUNT DIFFERS"
+            };
+            let each: Vec<String> = runs.iter().map(|r| format!("{:.2}", r.seconds)).collect();
+            println!(
+                "  {who:<8} {:>10} {:>9.2} {:>12.0} {:>14.0}   {}{before}{check}",
+                m.rows,
+                m.seconds,
+                m.rows as f64 / m.seconds,
+                mib(m.peak_rss),
+                each.join(" ")
+            );
+        }
+        let find = |who: &str| summaries.iter().find(|(w, _)| *w == who).and_then(|(_, s)| s.as_ref());
+        for mine in ["import", "read"] {
+            let Some(m) = find(mine) else { continue };
             for other in ["pyarrow", "polars"] {
-                if let Some((s, rss)) = speed(other) {
+                if let Some(o) = find(other) {
                     println!(
-                        "  import / {other}: speed x{:.2}, peak RSS x{:.2}",
-                        import_speed / s,
-                        import_rss as f64 / rss as f64
+                        "  {mine} / {other}: speed x{:.2}, peak RSS x{:.2}",
+                        o.seconds / m.seconds,
+                        m.peak_rss as f64 / o.peak_rss as f64
                     );
                 }
             }
