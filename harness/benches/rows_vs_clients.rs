@@ -369,6 +369,8 @@ fn main() {
         .build()
         .expect("a runtime");
     if args.first().map(String::as_str) == Some("child") {
+        // As `s3-harness import` sets it.
+        s3_harness::import::tune_allocator();
         runtime.block_on(child(&args[1..]));
         return;
     }

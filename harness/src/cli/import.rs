@@ -77,6 +77,7 @@ pub(super) async fn import(
     load: &LoadOptions,
 ) -> anyhow::Result<()> {
     let scenario = load_scenario_with(path, load)?;
+    s3_harness::import::tune_allocator();
     let summary = s3_harness::import::import(&path.display().to_string(), &scenario, table, target, options).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "rows: {}", summary.rows)?;

@@ -5,6 +5,7 @@
 //! the named table's rows are read with [`s3_connector::read`]: shown (`preview`) or
 //! written to one Parquet file (`import`).
 
+mod allocator;
 mod cells;
 mod columns;
 mod write;
@@ -15,6 +16,7 @@ use s3_connector::read::{BadRowPolicy, Problem, ReadOptions, TableRows};
 use serde::Serialize;
 use serde_json::Value;
 
+pub use allocator::tune_allocator;
 pub use write::{import, write_parquet};
 
 use crate::run::{Platform, RunOptions, start_platform};
