@@ -1,12 +1,15 @@
 //! `import` against pyarrow and polars reading one table whole, all from the same
 //! simulator endpoint in one run: a table of gzipped CSV (200 files under 30 daily
-//! partitions) and the same rows as Parquet (snappy, one file per CSV file).
+//! partitions) and the same rows as Parquet (snappy, nullable columns as pyarrow and Spark
+//! write them, one file per CSV file).
 //!
 //! Each reader runs in its own process, one after another, so its peak RSS is its own:
 //! - `import`: this binary again (`child` mode), which connects as the platform reader,
 //!   discovers the table and writes it to one Parquet file exactly as `s3-harness import`
-//!   does (`--memory-limit`, default 256MiB); also `read`, the same read with the batches
-//!   dropped instead of written, to tell the reader's speed from the writer's.
+//!   does (`--memory-limit`, default 256MiB; Parquet row groups copied as they are stored
+//!   once decoded); also `read`, the table read as rows (every row group decoded into
+//!   batches, none copied) and the batches dropped, to tell the reader's speed from the
+//!   writer's.
 //! - pyarrow: `dataset(..., partitioning="hive").to_table()` over `S3FileSystem`;
 //! - polars: `scan_parquet(..., hive_partitioning=True)` / `scan_csv(...)` then `collect()`
 //!   (`rows_clients.py`).
@@ -131,7 +134,9 @@ fn parquet_file(rows: &[Row]) -> Vec<u8> {
             Arc::new(TimestampMicrosecondArray::from_iter_values(rows.iter().map(|r| r.ts)).with_timezone("UTC")),
         ),
     ];
-    let batch = RecordBatch::try_from_iter(columns).expect("columns of one length");
+    // Nullable columns (OPTIONAL in Parquet), as pyarrow and Spark write them by default.
+    let batch = RecordBatch::try_from_iter_with_nullable(columns.into_iter().map(|(name, array)| (name, array, true)))
+        .expect("columns of one length");
     let props = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
         .build();
@@ -282,8 +287,13 @@ async fn child(args: &[String]) {
         .find(|t| t.name == TABLE)
         .expect("the table is discovered");
     let config = report.config.as_ref().expect("a valid form");
+    // `read` reads rows only: no row group comes whole, to be copied.
+    let read_options = s3_connector::read::ReadOptions {
+        copy_row_groups: mode == "import",
+        ..options.read_options()
+    };
     let mut rows = connector
-        .read_table(config, table, options.read_options())
+        .read_table(config, table, read_options)
         .await
         .expect("the table opens");
     if mode == "import" {

@@ -28,7 +28,12 @@ impl Budget {
     /// dropped. A batch larger than the whole budget takes all of it, so it goes through
     /// alone rather than never.
     pub(crate) async fn hold(&self, batch: &RecordBatch) -> Option<OwnedSemaphorePermit> {
-        let bytes = u32::try_from(batch.get_array_memory_size()).unwrap_or(u32::MAX);
+        self.hold_bytes(batch.get_array_memory_size()).await
+    }
+
+    /// As [`Self::hold`], for `bytes` bytes held otherwise than in a batch.
+    pub(crate) async fn hold_bytes(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
         self.permits
             .clone()
             .acquire_many_owned(bytes.clamp(1, self.total))

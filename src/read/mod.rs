@@ -16,6 +16,7 @@
 //! waits for the consumer rather than buffering ahead of it.
 
 mod budget;
+mod copy;
 mod csv;
 mod parquet;
 mod partition;
@@ -28,6 +29,8 @@ use arrow_schema::{Field, Schema, SchemaRef};
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::Serialize;
 use tokio::sync::OwnedSemaphorePermit;
+
+pub use copy::{CopiedRowGroup, HeldChunks};
 
 use crate::config::{ConnectionConfig, DataFormat};
 use crate::connector::{Connector, Table};
@@ -61,6 +64,11 @@ pub struct ReadOptions {
     /// Problems kept in [`ReadStats::problems`] with [`BadRowPolicy::Skip`]; the rest are
     /// only counted.
     pub max_listed_problems: usize,
+    /// For a writer of Parquet: a Parquet row group whose file columns are stored as the
+    /// table's schema declares them comes as [`TableItem::RowGroup`] (its column chunks, to
+    /// splice unchanged) once all of it has decoded, instead of as batches. Read with
+    /// [`TableRows::next_item`].
+    pub copy_row_groups: bool,
 }
 
 impl Default for ReadOptions {
@@ -71,6 +79,7 @@ impl Default for ReadOptions {
             batch_rows: 8192,
             on_bad_row: BadRowPolicy::Fail,
             max_listed_problems: 100,
+            copy_row_groups: false,
         }
     }
 }
@@ -173,11 +182,20 @@ pub struct ReadBatch {
     _budget: Option<OwnedSemaphorePermit>,
 }
 
+/// What a read yields: rows, or (with [`ReadOptions::copy_row_groups`]) a row group to copy.
+#[derive(Debug)]
+pub enum TableItem {
+    /// Decoded rows.
+    Batch(ReadBatch),
+    /// A Parquet row group, decoded without a problem, to copy as it is stored.
+    RowGroup(CopiedRowGroup),
+}
+
 /// The rows of a table, as a stream of batches in no particular file order.
 pub struct TableRows {
     schema: SchemaRef,
     stats: Arc<Mutex<ReadStats>>,
-    stream: BoxStream<'static, Result<ReadBatch, ReadError>>,
+    stream: BoxStream<'static, Result<TableItem, ReadError>>,
 }
 
 impl TableRows {
@@ -191,8 +209,22 @@ impl TableRows {
         self.stats.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// The next batch; `None` at the end, and after an error.
+    /// The next batch; `None` at the end, and after an error. A read with
+    /// [`ReadOptions::copy_row_groups`] is read with [`Self::next_item`]: here its row
+    /// groups are an error.
     pub async fn next_batch(&mut self) -> Option<Result<ReadBatch, ReadError>> {
+        Some(match self.stream.next().await? {
+            Ok(TableItem::Batch(b)) => Ok(b),
+            Ok(TableItem::RowGroup(g)) => Err(ReadError::Unsupported(format!(
+                "a row group of `{}` to copy, read as batches (use next_item)",
+                g.file
+            ))),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// The next batch or row group to copy; `None` at the end, and after an error.
+    pub async fn next_item(&mut self) -> Option<Result<TableItem, ReadError>> {
         self.stream.next().await
     }
 }
@@ -200,6 +232,7 @@ impl TableRows {
 /// What a file reader sends on.
 pub(crate) enum Event {
     Batch(ReadBatch),
+    RowGroup(CopiedRowGroup),
     Problem(Problem),
     Failed(ReadError),
 }
@@ -215,7 +248,10 @@ pub(crate) struct Context {
     pub(crate) partition_columns: Vec<Column>,
     pub(crate) csv: Option<crate::schema::CsvSchema>,
     pub(crate) batch_rows: usize,
-    budget: budget::Budget,
+    /// With [`ReadOptions::copy_row_groups`]: the table's file columns as a Parquet writer
+    /// of the table's schema declares them, in table order.
+    pub(crate) copy_as: Option<::parquet::schema::types::SchemaDescriptor>,
+    pub(crate) budget: budget::Budget,
 }
 
 impl Context {
@@ -233,6 +269,24 @@ impl Context {
         rows: usize,
     ) -> Result<RecordBatch, ReadError> {
         let mut columns = columns;
+        columns.extend(self.partition_arrays(file, rows)?);
+        let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
+            .map_err(|e| ReadError::Unsupported(format!("`{}`: {e}", file.key)))
+    }
+
+    /// The partition columns of `file`, `rows` long, as a batch of their own.
+    pub(crate) fn partition_batch(&self, file: &DataFile, rows: usize) -> Result<RecordBatch, ReadError> {
+        let fields = &self.schema.fields()[self.file_columns.len()..];
+        let schema = Arc::new(Schema::new(fields.to_vec()));
+        let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(schema, self.partition_arrays(file, rows)?, &options)
+            .map_err(|e| ReadError::Unsupported(format!("`{}`: {e}", file.key)))
+    }
+
+    /// The values of `file`'s partition columns, `rows` long, typed as discovery typed them.
+    fn partition_arrays(&self, file: &DataFile, rows: usize) -> Result<Vec<arrow_array::ArrayRef>, ReadError> {
+        let mut columns = Vec::with_capacity(self.partition_columns.len());
         for (column, value) in partition::values(file, &self.partition_columns) {
             let array = values::constant(&column.data_type, value.as_deref(), rows).map_err(|reason| {
                 ReadError::Problem(Box::new(Problem {
@@ -247,9 +301,7 @@ impl Context {
             })?;
             columns.push(array);
         }
-        let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));
-        RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
-            .map_err(|e| ReadError::Unsupported(format!("`{}`: {e}", file.key)))
+        Ok(columns)
     }
 
     pub(crate) fn s3_error(key: &str, failure: &S3Failure) -> ReadError {
@@ -283,6 +335,7 @@ impl Connector {
             .cloned()
             .collect();
         let s3 = self.s3.clone();
+        let format = table.format;
         let (file_fields, first_parquet) = match table.format {
             DataFormat::Csv => (
                 file_columns
@@ -301,6 +354,13 @@ impl Connector {
                 (fields, Some(metadata))
             }
         };
+        let copy_as = if options.copy_row_groups && format == DataFormat::Parquet {
+            // As `ArrowWriter` declares the columns (the file columns lead the schema).
+            let file_schema = Schema::new(file_fields.clone());
+            ::parquet::arrow::ArrowSchemaConverter::new().convert(&file_schema).ok()
+        } else {
+            None
+        };
         let mut fields = file_fields;
         fields.extend(
             partition_columns
@@ -316,9 +376,9 @@ impl Connector {
             partition_columns,
             csv: table.csv.clone(),
             batch_rows: options.batch_rows.max(1),
+            copy_as,
             budget: budget::Budget::new(options.memory_limit),
         });
-        let format = table.format;
         let mut first_parquet = first_parquet;
         let files: Vec<(DataFile, Option<_>)> = table
             .layout
@@ -352,7 +412,7 @@ fn apply_policy(
     stats: Arc<Mutex<ReadStats>>,
     policy: BadRowPolicy,
     cap: usize,
-) -> BoxStream<'static, Result<ReadBatch, ReadError>> {
+) -> BoxStream<'static, Result<TableItem, ReadError>> {
     stream::unfold(Some(events), move |events| {
         let stats = stats.clone();
         async move {
@@ -363,7 +423,11 @@ fn apply_policy(
                 match event {
                     Event::Batch(b) => {
                         stats.rows += b.batch.num_rows() as u64;
-                        return Some((Ok(b), Some(events)));
+                        return Some((Ok(TableItem::Batch(b)), Some(events)));
+                    }
+                    Event::RowGroup(g) => {
+                        stats.rows += g.rows;
+                        return Some((Ok(TableItem::RowGroup(g)), Some(events)));
                     }
                     Event::Failed(e) => return Some((Err(e), None)),
                     Event::Problem(p) => {

@@ -12,10 +12,11 @@ use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStreamBuilder};
+use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream, ParquetRecordBatchStreamBuilder};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 
+use super::copy::{CopiedRowGroup, HeldChunks, HeldReader};
 use super::{Context, Event, Location, Problem, ReadError};
 use crate::diagnostic::Code;
 use crate::layout::tables::DataFile;
@@ -204,12 +205,10 @@ pub(super) fn events(
             }
         };
         // Row group boundaries, to say where a decoding error happened.
-        let group_rows: Vec<u64> = metadata
-            .metadata()
-            .row_groups()
-            .iter()
-            .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
-            .collect();
+        let group_rows = group_rows(&metadata);
+        if let Some(leaves) = copy_leaves(&ctx, &metadata, &indices) {
+            return copy_events(ctx, file, metadata, indices, leaves, total_rows);
+        }
         let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
         let batches = match ParquetRecordBatchStreamBuilder::new_with_metadata(r, metadata)
             .with_projection(mask)
@@ -219,58 +218,245 @@ pub(super) fn events(
             Ok(s) => s,
             Err(e) => return stream::iter([Event::Failed(open_failed(&file.key, &e))]).boxed(),
         };
-        // The projection keeps file order; the table's order is by `indices`' ranks.
-        let mut order: Vec<usize> = (0..indices.len()).collect();
-        order.sort_by_key(|&i| indices[i]);
-        let mut rank = vec![0; indices.len()];
-        for (sorted_pos, &table_pos) in order.iter().enumerate() {
-            rank[table_pos] = sorted_pos;
-        }
-        stream::unfold(Some((batches, 0u64)), move |state| {
-            let ctx = ctx.clone();
-            let file = file.clone();
-            let rank = rank.clone();
-            let group_rows = group_rows.clone();
-            async move {
-                let (mut batches, read) = state?;
-                match batches.next().await? {
-                    Ok(batch) => {
-                        let rows = batch.num_rows();
-                        let columns: Vec<ArrayRef> = rank.iter().map(|&r| batch.column(r).clone()).collect();
-                        match ctx.finish_batch(&file, columns, rows) {
-                            Ok(b) => Some((Event::Batch(ctx.hold(b).await), Some((batches, read + rows as u64)))),
-                            Err(e) => Some((Event::Failed(e), None)),
-                        }
-                    }
-                    Err(ParquetError::External(inner)) => Some((
-                        Event::Failed(ReadError::S3 {
-                            key: file.key.clone(),
-                            message: inner.to_string(),
-                        }),
-                        None,
-                    )),
-                    Err(e) => {
-                        let (row_group, row) = locate(&group_rows, read);
-                        Some((
-                            Event::Problem(Problem {
-                                code: Code::CorruptFile,
-                                file: file.key.clone(),
-                                location: Location::Row { row_group, row },
-                                column: None,
-                                value: None,
-                                reason: format!("cannot be decoded further: {e}"),
-                                rows: total_rows.saturating_sub(read),
-                            }),
-                            None,
-                        ))
-                    }
-                }
-            }
-        })
-        .boxed()
+        batch_events(ctx, file, batches, &indices, group_rows, total_rows, 0)
     })
     .flatten()
     .boxed()
+}
+
+/// The events of `batches`, a decoding of `file` that starts `read` rows into it: each
+/// batch in table order with its partition columns, and where a decoding error happened.
+fn batch_events<R: AsyncFileReader + Unpin + Send + 'static>(
+    ctx: Arc<Context>,
+    file: DataFile,
+    batches: ParquetRecordBatchStream<R>,
+    indices: &[usize],
+    group_rows: Vec<u64>,
+    total_rows: u64,
+    read: u64,
+) -> BoxStream<'static, Event> {
+    // The projection keeps file order; the table's order is by `indices`' ranks.
+    let mut order: Vec<usize> = (0..indices.len()).collect();
+    order.sort_by_key(|&i| indices[i]);
+    let mut rank = vec![0; indices.len()];
+    for (sorted_pos, &table_pos) in order.iter().enumerate() {
+        rank[table_pos] = sorted_pos;
+    }
+    stream::unfold(Some((batches, read)), move |state| {
+        let ctx = ctx.clone();
+        let file = file.clone();
+        let rank = rank.clone();
+        let group_rows = group_rows.clone();
+        async move {
+            let (mut batches, read) = state?;
+            match batches.next().await? {
+                Ok(batch) => {
+                    let rows = batch.num_rows();
+                    let columns: Vec<ArrayRef> = rank.iter().map(|&r| batch.column(r).clone()).collect();
+                    match ctx.finish_batch(&file, columns, rows) {
+                        Ok(b) => Some((Event::Batch(ctx.hold(b).await), Some((batches, read + rows as u64)))),
+                        Err(e) => Some((Event::Failed(e), None)),
+                    }
+                }
+                Err(ParquetError::External(inner)) => Some((
+                    Event::Failed(ReadError::S3 {
+                        key: file.key.clone(),
+                        message: inner.to_string(),
+                    }),
+                    None,
+                )),
+                Err(e) => Some((undecodable(&file, &group_rows, read, total_rows, &e), None)),
+            }
+        }
+    })
+    .boxed()
+}
+
+/// A file that cannot be decoded past its `read`th row: the rest of its rows are lost.
+fn undecodable(file: &DataFile, group_rows: &[u64], read: u64, total_rows: u64, e: &ParquetError) -> Event {
+    let (row_group, row) = locate(group_rows, read);
+    Event::Problem(Problem {
+        code: Code::CorruptFile,
+        file: file.key.clone(),
+        location: Location::Row { row_group, row },
+        column: None,
+        value: None,
+        reason: format!("cannot be decoded further: {e}"),
+        rows: total_rows.saturating_sub(read),
+    })
+}
+
+/// With [`super::ReadOptions::copy_row_groups`]: for each of the table's file columns (at
+/// `indices` in the file), the file's leaf column holding it, when every one is stored as
+/// the table's writer would store it; otherwise the file is read as rows.
+fn copy_leaves(ctx: &Context, metadata: &ArrowReaderMetadata, indices: &[usize]) -> Option<Vec<usize>> {
+    let want = ctx.copy_as.as_ref()?;
+    let descr = metadata.parquet_schema();
+    if want.num_columns() != indices.len() {
+        return None;
+    }
+    indices
+        .iter()
+        .enumerate()
+        .map(|(i, &root)| {
+            let mut leaves = (0..descr.num_columns()).filter(|&l| descr.get_column_root_idx(l) == root);
+            let leaf = leaves.next()?;
+            let single = leaves.next().is_none();
+            (single && descr.column(leaf).as_ref() == want.column(i).as_ref()).then_some(leaf)
+        })
+        .collect()
+}
+
+/// A file whose row groups are copied: each is fetched (its columns' chunks, held in the
+/// budget), decoded in full from memory, and then handed over as a [`CopiedRowGroup`]. A
+/// row group that does not decode to its end is read as rows up to where it fails, then
+/// reported as a read of rows reports it; the file's later row groups are lost with it.
+fn copy_events(
+    ctx: Arc<Context>,
+    file: DataFile,
+    metadata: ArrowReaderMetadata,
+    indices: Vec<usize>,
+    leaves: Vec<usize>,
+    total_rows: u64,
+) -> BoxStream<'static, Event> {
+    let groups = metadata.metadata().num_row_groups();
+    stream::unfold(Some((0usize, 0u64)), move |state| {
+        let (ctx, file, metadata, indices, leaves) = (
+            ctx.clone(),
+            file.clone(),
+            metadata.clone(),
+            indices.clone(),
+            leaves.clone(),
+        );
+        async move {
+            let (group, read) = state?;
+            if group == groups {
+                return None;
+            }
+            let copied = copy_group(&ctx, &file, &metadata, &indices, leaves, group).await;
+            match copied {
+                Ok(g) => {
+                    let rows = g.rows;
+                    Some((
+                        stream::iter([Event::RowGroup(g)]).boxed(),
+                        Some((group + 1, read + rows)),
+                    ))
+                }
+                Err(GroupFailed::Event(e)) => Some((stream::iter([e]).boxed(), None)),
+                Err(GroupFailed::Undecodable { chunks, decoded, error }) => {
+                    let group_rows = group_rows(&metadata);
+                    let reader = HeldReader {
+                        chunks,
+                        metadata: metadata.metadata().clone(),
+                    };
+                    let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
+                    let failed = undecodable(&file, &group_rows, read + decoded, total_rows, &error);
+                    let before = match ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata)
+                        .with_projection(mask)
+                        .with_row_groups(vec![group])
+                        .with_limit(usize::try_from(decoded).unwrap_or(usize::MAX))
+                        .with_batch_size(ctx.batch_rows)
+                        .build()
+                    {
+                        Ok(batches) => batch_events(ctx, file, batches, &indices, group_rows, total_rows, read),
+                        Err(e) => stream::iter([Event::Failed(open_failed(&file.key, &e))]).boxed(),
+                    };
+                    Some((before.chain(stream::iter([failed])).boxed(), None))
+                }
+            }
+        }
+    })
+    .flatten()
+    .boxed()
+}
+
+/// Why a row group was not copied.
+enum GroupFailed {
+    /// The read stops with this.
+    Event(Event),
+    /// It decoded `decoded` rows, then `error`.
+    Undecodable {
+        chunks: HeldChunks,
+        decoded: u64,
+        error: ParquetError,
+    },
+}
+
+/// Row group `group` of `file`, fetched, decoded in full and ready to copy.
+async fn copy_group(
+    ctx: &Context,
+    file: &DataFile,
+    metadata: &ArrowReaderMetadata,
+    indices: &[usize],
+    leaves: Vec<usize>,
+    group: usize,
+) -> Result<CopiedRowGroup, GroupFailed> {
+    let row_group = metadata.metadata().row_group(group);
+    let ranges: Vec<Range<u64>> = leaves
+        .iter()
+        .map(|&leaf| {
+            let (start, length) = row_group.column(leaf).byte_range();
+            start..start.saturating_add(length)
+        })
+        .collect();
+    let runs = coalesce(&ranges);
+    let held: u64 = runs.iter().map(|r| r.end - r.start).sum();
+    let budget = ctx.budget.hold_bytes(usize::try_from(held).unwrap_or(usize::MAX)).await;
+    let fetched = futures::future::try_join_all(runs.iter().map(|run| async move {
+        let header = format!("bytes={}-{}", run.start, run.end - 1);
+        let bytes = ctx.s3.get_range(&ctx.bucket, &file.key, &header).await?;
+        Ok::<_, crate::s3::S3Failure>((run.start, bytes))
+    }))
+    .await
+    .map_err(|e| GroupFailed::Event(Event::Failed(Context::s3_error(&file.key, &e))))?;
+    let chunks = HeldChunks::new(fetched, file.size);
+    let reader = HeldReader {
+        chunks: chunks.clone(),
+        metadata: metadata.metadata().clone(),
+    };
+    let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
+    let mut batches = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata.clone())
+        .with_projection(mask)
+        .with_row_groups(vec![group])
+        .with_batch_size(ctx.batch_rows)
+        .build()
+        .map_err(|e| GroupFailed::Event(Event::Failed(open_failed(&file.key, &e))))?;
+    // Decoded to find what does not decode; the rows themselves are the chunks.
+    let mut decoded = 0u64;
+    while let Some(batch) = batches.next().await {
+        match batch {
+            Ok(b) => decoded += b.num_rows() as u64,
+            Err(error) => return Err(GroupFailed::Undecodable { chunks, decoded, error }),
+        }
+    }
+    let rows = u64::try_from(row_group.num_rows()).unwrap_or(0);
+    if decoded != rows {
+        let error = ParquetError::General(format!("{decoded} rows decoded, the row group has {rows}"));
+        return Err(GroupFailed::Undecodable { chunks, decoded, error });
+    }
+    let partition = ctx
+        .partition_batch(file, usize::try_from(rows).unwrap_or(usize::MAX))
+        .map_err(|e| GroupFailed::Event(Event::Failed(e)))?;
+    Ok(CopiedRowGroup {
+        file: file.key.clone(),
+        rows,
+        partition,
+        metadata: metadata.metadata().clone(),
+        group,
+        columns: leaves,
+        chunks,
+        _budget: budget,
+    })
+}
+
+/// The rows of each row group of a file.
+fn group_rows(metadata: &ArrowReaderMetadata) -> Vec<u64> {
+    metadata
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+        .collect()
 }
 
 /// The row group and row of the `n`th row of a file.

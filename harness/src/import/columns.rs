@@ -13,10 +13,12 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::SchemaDescriptor;
+use s3_connector::read::CopiedRowGroup;
 
 /// At most this many encoding threads, however many cores: the reader needs some too.
 const MAX_THREADS: usize = 8;
@@ -49,14 +51,23 @@ impl Worker {
     }
 }
 
-/// Writes the rows (`rows_of`) of every one of `batches` to `out`, a row group whenever
-/// the one being encoded reaches `row_group_budget` estimated bytes; each batch is
-/// dropped once written. Closes the file once `batches` ends.
+/// What the encoder is given.
+pub(super) enum Piece<B> {
+    /// Rows to encode (`rows_of` them).
+    Rows(B),
+    /// A Parquet row group whose file columns are copied as they are stored: a row group of
+    /// its own in the output, its partition columns encoded.
+    Copy(CopiedRowGroup),
+}
+
+/// Writes every one of `pieces` to `out`: rows (`rows_of`) into a row group ended whenever
+/// the one being encoded reaches `row_group_budget` estimated bytes, copied row groups as
+/// they are. Each piece is dropped once written. Closes the file once `pieces` ends.
 pub(super) fn encode<W: Write + Send, B>(
     out: W,
     schema: SchemaRef,
     props: WriterProperties,
-    batches: impl Iterator<Item = B>,
+    pieces: impl Iterator<Item = Piece<B>>,
     rows_of: impl Fn(&B) -> &RecordBatch,
     row_group_budget: usize,
 ) -> Result<()> {
@@ -84,7 +95,14 @@ pub(super) fn encode<W: Write + Send, B>(
             open: false,
             rows: 0,
         };
-        for batch in batches {
+        for piece in pieces {
+            let batch = match piece {
+                Piece::Rows(batch) => batch,
+                Piece::Copy(group) => {
+                    writer.copy(&schema, &group)?;
+                    continue;
+                }
+            };
             // The estimated encoded size of the open row group (none: nothing).
             let mut size = 0;
             let mut rest = rows_of(&batch).clone();
@@ -234,6 +252,44 @@ impl<W: Write + Send> Writer<'_, W> {
         Ok(())
     }
 
+    /// Writes `group` as a row group of its own (after the open one): its file columns'
+    /// chunks spliced as they are stored, its partition columns encoded here.
+    fn copy(&mut self, schema: &SchemaRef, group: &CopiedRowGroup) -> Result<()> {
+        self.flush()?;
+        let writers = self
+            .factory
+            .create_column_writers(self.file.flushed_row_groups().len())?;
+        let file_columns = group.columns().len();
+        let source = group.metadata();
+        let mut row_group = self.file.next_row_group()?;
+        for &leaf in group.columns() {
+            let chunk = source.column(leaf).clone();
+            let close = ColumnCloseResult {
+                bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
+                rows_written: group.rows,
+                metadata: chunk,
+                bloom_filter: None,
+                column_index: None,
+                offset_index: None,
+            };
+            row_group.append_column(group.chunks(), close)?;
+        }
+        // The partition columns follow the file columns, one leaf each.
+        for ((mut writer, field), column) in writers
+            .into_iter()
+            .skip(file_columns)
+            .zip(&schema.fields()[file_columns..])
+            .zip(group.partition.columns())
+        {
+            for leaf in compute_leaves(field, column)? {
+                writer.write(&leaf)?;
+            }
+            writer.close()?.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        Ok(())
+    }
+
     /// Ends the row group, if one is open: its column chunks appended in schema order.
     fn flush(&mut self) -> Result<()> {
         if !self.open {
@@ -362,7 +418,7 @@ mod tests {
 
     fn in_parallel(sizes: &[usize], max_rows: usize, budget: usize) -> Vec<u8> {
         let mut out = Vec::new();
-        let all = batches(sizes).into_iter();
+        let all = batches(sizes).into_iter().map(Piece::Rows);
         encode(&mut out, schema(), props(max_rows), all, |b| b, budget).unwrap();
         out
     }

@@ -183,11 +183,13 @@ pub struct ImportOptions {
 }
 
 impl ImportOptions {
-    /// How the table is read: half the memory limit for decoded batches.
+    /// How the table is read: half the memory limit for decoded batches and held row
+    /// groups; Parquet row groups stored as the output stores them are copied unchanged.
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             memory_limit: (self.memory_limit / 2).max(1),
             on_bad_row: self.on_bad_row,
+            copy_row_groups: true,
             ..ReadOptions::default()
         }
     }

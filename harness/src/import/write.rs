@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use s3_connector::read::ReadBatch;
+use s3_connector::read::{ReadBatch, TableItem};
 
-use super::{ImportOptions, ImportSummary, columns, open_table};
+use super::columns::{self, Piece};
+use super::{ImportOptions, ImportSummary, open_table};
 use crate::Error;
 use crate::scenario::Scenario;
 
@@ -96,17 +97,21 @@ pub async fn write_parquet(
     let row_group_budget = usize::try_from(options.memory_limit / 4).unwrap_or(usize::MAX).max(1);
     // Encoding runs on its own threads, so the files are read while earlier rows are
     // encoded; a batch keeps its share of the read budget until it is written.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<ReadBatch>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece<ReadBatch>>(2);
     let schema = rows.schema();
     let encoder = tokio::task::spawn_blocking(move || {
-        let batches = std::iter::from_fn(move || rx.blocking_recv());
-        columns::encode(file, schema, props, batches, rows_of, row_group_budget)
+        let pieces = std::iter::from_fn(move || rx.blocking_recv());
+        columns::encode(file, schema, props, pieces, rows_of, row_group_budget)
     });
     let mut failed = None;
-    while let Some(batch) = rows.next_batch().await {
-        match batch {
-            Ok(b) => {
-                if tx.send(b).await.is_err() {
+    while let Some(item) = rows.next_item().await {
+        match item {
+            Ok(item) => {
+                let piece = match item {
+                    TableItem::Batch(b) => Piece::Rows(b),
+                    TableItem::RowGroup(g) => Piece::Copy(g),
+                };
+                if tx.send(piece).await.is_err() {
                     // The encoder stopped; its error is below.
                     break;
                 }

@@ -1,0 +1,137 @@
+//! Parquet row groups handed to a Parquet writer as they are stored, instead of as rows.
+//!
+//! A writer of Parquet (an import) spends most of its time encoding and compressing rows
+//! that a Parquet source already holds encoded and compressed. When a file's columns are
+//! stored exactly as the writer would declare them (the same Parquet column descriptors:
+//! physical and logical type, repetition, levels), its column chunks can be spliced into
+//! the output unchanged. Every row group is still decoded in full first, so a page that
+//! does not decode is reported where it is, exactly as a read of rows reports it, and a
+//! row group is handed over only once all of it has decoded.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::async_reader::AsyncFileReader;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{ParquetMetaData, RowGroupMetaData};
+use parquet::file::reader::{ChunkReader, Length};
+use tokio::sync::OwnedSemaphorePermit;
+
+/// Byte runs of one object, fetched once and read from memory after.
+#[derive(Debug, Clone)]
+pub struct HeldChunks {
+    /// (offset in the object, bytes), by offset.
+    runs: Arc<Vec<(u64, Bytes)>>,
+    /// The object's size.
+    size: u64,
+}
+
+impl HeldChunks {
+    pub(crate) fn new(mut runs: Vec<(u64, Bytes)>, size: u64) -> Self {
+        runs.sort_by_key(|(start, _)| *start);
+        Self {
+            runs: Arc::new(runs),
+            size,
+        }
+    }
+
+    /// `range` of the object, when one run holds all of it.
+    fn slice(&self, range: Range<u64>) -> Result<Bytes, ParquetError> {
+        if range.start >= range.end {
+            return Ok(Bytes::new());
+        }
+        self.runs
+            .iter()
+            .find(|(start, bytes)| *start <= range.start && range.end <= *start + bytes.len() as u64)
+            .map(|(start, bytes)| bytes.slice((range.start - start) as usize..(range.end - start) as usize))
+            .ok_or_else(|| ParquetError::General(format!("bytes {range:?} were not fetched")))
+    }
+}
+
+impl Length for HeldChunks {
+    fn len(&self) -> u64 {
+        self.size
+    }
+}
+
+impl ChunkReader for HeldChunks {
+    type T = bytes::buf::Reader<Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        use bytes::Buf;
+        let (run_start, bytes) = self
+            .runs
+            .iter()
+            .find(|(s, b)| *s <= start && start < *s + b.len() as u64)
+            .ok_or_else(|| ParquetError::General(format!("no fetched bytes at {start}")))?;
+        Ok(bytes.slice((start - run_start) as usize..).reader())
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        self.slice(start..start + length as u64)
+    }
+}
+
+/// A Parquet reader over held bytes and an already-read footer.
+pub(crate) struct HeldReader {
+    pub(crate) chunks: HeldChunks,
+    pub(crate) metadata: Arc<ParquetMetaData>,
+}
+
+impl AsyncFileReader for HeldReader {
+    fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        let result = self.chunks.slice(range);
+        Box::pin(async move { result })
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        _options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
+        let metadata = self.metadata.clone();
+        Box::pin(async move { Ok(metadata) })
+    }
+}
+
+/// A row group of a Parquet file, decoded in full without a problem, whose file columns
+/// a Parquet writer of the table's schema can splice unchanged.
+///
+/// Holds its share of the read's memory budget until dropped.
+#[derive(Debug)]
+pub struct CopiedRowGroup {
+    /// The object key.
+    pub file: String,
+    /// Its rows.
+    pub rows: u64,
+    /// The partition columns of the table, for [`Self::rows`] rows (the file columns are
+    /// the chunks).
+    pub partition: RecordBatch,
+    pub(crate) metadata: Arc<ParquetMetaData>,
+    pub(crate) group: usize,
+    /// The file's leaf column holding each of the table's file columns, in table order.
+    pub(crate) columns: Vec<usize>,
+    pub(crate) chunks: HeldChunks,
+    pub(crate) _budget: Option<OwnedSemaphorePermit>,
+}
+
+impl CopiedRowGroup {
+    /// The row group's metadata in its file.
+    pub fn metadata(&self) -> &RowGroupMetaData {
+        self.metadata.row_group(self.group)
+    }
+
+    /// For each of the table's file columns, in table order, the index of the column chunk
+    /// in [`Self::metadata`] holding it.
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+
+    /// The bytes of the column chunks, at their offsets in the file.
+    pub fn chunks(&self) -> &HeldChunks {
+        &self.chunks
+    }
+}
