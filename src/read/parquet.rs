@@ -46,6 +46,10 @@ fn coalesce(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
     runs
 }
 
+/// Rows decoded at a time when a row group is only checked (its rows are copied): larger
+/// than a read's batches, as nothing waits for them, and small enough to stay in cache.
+const CHECK_BATCH_ROWS: usize = 65_536;
+
 /// One object read by ranged GETs on the connector's client.
 pub(crate) struct S3FileReader {
     s3: S3Client,
@@ -418,7 +422,7 @@ async fn copy_group(
     let mut batches = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata.clone())
         .with_projection(mask)
         .with_row_groups(vec![group])
-        .with_batch_size(ctx.batch_rows)
+        .with_batch_size(CHECK_BATCH_ROWS)
         .build()
         .map_err(|e| GroupFailed::Event(Event::Failed(open_failed(&file.key, &e))))?;
     // Decoded to find what does not decode; the rows themselves are the chunks.

@@ -1,9 +1,11 @@
 //! One CSV field as a typed value: the same rules CSV inference typed the column by, so
 //! a value inference would have typed differently is a bad row, never a silent null.
 
-use arrow_array::ArrayRef;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType as ArrowType, TimeUnit};
 use std::sync::Arc;
@@ -230,16 +232,50 @@ pub(crate) fn constant(data_type: &DataType, value: Option<&str>, rows: usize) -
         Some(v) => parse(data_type, v)?,
         None => None,
     };
-    let mut builder = ColumnBuilder::new(data_type);
-    for _ in 0..rows {
-        builder.append(parsed.clone());
-    }
-    Ok(builder.finish())
+    // Built whole rather than row by row: every batch of a partitioned table has one.
+    let array: ArrayRef = match parsed {
+        None => arrow_array::new_null_array(&arrow_type(data_type), rows),
+        Some(Value::Int(v)) => Arc::new(Int64Array::from_value(v, rows)),
+        Some(Value::Float(v)) => Arc::new(Float64Array::from_value(v, rows)),
+        Some(Value::Bool(v)) => Arc::new(BooleanArray::from(vec![v; rows])),
+        Some(Value::Date(v)) => Arc::new(Date32Array::from_value(v, rows)),
+        Some(Value::Timestamp(v)) => Arc::new(TimestampMicrosecondArray::from_value(v, rows)),
+        Some(Value::Text(v)) => Arc::new(StringArray::from_iter_values(std::iter::repeat_n(v.as_str(), rows))),
+    };
+    Ok(array)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_constant_column_is_the_value_appended_rows_times() {
+        let cases = [
+            (DataType::Int64, Some("-7")),
+            (DataType::Float64, Some("2.5")),
+            (DataType::Boolean, Some("true")),
+            (DataType::Boolean, Some("false")),
+            (DataType::Date, Some("2025-01-31")),
+            (DataType::Timestamp, Some("2025-01-31 10:00:00")),
+            (DataType::String, Some("eu-west-1")),
+            (DataType::Int64, None),
+            (DataType::String, None),
+        ];
+        for (data_type, value) in cases {
+            for rows in [0, 1, 3] {
+                let mut builder = ColumnBuilder::new(&data_type);
+                let parsed = value.map(|v| parse(&data_type, v).unwrap()).unwrap_or(None);
+                for _ in 0..rows {
+                    builder.append(parsed.clone());
+                }
+                let want = builder.finish();
+                let got = constant(&data_type, value, rows).unwrap();
+                assert_eq!(got.as_ref(), want.as_ref(), "{data_type} {value:?} x{rows}");
+            }
+        }
+        assert!(constant(&DataType::Int64, Some("x"), 2).is_err());
+    }
 
     #[test]
     fn values_parse_as_inference_typed_them() {
