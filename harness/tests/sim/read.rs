@@ -125,7 +125,7 @@ fn round_trip(g: &Generated) -> Result<(), TestCaseError> {
                 builder = builder.object("rows", &format!("data/t/p={p}/part-{f}.csv"), body);
             }
         }
-        let mut got = super::support::read_first_table(builder, DataFormat::Csv, 2, row_text).await?;
+        let mut got = super::support::read_first_table(builder, DataFormat::Csv, 2, row_text, None).await?;
         expected.sort();
         got.sort();
         prop_assert_eq!(got, expected);

@@ -183,12 +183,15 @@ pub async fn send_raw_parts(
 /// Serves `builder`'s world, connects to its bucket `rows` under `data/` as the owner
 /// (partitioning `all`), and reads the first discovered table back through the
 /// connector's reader: 3 files in flight, `batch_rows` rows a batch, the first bad row
-/// fails. Each row is turned into a value by `row`.
+/// fails. Each row is turned into a value by `row`. With `import_to`, the table is then
+/// also imported there as `s3-harness import` writes it (Parquet row groups copied where
+/// they can be), with a 1 MiB memory limit.
 pub async fn read_first_table<R>(
     builder: s3_harness::SimulatorBuilder,
     format: s3_connector::config::DataFormat,
     batch_rows: usize,
     row: impl Fn(&arrow_array::RecordBatch, usize) -> R,
+    import_to: Option<&std::path::Path>,
 ) -> Result<Vec<R>, proptest::test_runner::TestCaseError> {
     use proptest::test_runner::TestCaseError;
     use s3_connector::config::{ConnectionForm, Partitioning};
@@ -224,6 +227,19 @@ pub async fn read_first_table<R>(
     while let Some(batch) = rows.next_batch().await {
         let batch = batch.map_err(|e| fail(&e))?;
         got.extend((0..batch.batch.num_rows()).map(|r| row(&batch.batch, r)));
+    }
+    if let Some(out) = import_to {
+        let import = s3_harness::import::ImportOptions {
+            memory_limit: 1 << 20,
+            on_bad_row: BadRowPolicy::Fail,
+        };
+        let mut rows = connector
+            .read_table(config, table, import.read_options())
+            .await
+            .map_err(|e| fail(&e))?;
+        s3_harness::import::write_parquet(&mut rows, out, &import)
+            .await
+            .map_err(|e| fail(&e))?;
     }
     sim.shutdown().await;
     Ok(got)
