@@ -11,6 +11,11 @@
 //! [`BadRowPolicy::Skip`] counts and lists them (up to a cap) and reads on. A file whose
 //! columns differ from the table's is reported as a whole and never cast to fit.
 //!
+//! A writer of Parquet can ask for row groups instead of rows
+//! ([`ReadOptions::copy_row_groups`]): a Parquet row group whose file columns are stored
+//! as the writer would store them comes whole, once it has decoded without a problem, for
+//! its column chunks to be spliced unchanged ([`CopiedRowGroup`]).
+//!
 //! Memory: a few files are read at once ([`ReadOptions::files_in_flight`]), and every batch
 //! holds a share of [`ReadOptions::memory_limit`] until the consumer drops it, so decoding
 //! waits for the consumer rather than buffering ahead of it.
