@@ -172,6 +172,10 @@ pub struct ImportSummary {
     pub unlisted_problems: u64,
 }
 
+/// Rows per batch an import reads: larger than a preview's, as each batch costs the
+/// encoder a round trip with its threads.
+const IMPORT_BATCH_ROWS: usize = 65_536;
+
 /// How `import` reads and writes.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -190,6 +194,7 @@ impl ImportOptions {
             memory_limit: (self.memory_limit / 2).max(1),
             on_bad_row: self.on_bad_row,
             copy_row_groups: true,
+            batch_rows: IMPORT_BATCH_ROWS,
             ..ReadOptions::default()
         }
     }
