@@ -222,11 +222,11 @@ pub(super) fn events(
                 .boxed();
             }
         };
-        // Row group boundaries, to say where a decoding error happened.
-        let group_rows = group_rows(&metadata);
         if let Some(leaves) = copy_leaves(&ctx, &metadata, &indices) {
             return copy_events(ctx, file, metadata, indices, leaves, total_rows);
         }
+        // Row group boundaries, to say where a decoding error happened.
+        let group_rows = group_rows(&metadata);
         let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
         let batches = match ParquetRecordBatchStreamBuilder::new_with_metadata(r, metadata)
             .with_projection(mask)
