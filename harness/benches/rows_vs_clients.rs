@@ -287,6 +287,7 @@ async fn child(args: &[String]) {
         .find(|t| t.name == TABLE)
         .expect("the table is discovered");
     let config = report.config.as_ref().expect("a valid form");
+    let connected = t0.elapsed().as_secs_f64();
     // `read` reads rows only: no row group comes whole, to be copied.
     let read_options = s3_connector::read::ReadOptions {
         copy_row_groups: mode == "import",
@@ -310,7 +311,7 @@ async fn child(args: &[String]) {
     let _ = std::fs::remove_file(out);
     println!(
         "{}",
-        serde_json::json!({ "rows": stats.rows, "bad_rows": stats.bad_rows, "seconds": seconds, "peak_rss": peak_rss() })
+        serde_json::json!({ "rows": stats.rows, "bad_rows": stats.bad_rows, "seconds": seconds, "connect_seconds": connected, "peak_rss": peak_rss() })
     );
 }
 

@@ -13,9 +13,6 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use bytes::Bytes;
-use futures::future::BoxFuture;
-use parquet::arrow::arrow_reader::ArrowReaderOptions;
-use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, RowGroupMetaData};
 use parquet::file::reader::{ChunkReader, Length};
@@ -73,27 +70,6 @@ impl ChunkReader for HeldChunks {
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
         self.slice(start..start + length as u64)
-    }
-}
-
-/// A Parquet reader over held bytes and an already-read footer.
-pub(crate) struct HeldReader {
-    pub(crate) chunks: HeldChunks,
-    pub(crate) metadata: Arc<ParquetMetaData>,
-}
-
-impl AsyncFileReader for HeldReader {
-    fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
-        let result = self.chunks.slice(range);
-        Box::pin(async move { result })
-    }
-
-    fn get_metadata<'a>(
-        &'a mut self,
-        _options: Option<&'a ArrowReaderOptions>,
-    ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
-        let metadata = self.metadata.clone();
-        Box::pin(async move { Ok(metadata) })
     }
 }
 

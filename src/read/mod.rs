@@ -2,8 +2,10 @@
 //!
 //! [`Connector::read_table`] streams every data file of a [`Table`]: CSV with the dialect
 //! and column types discovery found (gzip decoded as a stream, however many members),
-//! Parquet through ranged GETs (footer once per file, then only the column chunks), each
-//! batch ending with the partition columns typed as discovery typed them.
+//! Parquet through ranged GETs (footer once per file, then each row group's column
+//! chunks), each batch ending with the partition columns typed as discovery typed them.
+//! Every file in flight decodes on a blocking thread of its own, so a read uses every
+//! core while the consumer's task only takes batches.
 //!
 //! Rows that cannot be imported are never dropped silently nor coerced: each is a
 //! [`Problem`] naming the file, the physical line (CSV) or row group and row (Parquet), the

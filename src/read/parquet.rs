@@ -6,17 +6,18 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use arrow_array::ArrayRef;
-use arrow_schema::Field;
+use arrow_schema::{ArrowError, DataType, Field, Schema};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream, ParquetRecordBatchStreamBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader, RowGroupMetaData};
+use tokio::sync::mpsc;
 
-use super::copy::{CopiedRowGroup, HeldChunks, HeldReader};
+use super::copy::{CopiedRowGroup, HeldChunks};
 use super::{Context, Event, Location, Problem, ReadError};
 use crate::diagnostic::Code;
 use crate::layout::tables::DataFile;
@@ -83,46 +84,6 @@ impl AsyncFileReader for S3FileReader {
                 .get_range(&self.bucket, &self.key, &header)
                 .await
                 .map_err(|e| ParquetError::External(Box::new(e)))
-        })
-    }
-
-    fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
-        Box::pin(async move {
-            let runs = coalesce(&ranges);
-            let this = &*self;
-            let fetched = futures::future::try_join_all(runs.iter().map(|run| {
-                let header = format!("bytes={}-{}", run.start, run.end - 1);
-                async move {
-                    this.s3
-                        .get_range(&this.bucket, &this.key, &header)
-                        .await
-                        .map_err(|e| ParquetError::External(Box::new(e)))
-                }
-            }))
-            .await?;
-            ranges
-                .iter()
-                .map(|r| {
-                    if r.start >= r.end {
-                        return Ok(Bytes::new());
-                    }
-                    let (run, bytes) = runs
-                        .iter()
-                        .zip(&fetched)
-                        .find(|(run, _)| run.start <= r.start && r.end <= run.end)
-                        .ok_or_else(|| ParquetError::General(format!("range {r:?} was not fetched")))?;
-                    let (start, end) = ((r.start - run.start) as usize, (r.end - run.start) as usize);
-                    if end > bytes.len() {
-                        return Err(ParquetError::EOF(format!(
-                            "`{}`: {} bytes asked at {}, the object ends first",
-                            this.key,
-                            r.end - r.start,
-                            r.start
-                        )));
-                    }
-                    Ok(bytes.slice(start..end))
-                })
-                .collect()
         })
     }
 
@@ -225,73 +186,295 @@ pub(super) fn events(
         if let Some(leaves) = copy_leaves(&ctx, &metadata, &indices) {
             return copy_events(ctx, file, metadata, indices, leaves, total_rows);
         }
-        // Row group boundaries, to say where a decoding error happened.
-        let group_rows = group_rows(&metadata);
-        let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
-        let batches = match ParquetRecordBatchStreamBuilder::new_with_metadata(r, metadata)
-            .with_projection(mask)
-            .with_batch_size(ctx.batch_rows)
-            .build()
-        {
-            Ok(s) => s,
-            Err(e) => return stream::iter([Event::Failed(open_failed(&file.key, &e))]).boxed(),
-        };
-        batch_events(ctx, file, batches, &indices, group_rows, total_rows, 0)
+        row_events(
+            ctx,
+            file,
+            metadata,
+            indices,
+            total_rows,
+            RowsFrom {
+                group: 0,
+                read: 0,
+                chunks: None,
+            },
+        )
     })
     .flatten()
     .boxed()
 }
 
-/// The events of `batches`, a decoding of `file` that starts `read` rows into it: each
-/// batch in table order with its partition columns, and where a decoding error happened.
-fn batch_events<R: AsyncFileReader + Unpin + Send + 'static>(
+/// Where a read of a file's rows starts: a row group, the rows of the file before it, and
+/// its column chunks when they are already fetched.
+struct RowsFrom {
+    group: usize,
+    read: u64,
+    chunks: Option<HeldChunks>,
+}
+
+/// What a read of a file's rows needs at each row group.
+struct RowsPlan {
     ctx: Arc<Context>,
     file: DataFile,
-    batches: ParquetRecordBatchStream<R>,
-    indices: &[usize],
+    metadata: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    /// The file's leaf columns under the projected roots (the chunks to fetch).
+    leaves: Vec<usize>,
+    /// For each table column, its position among the projected ones (which keep file
+    /// order).
+    rank: Vec<usize>,
+    /// Row group boundaries, to say where a decoding error happened.
     group_rows: Vec<u64>,
     total_rows: u64,
-    read: u64,
+}
+
+/// How the decoding of one row group ended.
+struct Decoded {
+    /// Rows handed on.
+    rows: u64,
+    /// Nothing more of the file is read: a fault, a failure, or the read stopped.
+    stopped: bool,
+}
+
+/// Where a read of a file's rows is.
+enum RowsState {
+    /// Next, this row group is fetched.
+    Group(RowsFrom),
+    /// Row group `group` is decoding; its events come through `events`.
+    Decoding {
+        events: mpsc::Receiver<Event>,
+        decoder: tokio::task::JoinHandle<Decoded>,
+        group: usize,
+        read: u64,
+    },
+}
+
+/// The events of `file` read as rows (from `from` on). Each row group's column chunks are
+/// fetched by coalesced ranged GETs on the reading task (dropping the stream drops the
+/// fetch), then decoded on a blocking thread, as a CSV file is, so that the files in
+/// flight decode on every core; its batches, in table order with their partition columns,
+/// are handed on as the consumer takes them.
+fn row_events(
+    ctx: Arc<Context>,
+    file: DataFile,
+    metadata: ArrowReaderMetadata,
+    indices: Vec<usize>,
+    total_rows: u64,
+    from: RowsFrom,
 ) -> BoxStream<'static, Event> {
-    // The projection keeps file order; the table's order is by `indices`' ranks.
     let mut order: Vec<usize> = (0..indices.len()).collect();
     order.sort_by_key(|&i| indices[i]);
     let mut rank = vec![0; indices.len()];
     for (sorted_pos, &table_pos) in order.iter().enumerate() {
         rank[table_pos] = sorted_pos;
     }
-    stream::unfold(Some((batches, read)), move |state| {
-        let ctx = ctx.clone();
-        let file = file.clone();
-        let rank = rank.clone();
-        let group_rows = group_rows.clone();
+    let descr = metadata.parquet_schema();
+    let plan = Arc::new(RowsPlan {
+        mask: ProjectionMask::roots(descr, indices.iter().copied()),
+        leaves: (0..descr.num_columns())
+            .filter(|&l| indices.contains(&descr.get_column_root_idx(l)))
+            .collect(),
+        rank,
+        group_rows: group_rows(&metadata),
+        total_rows,
+        ctx,
+        file,
+        metadata,
+    });
+    stream::unfold(Some(RowsState::Group(from)), move |state| {
+        let plan = plan.clone();
         async move {
-            let (mut batches, read) = state?;
-            match batches.next().await? {
-                Ok(batch) => {
-                    let rows = batch.num_rows();
-                    let columns: Vec<ArrayRef> = rank.iter().map(|&r| batch.column(r).clone()).collect();
-                    match ctx.finish_batch(&file, columns, rows) {
-                        Ok(b) => Some((Event::Batch(ctx.hold(b).await), Some((batches, read + rows as u64)))),
-                        Err(e) => Some((Event::Failed(e), None)),
+            let mut state = state?;
+            loop {
+                state = match state {
+                    RowsState::Group(from) => {
+                        if from.group >= plan.metadata.metadata().num_row_groups() {
+                            return None;
+                        }
+                        let chunks = match from.chunks {
+                            Some(chunks) => chunks,
+                            None => {
+                                let runs = chunk_runs(&plan.metadata, &plan.leaves, from.group);
+                                match fetch(&plan.ctx, &plan.file, &runs).await {
+                                    Ok(chunks) => chunks,
+                                    Err(e) => return Some((Event::Failed(e), None)),
+                                }
+                            }
+                        };
+                        // One event in the channel at most: the decoder waits for the consumer.
+                        let (tx, events) = mpsc::channel(1);
+                        let handle = tokio::runtime::Handle::current();
+                        let (group, read) = (from.group, from.read);
+                        let p = plan.clone();
+                        let decoder = tokio::task::spawn_blocking(move || p.decode(chunks, group, read, &tx, &handle));
+                        RowsState::Decoding {
+                            events,
+                            decoder,
+                            group,
+                            read,
+                        }
                     }
-                }
-                Err(ParquetError::External(inner)) => Some((
-                    Event::Failed(ReadError::S3 {
-                        key: file.key.clone(),
-                        message: inner.to_string(),
-                    }),
-                    None,
-                )),
-                Err(e) => Some((undecodable(&file, &group_rows, read, total_rows, &e), None)),
+                    RowsState::Decoding {
+                        mut events,
+                        decoder,
+                        group,
+                        read,
+                    } => {
+                        if let Some(event) = events.recv().await {
+                            let state = RowsState::Decoding {
+                                events,
+                                decoder,
+                                group,
+                                read,
+                            };
+                            return Some((event, Some(state)));
+                        }
+                        match decoder.await {
+                            Ok(Decoded { rows, stopped: false }) => RowsState::Group(RowsFrom {
+                                group: group + 1,
+                                read: read + rows,
+                                chunks: None,
+                            }),
+                            // What stopped it was sent (or the read itself stopped); a
+                            // decoder that did not return has sent its fault too.
+                            _ => return None,
+                        }
+                    }
+                };
             }
         }
     })
     .boxed()
 }
 
+impl RowsPlan {
+    /// Decodes row group `group` from `chunks` (the file's `read`th row on), on the
+    /// calling (blocking) thread, sending its batches or what stops it.
+    fn decode(
+        &self,
+        chunks: HeldChunks,
+        group: usize,
+        read: u64,
+        tx: &mpsc::Sender<Event>,
+        handle: &tokio::runtime::Handle,
+    ) -> Decoded {
+        let mut sent = 0u64;
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.decode_group(chunks, group, read, &mut sent, tx, handle)
+        }));
+        match decoded {
+            Ok(stopped) => Decoded { rows: sent, stopped },
+            Err(_) => {
+                // A fault the decoder did not expect: the rest of the file is lost, as
+                // with any other fault, rather than the file ending short without a word.
+                let e = "the Parquet decoder failed";
+                let _ = tx.blocking_send(undecodable(
+                    &self.file,
+                    &self.group_rows,
+                    read + sent,
+                    self.total_rows,
+                    &e,
+                ));
+                Decoded {
+                    rows: sent,
+                    stopped: true,
+                }
+            }
+        }
+    }
+
+    /// [`Self::decode`]'s work: true when the file's read stops here.
+    fn decode_group(
+        &self,
+        chunks: HeldChunks,
+        group: usize,
+        read: u64,
+        sent: &mut u64,
+        tx: &mpsc::Sender<Event>,
+        handle: &tokio::runtime::Handle,
+    ) -> bool {
+        let send = |event: Event| tx.blocking_send(event).is_ok();
+        let batches = match ParquetRecordBatchReaderBuilder::new_with_metadata(chunks, self.metadata.clone())
+            .with_projection(self.mask.clone())
+            .with_row_groups(vec![group])
+            .with_batch_size(self.ctx.batch_rows)
+            .build()
+        {
+            Ok(batches) => batches,
+            Err(e) => {
+                send(Event::Failed(open_failed(&self.file.key, &e)));
+                return true;
+            }
+        };
+        for batch in batches {
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err(e) => {
+                    let at = read + *sent;
+                    send(undecodable(
+                        &self.file,
+                        &self.group_rows,
+                        at,
+                        self.total_rows,
+                        &decode_error(&e),
+                    ));
+                    return true;
+                }
+            };
+            let rows = batch.num_rows();
+            let columns: Vec<ArrayRef> = self.rank.iter().map(|&r| batch.column(r).clone()).collect();
+            match self.ctx.finish_batch(&self.file, columns, rows) {
+                Ok(b) => {
+                    if !send(Event::Batch(handle.block_on(self.ctx.hold(b)))) {
+                        return true;
+                    }
+                    *sent += rows as u64;
+                }
+                Err(e) => {
+                    send(Event::Failed(e));
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// What a decoding error says: the parquet crate's own words, which its batch iterator
+/// wraps in an Arrow error.
+fn decode_error(e: &ArrowError) -> String {
+    match e {
+        ArrowError::ParquetError(inner) => inner.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The coalesced byte runs of `leaves`' column chunks in row group `group`.
+fn chunk_runs(metadata: &ArrowReaderMetadata, leaves: &[usize], group: usize) -> Vec<Range<u64>> {
+    let row_group = metadata.metadata().row_group(group);
+    let ranges: Vec<Range<u64>> = leaves
+        .iter()
+        .map(|&leaf| {
+            let (start, length) = row_group.column(leaf).byte_range();
+            start..start.saturating_add(length)
+        })
+        .collect();
+    coalesce(&ranges)
+}
+
+/// `runs` of `file`, fetched at once, one ranged GET each.
+async fn fetch(ctx: &Context, file: &DataFile, runs: &[Range<u64>]) -> Result<HeldChunks, ReadError> {
+    let fetched = futures::future::try_join_all(runs.iter().map(|run| async move {
+        let header = format!("bytes={}-{}", run.start, run.end - 1);
+        let bytes = ctx.s3.get_range(&ctx.bucket, &file.key, &header).await?;
+        Ok::<_, crate::s3::S3Failure>((run.start, bytes))
+    }))
+    .await
+    .map_err(|e| Context::s3_error(&file.key, &e))?;
+    Ok(HeldChunks::new(fetched, file.size))
+}
+
 /// A file that cannot be decoded past its `read`th row: the rest of its rows are lost.
-fn undecodable(file: &DataFile, group_rows: &[u64], read: u64, total_rows: u64, e: &ParquetError) -> Event {
+fn undecodable(file: &DataFile, group_rows: &[u64], read: u64, total_rows: u64, e: &dyn std::fmt::Display) -> Event {
     let (row_group, row) = locate(group_rows, read);
     Event::Problem(Problem {
         code: Code::CorruptFile,
@@ -339,11 +522,13 @@ fn copy_events(
     total_rows: u64,
 ) -> BoxStream<'static, Event> {
     let groups = metadata.metadata().num_row_groups();
+    let checked_as = check_metadata(&metadata);
     stream::unfold(Some((0usize, 0u64)), move |state| {
-        let (ctx, file, metadata, indices, leaves) = (
+        let (ctx, file, metadata, checked_as, indices, leaves) = (
             ctx.clone(),
             file.clone(),
             metadata.clone(),
+            checked_as.clone(),
             indices.clone(),
             leaves.clone(),
         );
@@ -352,7 +537,7 @@ fn copy_events(
             if group == groups {
                 return None;
             }
-            let copied = copy_group(&ctx, &file, &metadata, &indices, leaves, group).await;
+            let copied = copy_group(&ctx, &file, &metadata, &checked_as, &indices, leaves, group).await;
             match copied {
                 Ok(g) => {
                     let rows = g.rows;
@@ -363,24 +548,15 @@ fn copy_events(
                 }
                 Err(GroupFailed::Event(e)) => Some((stream::iter([e]).boxed(), None)),
                 Err(GroupFailed::Undecodable(chunks)) => {
-                    // Read again as rows, as a read without copying reads it: the same
-                    // batches up to the same fault, reported at the same place.
-                    let group_rows = group_rows(&metadata);
-                    let reader = HeldReader {
-                        chunks,
-                        metadata: metadata.metadata().clone(),
+                    // The rest of the file is read as rows, as a read without copying
+                    // reads it: the same batches up to the same fault, reported at the
+                    // same place (and every later row, should the rows decode after all).
+                    let from = RowsFrom {
+                        group,
+                        read,
+                        chunks: Some(chunks),
                     };
-                    let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
-                    let rows = match ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata)
-                        .with_projection(mask)
-                        .with_row_groups(vec![group])
-                        .with_batch_size(ctx.batch_rows)
-                        .build()
-                    {
-                        Ok(batches) => batch_events(ctx, file, batches, &indices, group_rows, total_rows, read),
-                        Err(e) => stream::iter([Event::Failed(open_failed(&file.key, &e))]).boxed(),
-                    };
-                    Some((rows, None))
+                    Some((row_events(ctx, file, metadata, indices, total_rows, from), None))
                 }
             }
         }
@@ -397,53 +573,36 @@ enum GroupFailed {
     Undecodable(HeldChunks),
 }
 
-/// Row group `group` of `file`, fetched, decoded in full and ready to copy.
+/// Row group `group` of `file`, fetched, decoded in full (as `checked_as` reads it) and
+/// ready to copy.
 async fn copy_group(
     ctx: &Context,
     file: &DataFile,
     metadata: &ArrowReaderMetadata,
+    checked_as: &ArrowReaderMetadata,
     indices: &[usize],
     leaves: Vec<usize>,
     group: usize,
 ) -> Result<CopiedRowGroup, GroupFailed> {
     let row_group = metadata.metadata().row_group(group);
-    let ranges: Vec<Range<u64>> = leaves
-        .iter()
-        .map(|&leaf| {
-            let (start, length) = row_group.column(leaf).byte_range();
-            start..start.saturating_add(length)
-        })
-        .collect();
-    let runs = coalesce(&ranges);
+    let runs = chunk_runs(metadata, &leaves, group);
     let held: u64 = runs.iter().map(|r| r.end - r.start).sum();
     let budget = ctx.budget.hold_bytes(usize::try_from(held).unwrap_or(usize::MAX)).await;
-    let fetched = futures::future::try_join_all(runs.iter().map(|run| async move {
-        let header = format!("bytes={}-{}", run.start, run.end - 1);
-        let bytes = ctx.s3.get_range(&ctx.bucket, &file.key, &header).await?;
-        Ok::<_, crate::s3::S3Failure>((run.start, bytes))
-    }))
+    let chunks = fetch(ctx, file, &runs)
+        .await
+        .map_err(|e| GroupFailed::Event(Event::Failed(e)))?;
+    let decoded = check(
+        &chunks,
+        checked_as,
+        indices,
+        group,
+        check_batch_rows(row_group, ctx.batch_rows),
+    )
     .await
-    .map_err(|e| GroupFailed::Event(Event::Failed(Context::s3_error(&file.key, &e))))?;
-    let chunks = HeldChunks::new(fetched, file.size);
-    let reader = HeldReader {
-        chunks: chunks.clone(),
-        metadata: metadata.metadata().clone(),
-    };
-    let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
-    let mut batches = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata.clone())
-        .with_projection(mask)
-        .with_row_groups(vec![group])
-        .with_batch_size(check_batch_rows(row_group, ctx.batch_rows))
-        .build()
-        .map_err(|e| GroupFailed::Event(Event::Failed(open_failed(&file.key, &e))))?;
-    // Decoded to find what does not decode; the rows themselves are the chunks.
-    let mut decoded = 0u64;
-    while let Some(batch) = batches.next().await {
-        match batch {
-            Ok(b) => decoded += b.num_rows() as u64,
-            Err(_) => return Err(GroupFailed::Undecodable(chunks)),
-        }
-    }
+    .map_err(|e| match e {
+        Some(e) => GroupFailed::Event(Event::Failed(open_failed(&file.key, &e))),
+        None => GroupFailed::Undecodable(chunks.clone()),
+    })?;
     let rows = u64::try_from(row_group.num_rows()).unwrap_or(0);
     if decoded != rows {
         return Err(GroupFailed::Undecodable(chunks));
@@ -461,6 +620,79 @@ async fn copy_group(
         chunks,
         _budget: budget,
     })
+}
+
+/// How a copied file's row groups are decoded to check them: as `metadata` reads them,
+/// but with text and binary columns as Arrow dictionaries, so that a dictionary-encoded
+/// page is checked (its dictionary decoded and its UTF-8 validated, every index bounded by
+/// it) without its values being copied out once per row.
+///
+/// A page that decodes this way decodes as text too: the text reader checks the same
+/// dictionary and the same indices. One that does not is read again as rows, which says
+/// what is wrong with it.
+fn check_metadata(metadata: &ArrowReaderMetadata) -> ArrowReaderMetadata {
+    let schema = metadata.schema();
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Binary | DataType::LargeBinary => {
+                f.as_ref().clone().with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(f.data_type().clone()),
+                ))
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let options =
+        ArrowReaderOptions::new().with_schema(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())));
+    ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).unwrap_or_else(|_| metadata.clone())
+}
+
+/// Row group `group` of held `chunks`, decoded `batch_rows` at a time to find what does
+/// not decode (the rows themselves are the chunks): the rows it decoded, or `None` when
+/// a page failed, or the error that kept the decoder from starting.
+///
+/// The decoding runs on a blocking thread, as a CSV file's does: it is all CPU, and on
+/// the reading task it would leave the other files in flight, and every core but one,
+/// waiting.
+async fn check(
+    chunks: &HeldChunks,
+    metadata: &ArrowReaderMetadata,
+    indices: &[usize],
+    group: usize,
+    batch_rows: usize,
+) -> Result<u64, Option<ParquetError>> {
+    let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
+    let (chunks, metadata) = (chunks.clone(), metadata.clone());
+    let decode = move || check_decode(chunks, metadata, mask, group, batch_rows);
+    match tokio::task::spawn_blocking(decode).await {
+        Ok(result) => result,
+        // The decoder panicked (a fault in the file it did not expect): it did not decode.
+        Err(_) => Err(None),
+    }
+}
+
+/// [`check`]'s decoding, on the calling thread.
+fn check_decode(
+    chunks: HeldChunks,
+    metadata: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    group: usize,
+    batch_rows: usize,
+) -> Result<u64, Option<ParquetError>> {
+    let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(chunks, metadata)
+        .with_projection(mask)
+        .with_row_groups(vec![group])
+        .with_batch_size(batch_rows)
+        .build()
+        .map_err(Some)?;
+    let mut decoded = 0u64;
+    for batch in batches {
+        decoded += batch.map_err(|_| None)?.num_rows() as u64;
+    }
+    Ok(decoded)
 }
 
 /// The rows of each row group of a file.
@@ -560,6 +792,72 @@ mod tests {
         // Wider still: never fewer than a read's batch.
         assert_eq!(check_batch_rows(&group(1_000, 1_000_000_000), 8192), 8192);
         assert_eq!(check_batch_rows(&group(0, 0), 8192), CHECK_BATCH_ROWS);
+    }
+
+    /// 300 rows in one uncompressed row group: `name`, dictionary-encoded text (three
+    /// values, some null), and `id`.
+    fn dictionary_file() -> Bytes {
+        use arrow_array::{Int64Array, RecordBatch, StringArray};
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        let names = StringArray::from_iter((0..300).map(|i| (i % 7 != 0).then(|| ["ada", "grace", "alan"][i % 3])));
+        let batch = RecordBatch::try_from_iter([
+            ("name", Arc::new(names) as ArrayRef),
+            ("id", Arc::new(Int64Array::from_iter_values(0..300)) as ArrayRef),
+        ])
+        .expect("a batch");
+        let mut out = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut out, batch.schema(), Some(WriterProperties::builder().build()))
+            .expect("a writer");
+        writer.write(&batch).expect("written");
+        writer.close().expect("closed");
+        Bytes::from(out)
+    }
+
+    #[test]
+    fn a_check_reads_text_as_dictionaries_and_every_row() {
+        let file = dictionary_file();
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).expect("a footer");
+        let checked = check_metadata(&metadata);
+        assert_eq!(
+            checked.schema().field(0).data_type(),
+            &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+        );
+        assert_eq!(checked.schema().field(1).data_type(), &DataType::Int64);
+        let chunks = HeldChunks::new(vec![(0, file.clone())], file.len() as u64);
+        let mask = ProjectionMask::all();
+        assert_eq!(check_decode(chunks, checked, mask, 0, 64).ok(), Some(300));
+    }
+
+    proptest::proptest! {
+        /// The check reads text as dictionaries, a read of rows as text: whatever a
+        /// damaged `name` chunk holds, a row group the check passes in full also reads in
+        /// full as text (a page the check lets through is never one the copy would carry
+        /// and a read would refuse).
+        #[test]
+        fn a_row_group_the_check_passes_reads_as_text(at in 0usize..4096, byte in proptest::prelude::any::<u8>()) {
+            let file = dictionary_file();
+            let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).expect("a footer");
+            let (start, length) = metadata.metadata().row_group(0).column(0).byte_range();
+            let mut damaged = file.to_vec();
+            let at = usize::try_from(start).expect("small") + at % usize::try_from(length).expect("small");
+            damaged[at] = byte;
+            let damaged = Bytes::from(damaged);
+            let chunks = HeldChunks::new(vec![(0, damaged.clone())], damaged.len() as u64);
+            let checked = check_metadata(&metadata);
+            let passed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check_decode(chunks, checked, ProjectionMask::all(), 0, 64)
+            }));
+            if let Ok(Ok(300)) = passed {
+                let rows: Result<usize, _> = ParquetRecordBatchReaderBuilder::new_with_metadata(damaged, metadata)
+                    .with_batch_size(64)
+                    .build()
+                    .expect("a reader")
+                    .map(|b| b.map(|b| b.num_rows()))
+                    .sum();
+                proptest::prop_assert_eq!(rows.map_err(|e| e.to_string()), Ok(300));
+            }
+        }
     }
 
     #[test]
