@@ -45,7 +45,18 @@ impl HeldChunks {
             .iter()
             .find(|(start, bytes)| *start <= range.start && range.end <= *start + bytes.len() as u64)
             .map(|(start, bytes)| bytes.slice((range.start - start) as usize..(range.end - start) as usize))
-            .ok_or_else(|| ParquetError::General(format!("bytes {range:?} were not fetched")))
+            .ok_or_else(|| {
+                if range.end > self.size {
+                    ParquetError::EOF(format!(
+                        "{} bytes asked at {}, the object ends at {}",
+                        range.end - range.start,
+                        range.start,
+                        self.size
+                    ))
+                } else {
+                    ParquetError::General(format!("bytes {range:?} were not fetched"))
+                }
+            })
     }
 }
 
@@ -109,5 +120,23 @@ impl CopiedRowGroup {
     /// The bytes of the column chunks, at their offsets in the file.
     pub fn chunks(&self) -> &HeldChunks {
         &self.chunks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_bytes_are_sliced_and_a_range_past_the_object_says_where_it_ends() {
+        let chunks = HeldChunks::new(vec![(100, Bytes::from_static(b"0123456789"))], 110);
+        assert_eq!(chunks.get_bytes(102, 3).ok(), Some(Bytes::from_static(b"234")));
+        let past = chunks.get_bytes(105, 10).map(|_| ()).map_err(|e| e.to_string());
+        assert_eq!(
+            past,
+            Err("EOF: 10 bytes asked at 105, the object ends at 110".to_owned())
+        );
+        let elsewhere = chunks.get_bytes(0, 10).map(|_| ()).map_err(|e| e.to_string());
+        assert_eq!(elsewhere, Err("Parquet error: bytes 0..10 were not fetched".to_owned()));
     }
 }
