@@ -11,7 +11,9 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader, RowGroupMetaData};
@@ -393,12 +395,13 @@ impl RowsPlan {
         handle: &tokio::runtime::Handle,
     ) -> bool {
         let send = |event: Event| tx.blocking_send(event).is_ok();
-        let batches = match ParquetRecordBatchReaderBuilder::new_with_metadata(chunks, self.metadata.clone())
-            .with_projection(self.mask.clone())
-            .with_row_groups(vec![group])
-            .with_batch_size(self.ctx.batch_rows)
-            .build()
-        {
+        let batches = match group_reader(
+            chunks,
+            self.metadata.clone(),
+            self.mask.clone(),
+            group,
+            self.ctx.batch_rows,
+        ) {
             Ok(batches) => batches,
             Err(e) => {
                 send(Event::Failed(open_failed(&self.file.key, &e)));
@@ -437,6 +440,21 @@ impl RowsPlan {
         }
         false
     }
+}
+
+/// A decoder of row group `group`'s `mask`ed columns, from its held `chunks`.
+fn group_reader(
+    chunks: HeldChunks,
+    metadata: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    group: usize,
+    batch_rows: usize,
+) -> Result<ParquetRecordBatchReader, ParquetError> {
+    ParquetRecordBatchReaderBuilder::new_with_metadata(chunks, metadata)
+        .with_projection(mask)
+        .with_row_groups(vec![group])
+        .with_batch_size(batch_rows)
+        .build()
 }
 
 /// What a decoding error says: the parquet crate's own words, which its batch iterator
@@ -509,10 +527,9 @@ fn copy_leaves(ctx: &Context, metadata: &ArrowReaderMetadata, indices: &[usize])
 }
 
 /// A file whose row groups are copied: each is fetched (its columns' chunks, held in the
-/// budget), decoded in full from memory, and then handed over as a [`CopiedRowGroup`]. A
-/// row group that does not decode to its end is read again as rows, as a read without
-/// copying reads it: its rows up to the fault, then the fault; the file's later row groups
-/// are lost with it, as they are in a read of rows.
+/// budget), decoded in full from memory, and then handed over as a [`CopiedRowGroup`]. From
+/// a row group that does not decode to its end, the rest of the file is read as rows, as a
+/// read without copying reads it: its rows up to the fault, then the fault.
 fn copy_events(
     ctx: Arc<Context>,
     file: DataFile,
@@ -523,12 +540,14 @@ fn copy_events(
 ) -> BoxStream<'static, Event> {
     let groups = metadata.metadata().num_row_groups();
     let checked_as = check_metadata(&metadata);
+    let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
     stream::unfold(Some((0usize, 0u64)), move |state| {
-        let (ctx, file, metadata, checked_as, indices, leaves) = (
+        let (ctx, file, metadata, checked_as, mask, indices, leaves) = (
             ctx.clone(),
             file.clone(),
             metadata.clone(),
             checked_as.clone(),
+            mask.clone(),
             indices.clone(),
             leaves.clone(),
         );
@@ -537,7 +556,7 @@ fn copy_events(
             if group == groups {
                 return None;
             }
-            let copied = copy_group(&ctx, &file, &metadata, &checked_as, &indices, leaves, group).await;
+            let copied = copy_group(&ctx, &file, &metadata, &checked_as, &mask, leaves, group).await;
             match copied {
                 Ok(g) => {
                     let rows = g.rows;
@@ -580,7 +599,7 @@ async fn copy_group(
     file: &DataFile,
     metadata: &ArrowReaderMetadata,
     checked_as: &ArrowReaderMetadata,
-    indices: &[usize],
+    mask: &ProjectionMask,
     leaves: Vec<usize>,
     group: usize,
 ) -> Result<CopiedRowGroup, GroupFailed> {
@@ -594,7 +613,7 @@ async fn copy_group(
     let decoded = check(
         &chunks,
         checked_as,
-        indices,
+        mask,
         group,
         check_batch_rows(row_group, ctx.batch_rows),
     )
@@ -660,12 +679,11 @@ fn check_metadata(metadata: &ArrowReaderMetadata) -> ArrowReaderMetadata {
 async fn check(
     chunks: &HeldChunks,
     metadata: &ArrowReaderMetadata,
-    indices: &[usize],
+    mask: &ProjectionMask,
     group: usize,
     batch_rows: usize,
 ) -> Result<u64, Option<ParquetError>> {
-    let mask = ProjectionMask::roots(metadata.parquet_schema(), indices.iter().copied());
-    let (chunks, metadata) = (chunks.clone(), metadata.clone());
+    let (chunks, metadata, mask) = (chunks.clone(), metadata.clone(), mask.clone());
     let decode = move || check_decode(chunks, metadata, mask, group, batch_rows);
     match tokio::task::spawn_blocking(decode).await {
         Ok(result) => result,
@@ -682,12 +700,7 @@ fn check_decode(
     group: usize,
     batch_rows: usize,
 ) -> Result<u64, Option<ParquetError>> {
-    let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(chunks, metadata)
-        .with_projection(mask)
-        .with_row_groups(vec![group])
-        .with_batch_size(batch_rows)
-        .build()
-        .map_err(Some)?;
+    let batches = group_reader(chunks, metadata, mask, group, batch_rows).map_err(Some)?;
     let mut decoded = 0u64;
     for batch in batches {
         decoded += batch.map_err(|_| None)?.num_rows() as u64;
