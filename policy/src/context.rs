@@ -9,6 +9,8 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use crate::iam::Caller;
+
 /// Condition keys of one request. A key may carry several values (multivalued keys
 /// such as `aws:TagKeys`); a key absent from the request is absent here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,7 +19,45 @@ pub struct Context {
     /// key order. A request has a dozen keys or so: a sorted vector looked up without
     /// lower-casing is cheaper to build, search and drop than a map of lower-cased
     /// copies, and a key given as a literal is not copied at all.
-    entries: Vec<(Cow<'static, str>, Vec<String>)>,
+    entries: Vec<(Cow<'static, str>, Values)>,
+}
+
+/// The values of one key: most keys have one, held without a vector of its own.
+#[derive(Debug, Clone)]
+enum Values {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Values {
+    fn as_slice(&self) -> &[String] {
+        match self {
+            Self::One(v) => std::slice::from_ref(v),
+            Self::Many(v) => v,
+        }
+    }
+}
+
+// Equal when the values are, however they are held.
+impl PartialEq for Values {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Values {}
+
+// As a list of strings, whatever the number, as when every key held a vector.
+impl Serialize for Values {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(Values::Many)
+    }
 }
 
 /// `a` and `b` compared as their ASCII lower-casings are.
@@ -33,6 +73,13 @@ impl Context {
         Self::default()
     }
 
+    /// A request with no condition keys yet, with room for `keys` of them.
+    pub fn with_capacity(keys: usize) -> Self {
+        Self {
+            entries: Vec::with_capacity(keys),
+        }
+    }
+
     /// Where `key` is, or would go, whatever its case.
     fn position(&self, key: &str) -> Result<usize, usize> {
         self.entries.binary_search_by(|(k, _)| cmp_folded(k, key))
@@ -40,12 +87,15 @@ impl Context {
 
     /// Sets a single-valued key, replacing what it held.
     pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<String>) {
-        self.insert_all(key, vec![value.into()]);
+        self.set(key.into(), Values::One(value.into()));
     }
 
     /// Sets a key to several values, replacing what it held.
     pub fn insert_all(&mut self, key: impl Into<Cow<'static, str>>, values: Vec<String>) {
-        let key = key.into();
+        self.set(key.into(), Values::Many(values));
+    }
+
+    fn set(&mut self, key: Cow<'static, str>, values: Values) {
         match self.position(&key) {
             Ok(i) => self.entries[i] = (key, values),
             Err(i) => self.entries.insert(i, (key, values)),
@@ -113,18 +163,32 @@ pub(crate) const PRINCIPAL_KEYS: [&str; 5] = [
 ];
 
 /// A request's context with the caller's principal keys laid over it: those keys are
-/// read from `principal` only, every other key from `request`, which is borrowed, not
-/// copied.
+/// read from the caller only, every other key from `request`, which is borrowed, not
+/// copied. The caller's keys are built when a policy first reads one: most requests
+/// are decided without.
 #[derive(Debug)]
 pub(crate) struct WithPrincipal<'r> {
-    pub principal: Context,
-    pub request: &'r Context,
+    caller: &'r Caller,
+    principal: std::cell::OnceCell<Context>,
+    request: &'r Context,
+}
+
+impl<'r> WithPrincipal<'r> {
+    pub(crate) fn new(caller: &'r Caller, request: &'r Context) -> Self {
+        Self {
+            caller,
+            principal: std::cell::OnceCell::new(),
+            request,
+        }
+    }
 }
 
 impl Keys for WithPrincipal<'_> {
     fn values(&self, key: &str) -> Option<&[String]> {
         if PRINCIPAL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
-            self.principal.get(key)
+            self.principal
+                .get_or_init(|| crate::eval::principal_keys(self.caller))
+                .get(key)
         } else {
             self.request.get(key)
         }
@@ -159,10 +223,7 @@ mod tests {
         let request = Context::new()
             .with("aws:PrincipalArn", "arn:aws:iam::999999999999:root")
             .with("aws:SourceIp", "10.0.0.1");
-        let layered = WithPrincipal {
-            principal: Context::new().with("aws:PrincipalType", "Anonymous"),
-            request: &request,
-        };
+        let layered = WithPrincipal::new(&Caller::Anonymous, &request);
         assert_eq!(layered.values("AWS:PRINCIPALARN"), None);
         assert_eq!(layered.values("aws:principaltype"), Some(&["Anonymous".to_owned()][..]));
         assert_eq!(layered.values("aws:SourceIp"), Some(&["10.0.0.1".to_owned()][..]));

@@ -163,9 +163,15 @@ impl Evaluation {
 
 /// The principal condition keys IAM sets from the caller
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>,
-/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable>).
-pub(crate) fn principal_context<'r>(caller: &Caller, request: &'r Context) -> WithPrincipal<'r> {
-    let mut ctx = Context::new();
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable>),
+/// laid over the request's keys; built when a policy first reads one of them.
+pub(crate) fn principal_context<'r>(caller: &'r Caller, request: &'r Context) -> WithPrincipal<'r> {
+    WithPrincipal::new(caller, request)
+}
+
+/// The principal keys of `caller`.
+pub(crate) fn principal_keys(caller: &Caller) -> Context {
+    let mut ctx = Context::with_capacity(5);
     match caller {
         Caller::AssumedRole {
             account,
@@ -202,10 +208,7 @@ pub(crate) fn principal_context<'r>(caller: &Caller, request: &'r Context) -> Wi
             ctx.insert("aws:userid", "anonymous");
         }
     }
-    WithPrincipal {
-        principal: ctx,
-        request,
-    }
+    ctx
 }
 
 /// A statement that matched, and how its principal matched (bucket policies only).

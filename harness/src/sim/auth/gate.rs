@@ -133,7 +133,7 @@ impl AccessGate {
 /// botocore's `S3RegionRedirectorv2`). A 301 `PermanentRedirect` is what a request
 /// *sent to another region's endpoint* gets; the simulator has one endpoint for every
 /// region, so the signing region is the only region a request names.
-pub fn wrong_region(scope: &CredentialScope, bucket_region: &str) -> S3Error {
+fn wrong_region(scope: Scope<'_>, bucket_region: &str) -> S3Error {
     let mut err = if scope.presigned {
         S3Error::with_message(
             S3ErrorCode::Custom("AuthorizationQueryParametersError".into()),
@@ -163,8 +163,8 @@ pub fn wrong_region(scope: &CredentialScope, bucket_region: &str) -> S3Error {
 /// The condition keys a request carries, from its line and headers
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>).
-fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<&CredentialScope>) -> Context {
-    let mut ctx = Context::new();
+fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> Context {
+    let mut ctx = Context::with_capacity(CONTEXT_KEYS);
     // Whether the request came over TLS, per connection; a request that did not come
     // through the front service (none does) counts as plain HTTP, the unsafe answer
     // for a deny-insecure-transport policy
@@ -172,11 +172,11 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<&CredentialScop
     let conn = ask.carried.conn;
     let secure = conn.is_some_and(|c| c.secure);
     ctx.insert("aws:SecureTransport", if secure { "true" } else { "false" });
-    let now = time::OffsetDateTime::now_utc();
-    if let Ok(t) = now.format(&time::format_description::well_known::Rfc3339) {
+    let (current_time, epoch_time) = now_keys();
+    if let Some(t) = current_time {
         ctx.insert("aws:CurrentTime", t);
     }
-    ctx.insert("aws:EpochTime", now.unix_timestamp().to_string());
+    ctx.insert("aws:EpochTime", epoch_time);
     if let Some(info) = conn {
         ctx.insert("aws:SourceIp", source_ip(info.peer.ip()));
     }
@@ -208,6 +208,44 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<&CredentialScop
         }
     }
     ctx
+}
+
+/// Room for the keys a request usually has: the transport, time and address keys,
+/// a few headers, the signature's two, and a listing's three.
+const CONTEXT_KEYS: usize = 12;
+
+/// What the gate reads of a request's credential scope: the region it was signed for
+/// and whether it was presigned.
+#[derive(Debug, Clone, Copy)]
+struct Scope<'a> {
+    region: &'a str,
+    presigned: bool,
+}
+
+thread_local! {
+    /// `aws:CurrentTime` and `aws:EpochTime` of the last second a request was decided in,
+    /// formatted once for every request of that second.
+    static NOW: std::cell::RefCell<Option<(i64, Option<String>, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `aws:CurrentTime` (RFC 3339, `None` if the clock cannot be written so) and
+/// `aws:EpochTime` now, both to the second: `aws:EpochTime` counts whole seconds, and
+/// the date conditions IAM documents compare whole seconds
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws-dates.html>),
+/// so one formatting serves every request of a second.
+fn now_keys() -> (Option<String>, String) {
+    let second = time::OffsetDateTime::now_utc().unix_timestamp();
+    NOW.with_borrow_mut(|cached| match cached {
+        Some((at, current, epoch)) if *at == second => (current.clone(), epoch.clone()),
+        _ => {
+            let current = time::OffsetDateTime::from_unix_timestamp(second)
+                .ok()
+                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+            let epoch = second.to_string();
+            *cached = Some((second, current.clone(), epoch.clone()));
+            (current, epoch)
+        }
+    })
 }
 
 /// The headers that are condition keys, and their keys
@@ -325,8 +363,7 @@ impl AccessGate {
     pub fn ask(&self, ask: Ask<'_>) -> S3Result<RequestKeys> {
         let operation = ask.operation;
         let slot = &ask.carried.slot;
-        let bucket = ask.bucket.map(str::to_owned);
-        let key = ask.key.map(str::to_owned);
+        let (bucket, key) = (ask.bucket, ask.key);
         // s3s's credentials, or the identity the front verified ahead of s3s.
         let who = self.principal(
             ask.access_key
@@ -335,8 +372,13 @@ impl AccessGate {
         let caller = who.caller;
         slot.update(|r| {
             r.operation = Some(operation.to_owned());
-            r.bucket.clone_from(&bucket);
-            r.key.clone_from(&key);
+            // The front recorded what it parsed; s3s's parse is the one that counts.
+            if r.bucket.as_deref() != bucket {
+                r.bucket = bucket.map(str::to_owned);
+            }
+            if r.key.as_deref() != key {
+                r.key = key.map(str::to_owned);
+            }
             r.principal = Some(caller.arn().to_owned());
         });
         let Some((action, kind)) = action_for(operation) else {
@@ -346,18 +388,24 @@ impl AccessGate {
         };
         // A request verified ahead of s3s has no Authorization header left, and its
         // query names no credential (the check leaves those to s3s).
+        let claimed;
         let scope = match &ask.carried.verified {
-            Some(v) => Some(CredentialScope::verified(v)),
-            None => CredentialScope::of(ask.headers, ask.uri),
+            Some(v) => Some(Scope {
+                region: &v.region,
+                presigned: false,
+            }),
+            None => {
+                claimed = CredentialScope::of(ask.headers, ask.uri);
+                claimed.as_ref().map(|s| Scope {
+                    region: &s.region,
+                    presigned: s.presigned,
+                })
+            }
         };
-        let object_key = if kind == ResourceKind::Object {
-            key.as_deref()
-        } else {
-            None
-        };
+        let object_key = if kind == ResourceKind::Object { key } else { None };
         // One read of the store serves the region check and the decision.
         let mut facts = None;
-        if let Some(bucket) = &bucket
+        if let Some(bucket) = bucket
             && operation != "CreateBucket"
         {
             let read = match self.world.store.access_facts(bucket, object_key) {
@@ -368,26 +416,26 @@ impl AccessGate {
                     return Err(e);
                 }
             };
-            let region = read.bucket.region.clone();
-            facts = Some(read);
-            if let Some(scope) = &scope
-                && scope.region != region
+            if let Some(scope) = scope
+                && scope.region != read.bucket.region
             {
+                let region = read.bucket.region.clone();
                 let e = wrong_region(scope, &region);
                 slot.update(|r| {
                     r.error_code = Some(e.code().as_str().to_owned());
-                    r.region_hint = Some(region.clone());
+                    r.region_hint = Some(region);
                 });
                 return Err(e);
             }
+            facts = Some(read);
         }
-        let context = Arc::new(request_context(&ask, operation, scope.as_ref()));
-        let verdict = match (&bucket, kind) {
+        let context = Arc::new(request_context(&ask, operation, scope));
+        let verdict = match (bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
                 self.decide_with(&who, action, operation, bucket, object_key, &context, facts.as_ref())
             }
             _ => {
-                let resource = match (&bucket, kind) {
+                let resource = match (bucket, kind) {
                     (Some(b), _) => resource_arn(b, None),
                     (None, _) => "*".to_owned(),
                 };
