@@ -55,6 +55,13 @@ impl CredentialScope {
     /// Reads `Credential=AKID/DATE/REGION/s3/aws4_request` from the Authorization
     /// header or `X-Amz-Credential` from the query.
     pub fn of(headers: &HeaderMap, uri: &Uri) -> Option<Self> {
+        let authorization = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        Self::claimed(authorization, uri)
+    }
+
+    /// [`CredentialScope::of`] a request whose `Authorization` header (if any, as text)
+    /// is `authorization`.
+    pub fn claimed(authorization: Option<&str>, uri: &Uri) -> Option<Self> {
         let parse = |cred: &str, presigned| {
             let mut parts = cred.split('/');
             let access_key = parts.next()?.to_owned();
@@ -66,7 +73,7 @@ impl CredentialScope {
                 presigned,
             })
         };
-        if let Some(auth) = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(auth) = authorization {
             let cred = auth.split_once("Credential=")?.1;
             let cred = cred.split([',', ' ']).next()?;
             return parse(cred, false);

@@ -98,12 +98,14 @@ impl Front {
 
     async fn answer(self, mut req: Request<Incoming>, ids: &RequestIds) -> Result<Response<s3s::Body>, s3s::HttpError> {
         let slot = RecordSlot::default();
-        let scope = CredentialScope::of(req.headers(), req.uri());
+        let claimed = Claimed {
+            authorization: req.headers().get(hyper::header::AUTHORIZATION).cloned(),
+            uri: req.uri().clone(),
+        };
         let s3_path = self.hosts.s3_path(host_of(&req), req.uri().path());
         slot.update(|r| {
             r.request_id.clone_from(&ids.request_id);
             r.method = req.method().to_string();
-            r.principal = scope.as_ref().map(|s| s.access_key.clone());
             if let Some(path) = &s3_path {
                 r.bucket = path.get_bucket_name().map(str::to_owned);
                 r.key = path.get_object_key().map(str::to_owned);
@@ -133,7 +135,7 @@ impl Front {
             );
             record.status = status;
             record.error_code = Some(code.to_owned());
-            self.log.push(record);
+            self.log.push(claimed.fill(record));
             return Ok(error_response(status, code, &message));
         }
 
@@ -154,21 +156,21 @@ impl Front {
             record.status = early.status;
             record.error_code = early.code.map(str::to_owned);
             record.mark_fault(fate.fault);
-            self.log.push(record);
+            self.log.push(claimed.fill(record));
             return Ok(early.into_response(layer).await);
         }
 
         let method = req.method().clone();
-        let uri = req.uri().clone();
+        let uri = &claimed.uri;
         let copy = req.headers().contains_key("x-amz-copy-source");
         let req = match super::request_body::limited(req, s3_path.as_ref(), self.sigv4.is_some()).await {
             Ok(req) => req,
             Err(super::request_body::Refusal::TooLong) => {
                 let mut record = slot.take();
-                record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
+                record.operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
                 record.status = 400;
                 record.error_code = Some("MaxMessageLengthExceeded".to_owned());
-                self.log.push(record);
+                self.log.push(claimed.fill(record));
                 return Ok(error_response(
                     400,
                     "MaxMessageLengthExceeded",
@@ -178,10 +180,10 @@ impl Front {
             Err(super::request_body::Refusal::Read(e)) => {
                 // The client is gone: the record says why the request ended.
                 let mut record = slot.take();
-                record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
+                record.operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
                 record.status = 400;
                 record.error_code = Some("IncompleteBody".to_owned());
-                self.log.push(record);
+                self.log.push(claimed.fill(record));
                 return Err(s3s::HttpError::new(Box::new(e)));
             }
         };
@@ -200,7 +202,7 @@ impl Front {
         };
         let mut record: RequestRecord = slot.take();
         if record.operation.is_none() {
-            record.operation = guess_operation(s3_path.as_ref(), &method, &uri, copy);
+            record.operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
         }
         match result {
             Ok(resp) => {
@@ -236,15 +238,33 @@ impl Front {
                     }
                     None => resp,
                 };
-                self.log.push(record);
+                self.log.push(claimed.fill(record));
                 Ok(resp)
             }
             Err(e) => {
                 record.status = 500;
-                self.log.push(record);
+                self.log.push(claimed.fill(record));
                 Err(e)
             }
         }
+    }
+}
+
+/// What a request claims to be signed with, read for its record only when the gate
+/// did not name its principal (a request refused before it was authorized).
+struct Claimed {
+    authorization: Option<hyper::header::HeaderValue>,
+    uri: hyper::Uri,
+}
+
+impl Claimed {
+    /// `record` with the claimed access key as its principal, when it has none.
+    fn fill(&self, mut record: RequestRecord) -> RequestRecord {
+        if record.principal.is_none() {
+            let authorization = self.authorization.as_ref().and_then(|v| v.to_str().ok());
+            record.principal = CredentialScope::claimed(authorization, &self.uri).map(|s| s.access_key);
+        }
+        record
     }
 }
 

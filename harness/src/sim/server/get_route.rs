@@ -198,12 +198,21 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     Ok(resp)
 }
 
-/// `Last-Modified` as s3s formats it (RFC 1123).
+/// `Last-Modified` as s3s formats it (RFC 1123); the last one formatted on this thread
+/// is kept, as reads of one object follow one another.
 fn http_date(t: &Timestamp) -> Result<HeaderValue, S3Error> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(Timestamp, HeaderValue)>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(v) = LAST.with_borrow(|last| last.as_ref().filter(|(at, _)| at == t).map(|(_, v)| v.clone())) {
+        return Ok(v);
+    }
     let mut buf = Vec::with_capacity(32);
     t.format(TimestampFormat::HttpDate, &mut buf)
         .map_err(S3Error::internal_error)?;
-    HeaderValue::from_bytes(&buf).map_err(S3Error::internal_error)
+    let value = HeaderValue::from_bytes(&buf).map_err(S3Error::internal_error)?;
+    LAST.set(Some((t.clone(), value.clone())));
+    Ok(value)
 }
 
 /// A metadata value as s3s writes it into a header: as is when every byte is printable
