@@ -1,6 +1,7 @@
 //! The access check every request passes after its signature: the bucket exists, the
 //! request was signed for the bucket's region, and the authorizer allows it.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -310,24 +311,36 @@ pub struct Ask<'a> {
     /// The request's headers.
     pub headers: &'a HeaderMap,
     /// What the front put in the request's extensions.
-    pub carried: Carried,
+    pub carried: Carried<'a>,
 }
 
-/// What the gate reads from a request's extensions, taken out first: s3s hands out
-/// the extensions only mutably, apart from the line and headers.
-pub struct Carried {
-    slot: RecordSlot,
+/// What the gate reads from a request's extensions: borrowed where the caller can lend
+/// them alongside the line and headers, copied out first where it cannot (s3s's access
+/// hook hands out the extensions only mutably).
+pub struct Carried<'a> {
+    slot: Cow<'a, RecordSlot>,
     conn: Option<ConnInfo>,
-    verified: Option<VerifiedSigV4>,
+    verified: Option<Cow<'a, VerifiedSigV4>>,
 }
 
-impl Carried {
-    /// The record slot, connection and verified identity in `extensions`.
-    pub fn of(extensions: &hyper::http::Extensions) -> Self {
+impl<'a> Carried<'a> {
+    /// The record slot, connection and verified identity in `extensions`, borrowed.
+    pub fn of(extensions: &'a hyper::http::Extensions) -> Self {
         Self {
-            slot: extensions.get::<RecordSlot>().cloned().unwrap_or_default(),
+            slot: extensions
+                .get::<RecordSlot>()
+                .map_or_else(|| Cow::Owned(RecordSlot::default()), Cow::Borrowed),
             conn: extensions.get::<ConnInfo>().copied(),
-            verified: extensions.get::<VerifiedSigV4>().cloned(),
+            verified: extensions.get::<VerifiedSigV4>().map(Cow::Borrowed),
+        }
+    }
+
+    /// [`Carried::of`], copied out of `extensions`.
+    pub fn copied(extensions: &hyper::http::Extensions) -> Carried<'static> {
+        Carried {
+            slot: Cow::Owned(extensions.get::<RecordSlot>().cloned().unwrap_or_default()),
+            conn: extensions.get::<ConnInfo>().copied(),
+            verified: extensions.get::<VerifiedSigV4>().cloned().map(Cow::Owned),
         }
     }
 }
@@ -335,7 +348,7 @@ impl Carried {
 #[async_trait::async_trait]
 impl S3Access for AccessGate {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
-        let carried = Carried::of(cx.extensions_mut());
+        let carried = Carried::copied(cx.extensions_mut());
         let (bucket, key) = match cx.s3_path() {
             s3s::path::S3Path::Root => (None, None),
             s3s::path::S3Path::Bucket { bucket } => (Some(&**bucket), None),

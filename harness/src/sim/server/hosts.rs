@@ -41,10 +41,16 @@ impl Hosts {
 
     /// The bucket a `Host` header value names, if it is virtual-hosted-style.
     pub(crate) fn bucket_of(&self, host: &str) -> Option<String> {
-        let name = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
+        let name = strip_port(host).trim_end_matches('.');
+        // An address (what SDKs pointed at a local endpoint send) names no bucket, and
+        // is known as one before a lower-cased copy is made.
+        if name.parse::<std::net::IpAddr>().is_ok() {
+            return None;
+        }
+        let name = name.to_ascii_lowercase();
         // A base domain is path-style even when it is under another (`s3.localhost`
         // under `localhost`).
-        if name.parse::<std::net::IpAddr>().is_ok() || self.domains.contains(&name) {
+        if self.domains.contains(&name) {
             return None;
         }
         self.domains.iter().find_map(|d| {
