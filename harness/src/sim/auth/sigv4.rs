@@ -8,7 +8,6 @@ use percent_encoding::percent_decode_str;
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::{S3Result, s3_error};
 
-use super::header_sigv4::VerifiedSigV4;
 use crate::sim::world::World;
 
 /// Looks up secrets for s3s's SigV4 verification.
@@ -43,15 +42,6 @@ pub struct CredentialScope {
 }
 
 impl CredentialScope {
-    /// The scope of a header signature verified ahead of s3s.
-    pub fn verified(v: &VerifiedSigV4) -> Self {
-        Self {
-            access_key: v.access_key.clone(),
-            region: v.region.clone(),
-            presigned: false,
-        }
-    }
-
     /// Reads `Credential=AKID/DATE/REGION/s3/aws4_request` from the Authorization
     /// header or `X-Amz-Credential` from the query.
     pub fn of(headers: &HeaderMap, uri: &Uri) -> Option<Self> {
