@@ -161,15 +161,10 @@ impl Evaluation {
     }
 }
 
-/// The principal condition keys IAM sets from the caller
+/// The principal condition keys IAM sets from `caller`
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable>),
-/// laid over the request's keys; built when a policy first reads one of them.
-pub(crate) fn principal_context<'r>(caller: &'r Caller, request: &'r Context) -> WithPrincipal<'r> {
-    WithPrincipal::new(caller, request)
-}
-
-/// The principal keys of `caller`.
+/// which [`WithPrincipal`] lays over the request's keys when a policy first reads one.
 pub(crate) fn principal_keys(caller: &Caller) -> Context {
     let mut ctx = Context::with_capacity(5);
     match caller {
@@ -365,7 +360,7 @@ fn answer(decision: Decision, rule: String, trace: Vec<StatementTrace>) -> Evalu
 
 /// The authorization decision alone, without S3's object and bucket-policy answers.
 fn authorize(req: &EvalRequest<'_>, policies: PolicySet<'_>, ignore_bucket_allows: bool) -> Evaluation {
-    let ctx = principal_context(req.caller, req.context);
+    let ctx = WithPrincipal::new(req.caller, req.context);
     let (trace, bucket_hits, identity_hits) = collect(req, policies, &ctx);
     if bucket_hits
         .iter()

@@ -337,10 +337,11 @@ impl<'a> Carried<'a> {
 
     /// [`Carried::of`], copied out of `extensions`.
     pub fn copied(extensions: &hyper::http::Extensions) -> Carried<'static> {
+        let Carried { slot, conn, verified } = Carried::of(extensions);
         Carried {
-            slot: Cow::Owned(extensions.get::<RecordSlot>().cloned().unwrap_or_default()),
-            conn: extensions.get::<ConnInfo>().copied(),
-            verified: extensions.get::<VerifiedSigV4>().cloned().map(Cow::Owned),
+            slot: Cow::Owned(slot.into_owned()),
+            conn,
+            verified: verified.map(|v| Cow::Owned(v.into_owned())),
         }
     }
 }
