@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
+use futures::FutureExt as _;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use tokio::net::TcpListener;
@@ -68,10 +68,10 @@ pub(super) async fn accept_loop(
                 // client's delayed ACK.
                 let _ = stream.set_nodelay(true);
                 let front = Front { peer, secure: tls.is_some(), ..front.clone() };
-                let service = hyper::service::service_fn(move |req| -> BoxFuture<'static, Result<_, Infallible>> {
-                    let front = front.clone();
-                    Box::pin(async move { Ok(front.handle(req).await) })
-                });
+                // The answer's future is handed to hyper as it is, not boxed: hyper
+                // keeps a connection's request in flight inside the connection's
+                // task, so no request allocates (and copies into) a box of its own.
+                let service = hyper::service::service_fn(move |req| front.clone().handle(req).map(Ok::<_, Infallible>));
                 let watcher = graceful.watcher();
                 let builder = builder.clone();
                 let tls = tls.clone();
