@@ -11,7 +11,7 @@ use hyper::{HeaderMap, Method, Request, Response};
 use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, TimestampFormat};
 use s3s::{S3, S3Error};
 
-use super::direct::{Unwritten, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
+use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
 use crate::sim::auth::header_sigv4::unique;
 use crate::sim::ops::SimS3;
 
@@ -143,7 +143,7 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     if unwritten.into_iter().any(|set| set) {
         return Err(S3Error::internal_error(Unwritten("GetObject")));
     }
-    let mut resp = Response::new(body.map_or_else(s3s::Body::empty, s3s::Body::from));
+    let mut resp = answer_with(body.map_or_else(s3s::Body::empty, s3s::Body::from));
     if content_range.is_some() {
         *resp.status_mut() = hyper::StatusCode::PARTIAL_CONTENT;
     }

@@ -13,7 +13,7 @@ use hyper::{Method, Request, Response};
 use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput, StreamingBlob};
 use s3s::{S3, S3Error};
 
-use super::direct::{Unwritten, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
+use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
 use crate::sim::ops::SimS3;
 
 /// A PutObject request the route takes: its input, decoded once.
@@ -53,23 +53,25 @@ pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
     };
     let mut metadata = s3s::dto::Metadata::default();
     for (name, value) in req.headers() {
-        // Not empty (s3s reads an empty value as none) and visible ASCII.
-        let text = value.to_str().ok().filter(|t| !t.is_empty())?.to_owned();
+        // Not empty (s3s reads an empty value as none) and visible ASCII; copied only
+        // for a header the input takes.
+        let value = value.to_str().ok().filter(|t| !t.is_empty())?;
+        let text = || value.to_owned();
         match name.as_str() {
-            "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(ChecksumAlgorithm::from(text)),
-            "x-amz-checksum-crc32" => input.checksum_crc32 = Some(text),
-            "x-amz-checksum-crc32c" => input.checksum_crc32c = Some(text),
-            "x-amz-checksum-crc64nvme" => input.checksum_crc64nvme = Some(text),
-            "x-amz-checksum-sha1" => input.checksum_sha1 = Some(text),
-            "x-amz-checksum-sha256" => input.checksum_sha256 = Some(text),
-            "content-encoding" => input.content_encoding = Some(text),
-            "content-md5" => input.content_md5 = Some(text),
-            "content-type" => input.content_type = Some(text),
-            "content-length" => input.content_length = Some(text.parse().ok()?),
+            "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(ChecksumAlgorithm::from(text())),
+            "x-amz-checksum-crc32" => input.checksum_crc32 = Some(text()),
+            "x-amz-checksum-crc32c" => input.checksum_crc32c = Some(text()),
+            "x-amz-checksum-crc64nvme" => input.checksum_crc64nvme = Some(text()),
+            "x-amz-checksum-sha1" => input.checksum_sha1 = Some(text()),
+            "x-amz-checksum-sha256" => input.checksum_sha256 = Some(text()),
+            "content-encoding" => input.content_encoding = Some(text()),
+            "content-md5" => input.content_md5 = Some(text()),
+            "content-type" => input.content_type = Some(text()),
+            "content-length" => input.content_length = Some(value.parse().ok()?),
             other => match other.strip_prefix("x-amz-meta-") {
                 // Nothing that could be an RFC 2047 encoded word, which s3s decodes.
-                Some(key) if !key.is_empty() && !text.contains("=?") => {
-                    metadata.insert(key.to_owned(), text);
+                Some(key) if !key.is_empty() && !value.contains("=?") => {
+                    metadata.insert(key.to_owned(), text());
                 }
                 Some(_) => return None,
                 None if PASSED_OVER.contains(&other) => {}
@@ -119,7 +121,7 @@ fn output_response(out: PutObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     if bucket_key_enabled.is_some() || request_charged.is_some() || server_side_encryption.is_some() {
         return Err(S3Error::internal_error(Unwritten("PutObject")));
     }
-    let mut resp = Response::new(s3s::Body::empty());
+    let mut resp = answer_with(s3s::Body::empty());
     let h = resp.headers_mut();
     checksum_headers(
         h,
