@@ -23,6 +23,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use base64::Engine as _;
+use futures::FutureExt as _;
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
@@ -70,17 +71,22 @@ impl From<StoreError> for S3Error {
 }
 
 /// Runs an operation and writes its error code, if any, into the request's record.
-async fn recorded<I, O, F, Fut>(req: S3Request<I>, op: F) -> S3Result<S3Response<O>>
+///
+/// A combinator rather than an `async fn`: an `async fn` would hold the request and
+/// the operation's future side by side in its own state, making the future (which
+/// `async_trait` boxes, so copies, for every request) nearly half as large again.
+fn recorded<I, O, F, Fut>(req: S3Request<I>, op: F) -> impl Future<Output = S3Result<S3Response<O>>>
 where
     F: FnOnce(S3Request<I>) -> Fut,
     Fut: Future<Output = S3Result<S3Response<O>>>,
 {
     let slot = req.extensions.get::<RecordSlot>().cloned();
-    let result = op(req).await;
-    if let (Err(e), Some(slot)) = (&result, slot) {
-        slot.record_error(e.code());
-    }
-    result
+    op(req).map(move |result| {
+        if let (Err(e), Some(slot)) = (&result, slot) {
+            slot.record_error(e.code());
+        }
+        result
+    })
 }
 
 fn key_of(key: &str) -> S3Result<ObjKey> {
