@@ -54,39 +54,74 @@ pub(super) async fn receive(
     declared: Option<i64>,
     hasher: &mut Hasher,
 ) -> S3Result<Received> {
-    let declared = declared
-        .map(|n| u64::try_from(n).map_err(|_| s3_error!(InvalidArgument, "Content-Length cannot be negative")))
-        .transpose()?;
-    if declared.is_some_and(|n| n > MAX_PUT_BYTES) {
-        return Err(too_large());
-    }
-    let mut builder = ChunksBuilder::new(declared);
-    let mut md5 = Md5::new();
+    let mut receiving = Receiving::start(declared)?;
     if let Some(mut body) = body {
         while let Some(chunk) = body
             .try_next()
             .await
             .map_err(|e| incomplete(&format!("the request body could not be read: {e}")))?
         {
-            let len = builder.len() + chunk.len() as u64;
-            if len > MAX_PUT_BYTES {
-                return Err(too_large());
-            }
-            if declared.is_some_and(|n| len > n) {
-                return Err(incomplete("the body is longer than declared"));
-            }
-            md5.update(&chunk);
-            hasher.update(&chunk);
-            builder.push(&chunk);
+            receiving.chunk(&chunk, hasher)?;
         }
     }
-    if declared.is_some_and(|n| builder.len() < n) {
-        return Err(incomplete("the body is shorter than declared"));
+    receiving.finish()
+}
+
+/// [`receive`] of a body already read whole (one chunk, or none when it is empty):
+/// the same checks and the same result, without a stream to poll.
+pub(super) fn receive_whole(body: &[u8], declared: Option<i64>, hasher: &mut Hasher) -> S3Result<Received> {
+    let mut receiving = Receiving::start(declared)?;
+    if !body.is_empty() {
+        receiving.chunk(body, hasher)?;
     }
-    Ok(Received {
-        chunks: builder.finish(),
-        md5: md5.finalize().into(),
-    })
+    receiving.finish()
+}
+
+/// A body being received: its declared length, the bytes so far and their MD5.
+struct Receiving {
+    declared: Option<u64>,
+    builder: ChunksBuilder,
+    md5: Md5,
+}
+
+impl Receiving {
+    fn start(declared: Option<i64>) -> S3Result<Self> {
+        let declared = declared
+            .map(|n| u64::try_from(n).map_err(|_| s3_error!(InvalidArgument, "Content-Length cannot be negative")))
+            .transpose()?;
+        if declared.is_some_and(|n| n > MAX_PUT_BYTES) {
+            return Err(too_large());
+        }
+        Ok(Self {
+            declared,
+            builder: ChunksBuilder::new(declared),
+            md5: Md5::new(),
+        })
+    }
+
+    fn chunk(&mut self, chunk: &[u8], hasher: &mut Hasher) -> S3Result<()> {
+        let len = self.builder.len() + chunk.len() as u64;
+        if len > MAX_PUT_BYTES {
+            return Err(too_large());
+        }
+        if self.declared.is_some_and(|n| len > n) {
+            return Err(incomplete("the body is longer than declared"));
+        }
+        self.md5.update(chunk);
+        hasher.update(chunk);
+        self.builder.push(chunk);
+        Ok(())
+    }
+
+    fn finish(self) -> S3Result<Received> {
+        if self.declared.is_some_and(|n| self.builder.len() < n) {
+            return Err(incomplete("the body is shorter than declared"));
+        }
+        Ok(Received {
+            chunks: self.builder.finish(),
+            md5: self.md5.finalize().into(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +183,46 @@ mod tests {
         )
         .await;
         assert_eq!(at_limit.unwrap_err().code(), &S3ErrorCode::IncompleteBody);
+    }
+
+    /// The direct PutObject route receives a body it read whole; it must answer as the
+    /// streamed receive does: same bytes, MD5 and checksum, same refusals.
+    #[tokio::test]
+    async fn a_body_received_whole_is_received_as_the_same_body_streamed() {
+        let cases: [(&[u8], Option<i64>); 6] = [
+            (b"", None),
+            (b"", Some(0)),
+            (b"abcd", Some(4)),
+            (b"abc", Some(4)),
+            (b"abcde", Some(4)),
+            (b"abcde", Some(-1)),
+        ];
+        for (body, declared) in cases {
+            let mut streamed_crc = Hasher::new([Algorithm::Crc32]);
+            let pieces = if body.is_empty() {
+                vec![]
+            } else {
+                vec![Bytes::copy_from_slice(body)]
+            };
+            let streamed = receive(blob(pieces), declared, &mut streamed_crc).await;
+            let mut whole_crc = Hasher::new([Algorithm::Crc32]);
+            let whole = receive_whole(body, declared, &mut whole_crc);
+            match (streamed, whole) {
+                (Ok(s), Ok(w)) => {
+                    assert_eq!(
+                        (s.chunks.len(), s.md5),
+                        (w.chunks.len(), w.md5),
+                        "{body:?} {declared:?}"
+                    );
+                    assert_eq!(
+                        streamed_crc.finish().get(Algorithm::Crc32),
+                        whole_crc.finish().get(Algorithm::Crc32)
+                    );
+                }
+                (Err(s), Err(w)) => assert_eq!(s.code(), w.code(), "{body:?} {declared:?}"),
+                (s, w) => panic!("{body:?} {declared:?}: streamed {s:?}, whole {w:?}"),
+            }
+        }
     }
 
     #[tokio::test]

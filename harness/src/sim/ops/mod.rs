@@ -70,6 +70,30 @@ impl From<StoreError> for S3Error {
     }
 }
 
+impl SimS3 {
+    /// PutObject of a body already read whole, as the `S3` trait answers it (its
+    /// error recorded as [`recorded`] records it), but with no future: what the direct
+    /// PutObject route ahead of s3s calls, sparing a boxed future per request (the
+    /// trait's methods are `async_trait`s).
+    pub(crate) fn put_object_whole(
+        &self,
+        req: S3Request<PutObjectInput>,
+        body: &[u8],
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        let slot = req.extensions.get::<RecordSlot>().cloned();
+        let result = object::put_object_whole(self, req, body);
+        record_error(slot, &result);
+        result
+    }
+}
+
+/// Writes an operation's error code, if it failed, into the request's record.
+fn record_error<O>(slot: Option<RecordSlot>, result: &S3Result<O>) {
+    if let (Err(e), Some(slot)) = (result, slot) {
+        slot.record_error(e.code());
+    }
+}
+
 /// Runs an operation and writes its error code, if any, into the request's record.
 ///
 /// A combinator rather than an `async fn`: an `async fn` would hold the request and
@@ -82,9 +106,7 @@ where
 {
     let slot = req.extensions.get::<RecordSlot>().cloned();
     op(req).map(move |result| {
-        if let (Err(e), Some(slot)) = (&result, slot) {
-            slot.record_error(e.code());
-        }
+        record_error(slot, &result);
         result
     })
 }

@@ -9,7 +9,8 @@ use super::integrity::{self, set_checksum};
 use super::{
     SimS3, caller_account, check_content_md5, incoming, key_of, metadata_map, metadata_out, principal, request_keys, ts,
 };
-use crate::sim::store::{DEFAULT_CONTENT_TYPE, Object, now};
+use crate::sim::store::checksum::Hasher;
+use crate::sim::store::{DEFAULT_CONTENT_TYPE, ObjKey, Object, now};
 
 pub(super) async fn head_object(
     sim: &SimS3,
@@ -92,26 +93,72 @@ fn content_length(start: u64, end: u64) -> i64 {
 }
 
 pub(super) async fn put_object(sim: &SimS3, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
-    let account = caller_account(sim, &req);
-    let claim = integrity::Claim::of(&req.headers)?;
-    let input = req.input;
-    let key = key_of(&input.key)?;
-    let mut hasher = claim.object_hasher();
-    let received = incoming::receive(input.body, input.content_length, &mut hasher).await?;
-    check_content_md5(input.content_md5.as_deref(), &received.md5)?;
-    let checksum = claim.object(received.chunks.len(), &hasher.finish(), req.trailing_headers.as_ref())?;
-    let mut o = Object::received(received.chunks, &received.md5, &account);
-    o.headers_mut().content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
-    o.headers_mut().content_encoding = integrity::stored_content_encoding(input.content_encoding);
-    o.headers_mut().metadata = metadata_map(input.metadata);
-    let mut out = PutObjectOutput {
-        e_tag: Some(ETag::Strong(o.etag.to_string())),
-        ..Default::default()
-    };
-    out.checksum_type = set_checksum!(out, Some(&checksum));
-    o.set_checksum(Some(checksum));
-    sim.store().put(&input.bucket, key, o)?;
-    Ok(S3Response::new(out))
+    let mut put = Put::begin(sim, &req)?;
+    let mut input = req.input;
+    let received = incoming::receive(input.body.take(), input.content_length, &mut put.hasher).await?;
+    put.store(sim, input, received, req.trailing_headers.as_ref())
+}
+
+/// [`put_object`] of a body already read whole (`body`; the input's own is ignored),
+/// with no await: what the direct PutObject route ahead of s3s calls.
+pub(super) fn put_object_whole(
+    sim: &SimS3,
+    req: S3Request<PutObjectInput>,
+    body: &[u8],
+) -> S3Result<S3Response<PutObjectOutput>> {
+    let mut put = Put::begin(sim, &req)?;
+    let received = incoming::receive_whole(body, req.input.content_length, &mut put.hasher)?;
+    put.store(sim, req.input, received, req.trailing_headers.as_ref())
+}
+
+/// A PutObject before its body is received: who stores it, what the request claims
+/// of its checksums, the key, and the hasher the body goes through.
+struct Put {
+    account: String,
+    claim: integrity::Claim,
+    key: ObjKey,
+    hasher: Hasher,
+}
+
+impl Put {
+    fn begin(sim: &SimS3, req: &S3Request<PutObjectInput>) -> S3Result<Self> {
+        let account = caller_account(sim, req);
+        let claim = integrity::Claim::of(&req.headers)?;
+        let key = key_of(&req.input.key)?;
+        let hasher = claim.object_hasher();
+        Ok(Self {
+            account,
+            claim,
+            key,
+            hasher,
+        })
+    }
+
+    /// Stores the received body under the input's bucket and key.
+    fn store(
+        self,
+        sim: &SimS3,
+        input: PutObjectInput,
+        received: incoming::Received,
+        trailing: Option<&s3s::TrailingHeaders>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        check_content_md5(input.content_md5.as_deref(), &received.md5)?;
+        let checksum = self
+            .claim
+            .object(received.chunks.len(), &self.hasher.finish(), trailing)?;
+        let mut o = Object::received(received.chunks, &received.md5, &self.account);
+        o.headers_mut().content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+        o.headers_mut().content_encoding = integrity::stored_content_encoding(input.content_encoding);
+        o.headers_mut().metadata = metadata_map(input.metadata);
+        let mut out = PutObjectOutput {
+            e_tag: Some(ETag::Strong(o.etag.to_string())),
+            ..Default::default()
+        };
+        out.checksum_type = set_checksum!(out, Some(&checksum));
+        o.set_checksum(Some(checksum));
+        sim.store().put(&input.bucket, self.key, o)?;
+        Ok(S3Response::new(out))
+    }
 }
 
 pub(super) async fn delete_object(

@@ -194,7 +194,7 @@ impl Front {
         let taken = self.direct.as_ref().and_then(|d| d.take(&req).map(|t| (&d.sim, t)));
         let result = match taken {
             Some((sim, Taken::Get(get))) => Ok(super::get_route::answer(sim, req, *get).await),
-            Some((sim, Taken::Put(put))) => Ok(super::put_route::answer(sim, req, *put).await),
+            Some((sim, Taken::Put(put))) => Ok(super::put_route::answer(sim, req, *put)),
             // s3s's future is several kilobytes: boxed, it is built only for the
             // requests that take it instead of being carried (and copied) by every
             // request's future.

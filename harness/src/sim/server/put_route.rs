@@ -8,16 +8,17 @@
 //! writes it. Anything else (a copy, a streamed or chunked body, ACLs, encryption,
 //! preconditions, tagging, any header not listed) goes to s3s as before.
 
+use bytes::Bytes;
 use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response};
-use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput, StreamingBlob};
-use s3s::{S3, S3Error};
+use s3s::S3Error;
+use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput};
 
 use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
 use crate::sim::ops::SimS3;
 
-/// A PutObject request the route takes: its input, decoded once.
-pub(super) struct PlainPut(PutObjectInput);
+/// A PutObject request the route takes: its input, decoded once, and its body.
+pub(super) struct PlainPut(PutObjectInput, Bytes);
 
 /// Headers a plain upload may carry that PutObject's input does not take (those it
 /// takes are decoded in [`plain_put`]; any other header sends the request to s3s).
@@ -48,7 +49,6 @@ pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
     let mut input = PutObjectInput {
         bucket,
         key,
-        body: Some(StreamingBlob::from(s3s::Body::from(body))),
         ..Default::default()
     };
     let mut metadata = s3s::dto::Metadata::default();
@@ -82,17 +82,17 @@ pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
     if !metadata.is_empty() {
         input.metadata = Some(metadata);
     }
-    Some(PlainPut(input))
+    Some(PlainPut(input, body))
 }
 
 /// Answers a request [`plain_put`] took: the gate decides and records, the
 /// simulator's PutObject stores, and the answer is written as s3s writes it.
-pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, PlainPut(input): PlainPut) -> Response<s3s::Body> {
+pub(super) fn answer(sim: &SimS3, req: Request<s3s::Body>, PlainPut(input, body): PlainPut) -> Response<s3s::Body> {
     let parts = match gate(sim, "PutObject", &input.bucket, &input.key, req) {
         Ok(parts) => parts,
         Err(refused) => return *refused,
     };
-    respond(sim.put_object(s3_request(input, parts)).await, output_response)
+    respond(sim.put_object_whole(s3_request(input, parts), &body), output_response)
 }
 
 /// PutObject's output as s3s serialises it: each header in s3s's order. Fields the
