@@ -71,6 +71,20 @@ impl From<StoreError> for S3Error {
 }
 
 impl SimS3 {
+    /// GetObject as the `S3` trait answers it (its error recorded as [`recorded`]
+    /// records it), but with no future when the object's bytes stream without
+    /// waiting: what the direct GetObject route ahead of s3s calls, sparing a boxed
+    /// future per request. `Err` hands the request back, for the trait's method.
+    pub(crate) fn get_object_now(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> Result<S3Result<S3Response<GetObjectOutput>>, S3Request<GetObjectInput>> {
+        let slot = req.extensions.get::<RecordSlot>().cloned();
+        let result = object::get_object_now(self, req)?;
+        record_error(slot, &result);
+        Ok(result)
+    }
+
     /// PutObject of a body already read whole, as the `S3` trait answers it (its
     /// error recorded as [`recorded`] records it), but with no future: what the direct
     /// PutObject route ahead of s3s calls, sparing a boxed future per request (the

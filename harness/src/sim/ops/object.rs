@@ -2,7 +2,7 @@
 //! and CopyObject.
 
 use s3s::dto::*;
-use s3s::{S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3Error, S3Request, S3Response, S3Result, s3_error};
 
 use super::conditional::{ReadTarget, read_target_of};
 use super::integrity::{self, set_checksum};
@@ -10,7 +10,7 @@ use super::{
     SimS3, caller_account, check_content_md5, incoming, key_of, metadata_map, metadata_out, principal, request_keys, ts,
 };
 use crate::sim::store::checksum::Hasher;
-use crate::sim::store::{DEFAULT_CONTENT_TYPE, ObjKey, Object, now};
+use crate::sim::store::{BodyError, ByteStream, DEFAULT_CONTENT_TYPE, ObjKey, Object, Ranged, now};
 
 pub(super) async fn head_object(
     sim: &SimS3,
@@ -48,19 +48,54 @@ pub(super) async fn head_object(
 
 pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
     let input = req.input;
+    let target = read_target_of!(sim, input)?;
+    let o = &target.object;
+    let stream = o
+        .body
+        .stream_range(o.size, target.start, target.end)
+        .await
+        .map_err(body_error)?;
+    Ok(served(input, target, stream))
+}
+
+/// [`get_object`] with no future, when the object's bytes stream without waiting
+/// (all but a fixture file's): what the direct GetObject route ahead of s3s calls.
+/// `Err` hands the request back for [`get_object`].
+pub(super) fn get_object_now(
+    sim: &SimS3,
+    req: S3Request<GetObjectInput>,
+) -> Result<S3Result<S3Response<GetObjectOutput>>, S3Request<GetObjectInput>> {
+    let target = match read_target_of!(sim, req.input) {
+        Ok(target) => target,
+        Err(e) => return Ok(Err(e)),
+    };
+    let o = &target.object;
+    match o.body.range_now(o.size, target.start, target.end) {
+        Ranged::Now(Ok(stream)) => Ok(Ok(served(req.input, target, stream))),
+        Ranged::Now(Err(e)) => Ok(Err(body_error(e))),
+        Ranged::File(_) => Err(req),
+    }
+}
+
+/// As S3 answers a read of an archived object's bytes
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>); any other
+/// failure to read is the simulator's.
+fn body_error(e: BodyError) -> S3Error {
+    match e {
+        e @ BodyError::Unknown { .. } => s3_error!(InvalidObjectState, "{e}"),
+        e => s3_error!(InternalError, "{e}"),
+    }
+}
+
+/// GetObject's answer: the bytes `stream` serves of the object `target` read.
+fn served(input: GetObjectInput, target: ReadTarget, stream: ByteStream) -> S3Response<GetObjectOutput> {
     let ReadTarget {
         object: o,
         start,
         end,
         content_range,
         parts_count,
-    } = read_target_of!(sim, input)?;
-    let stream = o.body.stream_range(o.size, start, end).await.map_err(|e| match e {
-        // As S3 answers a read of an archived object's bytes:
-        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
-        e @ crate::sim::store::BodyError::Unknown { .. } => s3_error!(InvalidObjectState, "{e}"),
-        e => s3_error!(InternalError, "{e}"),
-    })?;
+    } = target;
     let checksum = integrity::served(
         &o,
         input.checksum_mode.as_ref(),
@@ -85,7 +120,7 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
         ..Default::default()
     };
     out.checksum_type = set_checksum!(out, checksum.as_ref());
-    Ok(S3Response::new(out))
+    S3Response::new(out)
 }
 
 fn content_length(start: u64, end: u64) -> i64 {

@@ -38,6 +38,14 @@ pub struct Captured {
     pub tail: Bytes,
 }
 
+/// A range of a body as far as it goes without waiting ([`Body::range_now`]).
+pub enum Ranged<'a> {
+    /// Its stream, or why its bytes cannot be served.
+    Now(Result<ByteStream, BodyError>),
+    /// The fixture file its bytes are read from.
+    File(&'a Arc<PathBuf>),
+}
+
 /// Why a fixture-backed body cannot be served.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
@@ -92,7 +100,32 @@ impl Body {
 
     /// Streams bytes `start..end` of an object of `size` bytes (`end <= size`).
     pub async fn stream_range(&self, size: u64, start: u64, end: u64) -> Result<ByteStream, BodyError> {
-        match self {
+        let path = match self.range_now(size, start, end) {
+            Ranged::Now(now) => return now,
+            Ranged::File(path) => path,
+        };
+        let io = |source| BodyError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = tokio::fs::File::open(path.as_path()).await.map_err(io)?;
+        let actual = file.metadata().await.map_err(io)?.len();
+        if actual != size {
+            return Err(BodyError::Changed {
+                path: path.to_path_buf(),
+                expected: size,
+                actual,
+            });
+        }
+        file.seek(std::io::SeekFrom::Start(start)).await.map_err(io)?;
+        let reader = file.take(end - start);
+        Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(reader, CHUNK)))
+    }
+
+    /// [`Self::stream_range`] as far as it goes without waiting: every body but a
+    /// fixture file streams at once. What a caller with no future to await asks.
+    pub fn range_now(&self, size: u64, start: u64, end: u64) -> Ranged<'_> {
+        Ranged::Now(match self {
             Self::Inline(b) => {
                 let slice = b.slice(start as usize..end as usize);
                 Ok(Box::pin(stream::once(async move { Ok(slice) })))
@@ -106,12 +139,12 @@ impl Body {
                 } else if start >= tail_start {
                     tail.slice((start - tail_start) as usize..(end - tail_start) as usize)
                 } else {
-                    return Err(BodyError::Unknown {
+                    return Ranged::Now(Err(BodyError::Unknown {
                         start,
                         end,
                         head: head.len() as u64,
                         tail: tail.len() as u64,
-                    });
+                    }));
                 };
                 Ok(Box::pin(stream::once(async move { Ok(slice) })))
             }
@@ -128,25 +161,8 @@ impl Body {
                 });
                 Ok(Box::pin(stream::iter(chunks)))
             }
-            Self::File(path) => {
-                let io = |source| BodyError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                };
-                let mut file = tokio::fs::File::open(path.as_path()).await.map_err(io)?;
-                let actual = file.metadata().await.map_err(io)?.len();
-                if actual != size {
-                    return Err(BodyError::Changed {
-                        path: path.to_path_buf(),
-                        expected: size,
-                        actual,
-                    });
-                }
-                file.seek(std::io::SeekFrom::Start(start)).await.map_err(io)?;
-                let reader = file.take(end - start);
-                Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(reader, CHUNK)))
-            }
-        }
+            Self::File(path) => return Ranged::File(path),
+        })
     }
 
     /// All bytes of the object, in memory (for copies and tests).

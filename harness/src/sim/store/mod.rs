@@ -27,7 +27,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use s3_policy::ObjectOwnership;
 use time::OffsetDateTime;
 
-pub use body::{Body, BodyError, Captured};
+pub use body::{Body, BodyError, ByteStream, Captured, Ranged};
 pub use bucket_keys::VirtualKeys;
 pub use chunks::{Chunks, ChunksBuilder, SEGMENT, Slices};
 pub use etag::ETag;
