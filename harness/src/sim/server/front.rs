@@ -105,7 +105,7 @@ impl Front {
         let s3_path = self.hosts.s3_path(host_of(&req), req.uri().path());
         slot.update(|r| {
             r.request_id.clone_from(&ids.request_id);
-            r.method = req.method().to_string();
+            r.method = req.method().as_str().to_owned();
             if let Some(path) = &s3_path {
                 r.bucket = path.get_bucket_name().map(str::to_owned);
                 r.key = path.get_object_key().map(str::to_owned);

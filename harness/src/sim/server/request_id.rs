@@ -44,7 +44,7 @@ impl RequestIdSource {
     /// The next request's ids.
     pub(crate) fn next(&self) -> RequestIds {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let request_id = format!("{:016X}", mix(n));
+        let request_id = upper_hex(mix(n));
         let mut host = [0_u8; 48];
         for (i, chunk) in host.chunks_mut(8).enumerate() {
             chunk.copy_from_slice(&mix(n ^ self.salt.rotate_left(u32::try_from(i).unwrap_or(0) * 8)).to_be_bytes());
@@ -54,6 +54,18 @@ impl RequestIdSource {
             host_id: base64::engine::general_purpose::STANDARD.encode(host),
         }
     }
+}
+
+/// `v` as 16 upper-case hex digits (`{:016X}`), written digit by digit: `format!`
+/// would run the formatting machinery for every request.
+fn upper_hex(v: u64) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(16);
+    for b in v.to_be_bytes() {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xF)]));
+    }
+    out
 }
 
 /// SplitMix64's finalizer: a bijection on u64, so distinct counters give distinct ids.
@@ -89,6 +101,13 @@ pub(crate) fn with_ids(body: Bytes, ids: &RequestIds) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upper_hex_is_sixteen_digit_upper_case_hex() {
+        for v in [0, 1, 0xAB, 0x0123_4567_89AB_CDEF, u64::MAX, mix(7)] {
+            assert_eq!(upper_hex(v), format!("{v:016X}"));
+        }
+    }
 
     #[test]
     fn request_ids_are_sixteen_upper_hex_digits_and_unique() {
