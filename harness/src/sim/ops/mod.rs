@@ -78,7 +78,7 @@ impl SimS3 {
     pub(crate) fn get_object_now(
         &self,
         req: S3Request<GetObjectInput>,
-    ) -> Result<S3Result<S3Response<GetObjectOutput>>, S3Request<GetObjectInput>> {
+    ) -> Result<S3Result<S3Response<GetObjectOutput>>, Box<S3Request<GetObjectInput>>> {
         let slot = req.extensions.get::<RecordSlot>().cloned();
         let result = object::get_object_now(self, req)?;
         record_error(slot, &result);

@@ -60,11 +60,11 @@ pub(super) async fn get_object(sim: &SimS3, req: S3Request<GetObjectInput>) -> S
 
 /// [`get_object`] with no future, when the object's bytes stream without waiting
 /// (all but a fixture file's): what the direct GetObject route ahead of s3s calls.
-/// `Err` hands the request back for [`get_object`].
+/// `Err` hands the request back for [`get_object`] (boxed: the rare way).
 pub(super) fn get_object_now(
     sim: &SimS3,
     req: S3Request<GetObjectInput>,
-) -> Result<S3Result<S3Response<GetObjectOutput>>, S3Request<GetObjectInput>> {
+) -> Result<S3Result<S3Response<GetObjectOutput>>, Box<S3Request<GetObjectInput>>> {
     let target = match read_target_of!(sim, req.input) {
         Ok(target) => target,
         Err(e) => return Ok(Err(e)),
@@ -73,7 +73,7 @@ pub(super) fn get_object_now(
     match o.body.range_now(o.size, target.start, target.end) {
         Ranged::Now(Ok(stream)) => Ok(Ok(served(req.input, target, stream))),
         Ranged::Now(Err(e)) => Ok(Err(body_error(e))),
-        Ranged::File(_) => Err(req),
+        Ranged::File(_) => Err(Box::new(req)),
     }
 }
 

@@ -82,7 +82,7 @@ pub(super) async fn answer(sim: &SimS3, req: Request<s3s::Body>, PlainGet(input)
     let result = match sim.get_object_now(s3_request(input, parts)) {
         Ok(now) => now,
         // A fixture file's bytes are read as the trait reads them.
-        Err(req) => s3s::S3::get_object(sim, req).await,
+        Err(req) => s3s::S3::get_object(sim, *req).await,
     };
     respond(result, output_response)
 }
