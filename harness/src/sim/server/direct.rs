@@ -9,6 +9,7 @@ use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, Request, Response};
 use s3s::dto::{ChecksumType, ETag};
+use s3s::path::S3Path;
 use s3s::{S3Error, S3Request, S3Response, S3Result};
 
 use crate::sim::auth::gate::{Ask, Carried};
@@ -19,8 +20,10 @@ use crate::sim::ops::SimS3;
 /// its header signature verified ahead of s3s (no `Authorization` left), an address
 /// as its `Host` (which s3s parses path-style, whatever the simulator's virtual-host
 /// domains), no query but `x-id` written plainly (an escaped name is s3s's to
-/// decode), and a path s3s would accept as an object's.
-pub(super) fn plain_object<B>(req: &Request<B>) -> Option<(String, String)> {
+/// decode), and a path s3s would accept as an object's. `path` is the front's reading
+/// of the request ([`super::hosts::Hosts::s3_path`]), which for an address host is
+/// s3s's own path-style parse ([`super::hosts::path_style`]), so it is not parsed again.
+pub(super) fn plain_object<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<(String, String)> {
     if req.extensions().get::<VerifiedSigV4>().is_none() || req.headers().contains_key(hyper::header::AUTHORIZATION) {
         return None;
     }
@@ -33,12 +36,8 @@ pub(super) fn plain_object<B>(req: &Request<B>) -> Option<(String, String)> {
     {
         return None;
     }
-    let decoded = percent_encoding::percent_decode_str(req.uri().path())
-        .decode_utf8()
-        .ok()?;
-    let validation = s3s::validation::AwsNameValidation::new();
-    match s3s::path::parse_path_style_with_validation_and_normalization(&decoded, &validation, false).ok()? {
-        s3s::path::S3Path::Object { bucket, key } => Some((bucket.into(), key.into())),
+    match path? {
+        S3Path::Object { bucket, key } => Some((bucket.to_string(), key.to_string())),
         _ => None,
     }
 }

@@ -63,10 +63,10 @@ enum Taken {
 }
 
 impl Direct {
-    fn take(&self, req: &Request<s3s::Body>) -> Option<Taken> {
+    fn take(&self, req: &Request<s3s::Body>, path: Option<&s3s::path::S3Path>) -> Option<Taken> {
         match *req.method() {
-            hyper::Method::GET if self.get => super::get_route::plain_get(req).map(|g| Taken::Get(Box::new(g))),
-            hyper::Method::PUT if self.put => super::put_route::plain_put(req).map(|p| Taken::Put(Box::new(p))),
+            hyper::Method::GET if self.get => super::get_route::plain_get(req, path).map(|g| Taken::Get(Box::new(g))),
+            hyper::Method::PUT if self.put => super::put_route::plain_put(req, path).map(|p| Taken::Put(Box::new(p))),
             _ => None,
         }
     }
@@ -191,7 +191,10 @@ impl Front {
         if let Some((check, world)) = &self.sigv4 {
             verify_ahead(check, world, &mut req);
         }
-        let taken = self.direct.as_ref().and_then(|d| d.take(&req).map(|t| (&d.sim, t)));
+        let taken = self
+            .direct
+            .as_ref()
+            .and_then(|d| d.take(&req, s3_path.as_ref()).map(|t| (&d.sim, t)));
         let result = match taken {
             Some((sim, Taken::Get(get))) => Ok(super::get_route::answer(sim, req, *get).await),
             Some((sim, Taken::Put(put))) => Ok(super::put_route::answer(sim, req, *put)),

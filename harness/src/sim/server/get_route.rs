@@ -10,6 +10,7 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Response};
 use s3s::S3Error;
 use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, TimestampFormat};
+use s3s::path::S3Path;
 
 use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
 use crate::sim::auth::header_sigv4::unique;
@@ -37,12 +38,13 @@ const LEFT_TO_S3S_NAMES: [&str; 10] = [
 static CHECKSUM_MODE: std::sync::LazyLock<HeaderName> =
     std::sync::LazyLock::new(|| HeaderName::from_static("x-amz-checksum-mode"));
 
-/// The request as the route takes it, or `None` for s3s.
-pub(super) fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
+/// The request as the route takes it, or `None` for s3s; `path` is the front's
+/// reading of it (see [`plain_object`]).
+pub(super) fn plain_get<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<PlainGet> {
     if req.method() != Method::GET || req.headers().keys().any(|h| left_to_s3s(h.as_str())) {
         return None;
     }
-    let (bucket, key) = plain_object(req)?;
+    let (bucket, key) = plain_object(req, path)?;
     let range = match unique_ascii(req.headers(), &hyper::header::RANGE)? {
         Some(v) => Some(Range::parse(v).ok()?),
         None => None,
@@ -259,6 +261,12 @@ fn rfc2047_encode(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::sim::auth::header_sigv4::VerifiedSigV4;
+
+    /// The route as the front asks it, with the path read as the front reads it for
+    /// the address host these requests carry.
+    fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
+        super::plain_get(req, super::super::hosts::path_style(req.uri().path()).as_ref())
+    }
 
     fn request(uri: &str, headers: &[(&str, &str)], verified: bool) -> Request<()> {
         let mut b = Request::get(uri).header("host", "127.0.0.1:9000");

@@ -64,12 +64,22 @@ impl Hosts {
     /// The bucket and key a request addresses, from its `Host` and path; `None` when
     /// the path cannot be an S3 path.
     pub(crate) fn s3_path(&self, host: Option<&str>, path: &str) -> Option<S3Path> {
-        let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
         match host.and_then(|h| self.bucket_of(h)) {
-            Some(bucket) => s3s::path::parse_virtual_hosted_style(Some(&bucket), &decoded).ok(),
-            None => s3s::path::parse_path_style(&decoded).ok(),
+            Some(bucket) => {
+                let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
+                s3s::path::parse_virtual_hosted_style(Some(&bucket), &decoded).ok()
+            }
+            None => path_style(path),
         }
     }
+}
+
+/// A request path read path-style, as s3s reads it (`parse_path_style`: its bucket
+/// names checked as AWS names them, the path not normalized): what [`Hosts::s3_path`]
+/// reads for a host that names no bucket, such as any address.
+pub(crate) fn path_style(path: &str) -> Option<S3Path> {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
+    s3s::path::parse_path_style(&decoded).ok()
 }
 
 /// `name` of `name:port` (and of `[v6]:port`).
@@ -106,6 +116,27 @@ impl S3Host for HostsRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The direct routes take the front's reading of a request on an address
+        /// host as s3s's own path-style parse: the two must never differ.
+        #[test]
+        fn an_address_host_reads_every_path_as_s3s_reads_it_path_style(
+            host in prop_oneof![
+                Just("127.0.0.1"), Just("127.0.0.1:9000"), Just("[::1]:9000"), Just("::1"), Just("10.1.2.3:80"),
+            ],
+            path in "/[a-zA-Z0-9._%/ -]{0,40}",
+        ) {
+            let hosts = Hosts::new(&["s3.example.test".to_owned()]);
+            let s3s = || {
+                let decoded = percent_encoding::percent_decode_str(&path).decode_utf8().ok()?;
+                s3s::path::parse_path_style(&decoded).ok()
+            };
+            prop_assert_eq!(hosts.s3_path(Some(host), &path), s3s());
+            prop_assert_eq!(path_style(&path), s3s());
+        }
+    }
 
     #[test]
     fn buckets_come_from_subdomains_of_the_base_domains_per_the_virtual_hosting_guide() {

@@ -13,6 +13,7 @@ use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response};
 use s3s::S3Error;
 use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput};
+use s3s::path::S3Path;
 
 use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
 use crate::sim::ops::SimS3;
@@ -35,8 +36,9 @@ const PASSED_OVER: [&str; 10] = [
     "x-amz-content-sha256",
 ];
 
-/// The request as the route takes it, or `None` for s3s.
-pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
+/// The request as the route takes it, or `None` for s3s; `path` is the front's
+/// reading of it (see [`plain_object`]).
+pub(super) fn plain_put(req: &Request<s3s::Body>, path: Option<&S3Path>) -> Option<PlainPut> {
     if req.method() != Method::PUT {
         return None;
     }
@@ -45,7 +47,7 @@ pub(super) fn plain_put(req: &Request<s3s::Body>) -> Option<PlainPut> {
     if req.headers().len() != req.headers().keys_len() {
         return None;
     }
-    let (bucket, key) = plain_object(req)?;
+    let (bucket, key) = plain_object(req, path)?;
     let mut input = PutObjectInput {
         bucket,
         key,
