@@ -96,6 +96,16 @@ impl Context {
     }
 
     fn set(&mut self, key: Cow<'static, str>, values: Values) {
+        // Keys given in order (as a request's are built) go at the end after one
+        // comparison, without a search.
+        if self
+            .entries
+            .last()
+            .is_none_or(|(last, _)| cmp_folded(last, &key) == Ordering::Less)
+        {
+            self.entries.push((key, values));
+            return;
+        }
         match self.position(&key) {
             Ok(i) => self.entries[i] = (key, values),
             Err(i) => self.entries.insert(i, (key, values)),
@@ -228,6 +238,34 @@ mod tests {
         assert_eq!(layered.values("aws:principaltype"), Some(&["Anonymous".to_owned()][..]));
         assert_eq!(layered.values("aws:SourceIp"), Some(&["10.0.0.1".to_owned()][..]));
         assert_eq!(layered.values("aws:username"), None);
+    }
+
+    proptest::proptest! {
+        /// However keys arrive (in order, as the simulator builds a request's, or not),
+        /// each is held once whatever its case, the last value given wins, and the
+        /// entries stay in lower-cased key order.
+        #[test]
+        fn insertion_order_does_not_matter(
+            pairs in proptest::collection::vec(("[a-cA-C:]{1,4}", "[a-z]{0,3}"), 0..24),
+        ) {
+            let mut c = Context::new();
+            for (k, v) in &pairs {
+                c.insert(k.clone(), v.clone());
+            }
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for (k, v) in &pairs {
+                match expected.iter_mut().find(|(e, _)| e.eq_ignore_ascii_case(k)) {
+                    Some(e) => *e = (k.clone(), v.clone()),
+                    None => expected.push((k.clone(), v.clone())),
+                }
+            }
+            expected.sort_by_key(|(k, _)| k.to_ascii_lowercase());
+            let held: Vec<(String, String)> = c.iter().map(|(k, v)| (k.to_owned(), v[0].clone())).collect();
+            proptest::prop_assert_eq!(held, expected.clone());
+            for (k, v) in &expected {
+                proptest::prop_assert_eq!(c.first(&k.to_ascii_uppercase()), Some(v.as_str()));
+            }
+        }
     }
 
     #[test]

@@ -45,8 +45,35 @@ pub fn action_for(operation: &str) -> Option<(&'static str, ResourceKind)> {
 
 /// `arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key` (keys are not escaped in ARNs).
 pub fn resource_arn(bucket: &str, key: Option<&str>) -> String {
-    match key {
-        Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
-        None => format!("arn:aws:s3:::{bucket}"),
+    const PREFIX: &str = "arn:aws:s3:::";
+    // Written piece by piece: every request builds one, and `format!` would run the
+    // formatting machinery for what is a concatenation.
+    let mut arn = String::with_capacity(PREFIX.len() + bucket.len() + key.map_or(0, |k| 1 + k.len()));
+    arn.push_str(PREFIX);
+    arn.push_str(bucket);
+    if let Some(key) = key {
+        arn.push('/');
+        arn.push_str(key);
+    }
+    arn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn resource_arns_are_the_bucket_and_key_after_the_s3_prefix(
+            bucket in "[a-z0-9.-]{3,63}",
+            key in proptest::option::of("\\PC{0,40}"),
+        ) {
+            let expected = match &key {
+                Some(k) => format!("arn:aws:s3:::{bucket}/{k}"),
+                None => format!("arn:aws:s3:::{bucket}"),
+            };
+            prop_assert_eq!(resource_arn(&bucket, key.as_deref()), expected);
+        }
     }
 }

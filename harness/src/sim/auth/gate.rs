@@ -165,7 +165,18 @@ fn wrong_region(scope: Scope<'_>, bucket_region: &str) -> S3Error {
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>).
 fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> Context {
+    // The keys are inserted in the context's (lower-cased) order, which it appends
+    // without a search.
     let mut ctx = Context::with_capacity(CONTEXT_KEYS);
+    let sent = HeaderKeys::of(ask.headers);
+    let (current_time, epoch_time) = now_keys();
+    if let Some(t) = current_time {
+        ctx.insert("aws:CurrentTime", t);
+    }
+    ctx.insert("aws:EpochTime", epoch_time);
+    if let Some(v) = sent.referer {
+        ctx.insert("aws:Referer", v);
+    }
     // Whether the request came over TLS, per connection; a request that did not come
     // through the front service (none does) counts as plain HTTP, the unsafe answer
     // for a deny-insecure-transport policy
@@ -173,22 +184,13 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> 
     let conn = ask.carried.conn;
     let secure = conn.is_some_and(|c| c.secure);
     ctx.insert("aws:SecureTransport", if secure { "true" } else { "false" });
-    let (current_time, epoch_time) = now_keys();
-    if let Some(t) = current_time {
-        ctx.insert("aws:CurrentTime", t);
-    }
-    ctx.insert("aws:EpochTime", epoch_time);
     if let Some(info) = conn {
         ctx.insert("aws:SourceIp", source_ip(info.peer.ip()));
     }
-    let headers = ask.headers;
-    for (header, key) in &*HEADER_KEYS {
-        if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
-            ctx.insert(*key, v);
-        }
+    if let Some(v) = sent.user_agent {
+        ctx.insert("aws:UserAgent", v);
     }
     if let Some(scope) = scope {
-        ctx.insert("s3:signatureversion", "AWS4-HMAC-SHA256");
         let auth_type = if scope.presigned {
             "REST-QUERY-STRING"
         } else {
@@ -208,7 +210,71 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> 
             }
         }
     }
+    if scope.is_some() {
+        ctx.insert("s3:signatureversion", "AWS4-HMAC-SHA256");
+    }
+    for (key, value) in AMZ_HEADER_KEYS.iter().zip(sent.amz) {
+        if let Some(v) = value {
+            ctx.insert(*key, v);
+        }
+    }
     ctx
+}
+
+/// The `x-amz-*` headers that are condition keys
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>),
+/// as their keys, in the keys' order.
+const AMZ_HEADER_KEYS: [&str; 6] = [
+    "s3:x-amz-acl",
+    "s3:x-amz-content-sha256",
+    "s3:x-amz-copy-source",
+    "s3:x-amz-metadata-directive",
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-storage-class",
+];
+
+/// The values of the headers that are condition keys (`Referer`, `User-Agent` and
+/// [`AMZ_HEADER_KEYS`]), each its first as `HeaderMap::get` gives it, read in one pass
+/// over the request's headers rather than a lookup each; a value that is not text is
+/// no key.
+#[derive(Default)]
+struct HeaderKeys<'h> {
+    referer: Option<&'h str>,
+    user_agent: Option<&'h str>,
+    amz: [Option<&'h str>; 6],
+}
+
+impl<'h> HeaderKeys<'h> {
+    fn of(headers: &'h HeaderMap) -> Self {
+        let mut keys = Self::default();
+        let mut seen = [false; 8];
+        for (name, value) in headers {
+            let i = if *name == hyper::header::REFERER {
+                6
+            } else if *name == hyper::header::USER_AGENT {
+                7
+            } else {
+                match AMZ_HEADER_KEYS
+                    .iter()
+                    .position(|k| k.strip_prefix("s3:") == Some(name.as_str()))
+                {
+                    Some(i) => i,
+                    None => continue,
+                }
+            };
+            // Only a name's first value counts, text or not.
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let text = value.to_str().ok();
+            match i {
+                6 => keys.referer = text,
+                7 => keys.user_agent = text,
+                _ => keys.amz[i] = text,
+            }
+        }
+        keys
+    }
 }
 
 /// Room for the keys a request usually has: the transport, time and address keys,
@@ -248,33 +314,6 @@ fn now_keys() -> (Option<String>, String) {
         }
     })
 }
-
-/// The headers that are condition keys, and their keys
-/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>),
-/// named once rather than parsed from text on every request.
-static HEADER_KEYS: std::sync::LazyLock<[(hyper::header::HeaderName, &'static str); 8]> =
-    std::sync::LazyLock::new(|| {
-        use hyper::header::HeaderName;
-        [
-            (hyper::header::USER_AGENT, "aws:UserAgent"),
-            (hyper::header::REFERER, "aws:Referer"),
-            (
-                HeaderName::from_static("x-amz-content-sha256"),
-                "s3:x-amz-content-sha256",
-            ),
-            (HeaderName::from_static("x-amz-acl"), "s3:x-amz-acl"),
-            (
-                HeaderName::from_static("x-amz-server-side-encryption"),
-                "s3:x-amz-server-side-encryption",
-            ),
-            (HeaderName::from_static("x-amz-storage-class"), "s3:x-amz-storage-class"),
-            (HeaderName::from_static("x-amz-copy-source"), "s3:x-amz-copy-source"),
-            (
-                HeaderName::from_static("x-amz-metadata-directive"),
-                "s3:x-amz-metadata-directive",
-            ),
-        ]
-    });
 
 thread_local! {
     /// The last peer's `aws:SourceIp`, formatted once.

@@ -10,6 +10,7 @@
 //! [`Claim::part`] (UploadPart) once the body, and so its trailers, are in.
 
 use hyper::HeaderMap;
+use hyper::header::HeaderValue;
 use s3s::dto::{ChecksumMode, ChecksumType};
 use s3s::{S3Error, S3ErrorCode, S3Result, TrailingHeaders, s3_error};
 
@@ -27,15 +28,55 @@ pub(super) struct Claim {
     decoded_length: Option<u64>,
 }
 
+/// The headers a claim is read from, each its first value as `HeaderMap::get` gives
+/// it, found in one pass over the request's headers rather than a lookup (a parse and
+/// a hash of the name) each.
+#[derive(Default)]
+struct Sent<'h> {
+    /// `x-amz-checksum-*`, in [`Algorithm::ALL`]'s order.
+    checksums: [Option<&'h HeaderValue>; 5],
+    trailer: Option<&'h HeaderValue>,
+    sdk_algorithm: bool,
+    content_sha256: Option<&'h HeaderValue>,
+    decoded_length: Option<&'h HeaderValue>,
+}
+
+impl<'h> Sent<'h> {
+    fn of(headers: &'h HeaderMap) -> Self {
+        let mut sent = Self::default();
+        for (name, value) in headers {
+            let Some(rest) = name.as_str().strip_prefix("x-amz-") else {
+                continue;
+            };
+            let slot = match rest {
+                "trailer" => &mut sent.trailer,
+                "content-sha256" => &mut sent.content_sha256,
+                "decoded-content-length" => &mut sent.decoded_length,
+                "sdk-checksum-algorithm" => {
+                    sent.sdk_algorithm = true;
+                    continue;
+                }
+                _ => match Algorithm::ALL.iter().position(|a| a.header() == name.as_str()) {
+                    Some(i) => &mut sent.checksums[i],
+                    None => continue,
+                },
+            };
+            slot.get_or_insert(value);
+        }
+        sent
+    }
+}
+
 impl Claim {
     /// Reads the claim from the headers: at most one `x-amz-checksum-*` value (header
     /// or trailer), each a well-formed digest, and an `x-amz-sdk-checksum-algorithm`
     /// only with a value to go with it.
     pub(super) fn of(headers: &HeaderMap) -> S3Result<Self> {
+        let sent = Sent::of(headers);
         let mut header = None;
         let mut count = 0;
-        for a in Algorithm::ALL {
-            let Some(v) = headers.get(a.header()) else { continue };
+        for (a, v) in Algorithm::ALL.into_iter().zip(sent.checksums) {
+            let Some(v) = v else { continue };
             count += 1;
             let digest = v
                 .to_str()
@@ -44,7 +85,7 @@ impl Claim {
                 .ok_or_else(|| invalid_value(a, "header"))?;
             header = Some((a, digest));
         }
-        let trailer = match headers.get("x-amz-trailer") {
+        let trailer = match sent.trailer {
             None => None,
             Some(v) => {
                 count += 1;
@@ -67,18 +108,18 @@ impl Claim {
                 "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
             ));
         }
-        if count == 0 && headers.contains_key("x-amz-sdk-checksum-algorithm") {
+        if count == 0 && sent.sdk_algorithm {
             return Err(s3_error!(
                 InvalidRequest,
                 "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found."
             ));
         }
-        let chunked = headers
-            .get("x-amz-content-sha256")
+        let chunked = sent
+            .content_sha256
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("STREAMING-"));
-        let decoded_length = headers
-            .get("x-amz-decoded-content-length")
+        let decoded_length = sent
+            .decoded_length
             .filter(|_| chunked)
             .and_then(|v| v.to_str().ok()?.trim().parse().ok());
         Ok(Self {
