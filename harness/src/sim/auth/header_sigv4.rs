@@ -400,21 +400,10 @@ fn payload_hash<'r>(req: &RequestView<'r>) -> Option<&'r str> {
     let matches = if bytes.is_empty() {
         claimed == EMPTY_SHA256
     } else {
-        let mut hashed = String::with_capacity(64);
-        push_hex(&mut hashed, &Sha256::digest(bytes));
-        hashed == claimed
+        let mut hashed = [0_u8; 64];
+        hex::encode_to_slice(Sha256::digest(bytes), &mut hashed).is_ok() && hashed == claimed.as_bytes()
     };
     matches.then_some(claimed)
-}
-
-/// `bytes` as lower-case hex (SigV4's `HexEncode`), without an intermediate string.
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-    }
 }
 
 /// Whether `b` is left as is by SigV4's URI encoding.

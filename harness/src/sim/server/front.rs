@@ -93,7 +93,7 @@ impl Front {
                 )
             }
         };
-        stamp(resp, &ids).await
+        stamp(resp, ids).await
     }
 
     async fn answer(self, mut req: Request<Incoming>, ids: &RequestIds) -> Result<Response<s3s::Body>, s3s::HttpError> {
@@ -344,8 +344,7 @@ const SIGV2_REFUSED: &str =
 fn is_sigv2(headers: &hyper::HeaderMap, query: &[(String, String)]) -> bool {
     let header = headers
         .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.starts_with("AWS ") && a.contains(':'));
+        .is_some_and(|v| v.as_bytes().starts_with(b"AWS ") && v.to_str().is_ok_and(|a| a.contains(':')));
     let has = |k: &str| query.iter().any(|(q, _)| q == k);
     header || (has("Signature") && has("AWSAccessKeyId"))
 }
@@ -359,8 +358,14 @@ fn auth_shape_error(req: &Request<Incoming>) -> Option<(u16, &'static str, Strin
     // Only a query that could name a signature parameter is decoded: without an escape
     // a name is its own decoding, and none of those names is in it.
     let query = match req.uri().query() {
+        // Each of those names has an `S`, `X` or `A`; a query with none of them (as
+        // `x-id=GetObject`) is passed over without a substring search.
         Some(q)
-            if q.contains('%') || q.contains("Signature") || q.contains("X-Amz-") || q.contains("AWSAccessKeyId") =>
+            if q.bytes().any(|b| matches!(b, b'%' | b'S' | b'X' | b'A'))
+                && (q.contains('%')
+                    || q.contains("Signature")
+                    || q.contains("X-Amz-")
+                    || q.contains("AWSAccessKeyId")) =>
         {
             query_pairs(req.uri())
         }
@@ -466,26 +471,28 @@ fn error_code(body: &[u8]) -> Option<String> {
 }
 
 /// `resp` with the request's id headers, and its error body (if any) with them too.
-async fn stamp(resp: Response<s3s::Body>, ids: &RequestIds) -> Response<s3s::Body> {
-    let (mut parts, body) = resp.into_parts();
+async fn stamp(resp: Response<s3s::Body>, ids: RequestIds) -> Response<s3s::Body> {
+    let (mut parts, mut body) = resp.into_parts();
+    if parts.status.as_u16() >= 300 {
+        let bytes = with_ids(collect_limited(body).await, &ids);
+        if let Ok(len) = hyper::header::HeaderValue::from_str(&bytes.len().to_string())
+            && parts.headers.contains_key(hyper::header::CONTENT_LENGTH)
+        {
+            parts.headers.insert(hyper::header::CONTENT_LENGTH, len);
+        }
+        body = s3s::Body::from(bytes);
+    }
+    // The ids' text becomes the headers' bytes as it is, without a copy.
+    let RequestIds { request_id, host_id } = ids;
     for (name, value) in [
-        (s3s::header::X_AMZ_REQUEST_ID, &ids.request_id),
-        (s3s::header::X_AMZ_ID_2, &ids.host_id),
+        (s3s::header::X_AMZ_REQUEST_ID, request_id),
+        (s3s::header::X_AMZ_ID_2, host_id),
     ] {
-        if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
+        if let Ok(v) = hyper::header::HeaderValue::from_maybe_shared(Bytes::from(value)) {
             parts.headers.insert(name, v);
         }
     }
-    if parts.status.as_u16() < 300 {
-        return Response::from_parts(parts, body);
-    }
-    let bytes = with_ids(collect_limited(body).await, ids);
-    if let Ok(len) = hyper::header::HeaderValue::from_str(&bytes.len().to_string())
-        && parts.headers.contains_key(hyper::header::CONTENT_LENGTH)
-    {
-        parts.headers.insert(hyper::header::CONTENT_LENGTH, len);
-    }
-    Response::from_parts(parts, s3s::Body::from(bytes))
+    Response::from_parts(parts, body)
 }
 
 pub(super) fn error_response(status: u16, code: &str, message: &str) -> Response<s3s::Body> {
