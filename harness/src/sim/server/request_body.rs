@@ -83,21 +83,44 @@ fn streams(req: &Request<Incoming>, path: Option<&S3Path>) -> bool {
     let Some(S3Path::Object { .. }) = path else {
         return false;
     };
-    const CONFIGURATIONS: [&str; 5] = ["tagging", "acl", "retention", "legal-hold", "restore"];
-    !query_pairs(req.uri())
-        .iter()
-        .any(|(k, _)| CONFIGURATIONS.contains(&k.as_str()))
+    !names_a_configuration(req.uri())
+}
+
+/// The subresources a PUT of a key configures rather than uploads.
+const CONFIGURATIONS: [&str; 5] = ["tagging", "acl", "retention", "legal-hold", "restore"];
+
+/// Whether the query names one of [`CONFIGURATIONS`] (decoded, as s3s reads it).
+fn names_a_configuration(uri: &hyper::Uri) -> bool {
+    match uri.query() {
+        None => false,
+        // Without an escape or a `+`, each name is its own decoding (as in the
+        // `x-id=PutObject` SDKs send), read without decoding the query.
+        Some(q) if !q.contains(['%', '+']) => q
+            .split('&')
+            .any(|pair| CONFIGURATIONS.contains(&pair.split_once('=').map_or(pair, |(k, _)| k))),
+        Some(_) => query_pairs(uri)
+            .iter()
+            .any(|(k, _)| CONFIGURATIONS.contains(&k.as_str())),
+    }
 }
 
 /// An upload of at most [`SMALL_UPLOAD`] declared bytes, signed with SigV4 in its
 /// `Authorization` header over the SHA-256 of its body (not `UNSIGNED-PAYLOAD` nor an
 /// aws-chunked stream), and not waiting on `Expect: 100-continue`: a client that asks
 /// first gets its answer (a 403, say) before sending the body, as S3 gives it.
+/// `x-amz-content-sha256`, named once.
+static X_AMZ_CONTENT_SHA256: std::sync::LazyLock<hyper::header::HeaderName> =
+    std::sync::LazyLock::new(|| hyper::header::HeaderName::from_static("x-amz-content-sha256"));
+
 fn small_hashed_upload(headers: &hyper::HeaderMap) -> bool {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let sigv4 = text("authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 "));
-    let hashed = text("x-amz-content-sha256").is_some_and(|h| is_lower_hex(h, 64));
-    let small = text("content-length")
+    use hyper::header::{AUTHORIZATION, CONTENT_LENGTH};
+    let text = |name: &hyper::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    // The prefix alone decides; the rest of the header is the signature check's.
+    let sigv4 = headers
+        .get(AUTHORIZATION)
+        .is_some_and(|a| a.as_bytes().starts_with(b"AWS4-HMAC-SHA256 "));
+    let hashed = text(&X_AMZ_CONTENT_SHA256).is_some_and(|h| is_lower_hex(h, 64));
+    let small = text(&CONTENT_LENGTH)
         .and_then(|n| n.parse::<u64>().ok())
         .is_some_and(|n| n <= SMALL_UPLOAD);
     sigv4 && hashed && small && !headers.contains_key(hyper::header::EXPECT)
@@ -122,6 +145,29 @@ mod tests {
     const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const AUTH: &str =
         "AWS4-HMAC-SHA256 Credential=AKID/20261205/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
+
+    proptest::proptest! {
+        /// Read without decoding or decoded, a query names a configuration exactly
+        /// when its decoded names do.
+        #[test]
+        fn configuration_queries_are_found_however_written(
+            pairs in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["x-id", "acl", "tagging", "t%61gging", "a+b", "restore", "versionId", ""]),
+                    proptest::option::of("[a-z%+=]{0,4}"),
+                ),
+                0..4,
+            ),
+        ) {
+            let query: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| v.as_ref().map_or_else(|| (*k).to_owned(), |v| format!("{k}={v}")))
+                .collect();
+            let uri: hyper::Uri = format!("/b/k?{}", query.join("&")).parse().expect("a target");
+            let decoded = query_pairs(&uri).iter().any(|(k, _)| CONFIGURATIONS.contains(&k.as_str()));
+            proptest::prop_assert_eq!(names_a_configuration(&uri), decoded, "{}", uri);
+        }
+    }
 
     #[test]
     fn only_small_uploads_signed_over_their_hash_are_read_ahead() {
