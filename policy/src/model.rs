@@ -22,6 +22,22 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Whether evaluating the policy can read a request's condition keys: a statement
+    /// has a `Condition`, or a `Resource` or `NotResource` pattern has a policy
+    /// variable (`${...}`, counted whatever the version). A policy with neither
+    /// decides every request the same whatever its [`crate::Context`] holds, so a
+    /// caller may leave the context empty for it.
+    pub fn reads_request_keys(&self) -> bool {
+        self.statements.iter().any(|s| {
+            !s.conditions.is_empty()
+                || s.resource.as_ref().is_some_and(|r| match r {
+                    ResourceElement::Resource(p) | ResourceElement::NotResource(p) => {
+                        p.iter().any(|p| p.contains("${"))
+                    }
+                })
+        })
+    }
+
     /// The version that governs evaluation.
     pub(crate) fn effective_version(&self) -> Version {
         self.version.unwrap_or(Version::V2008_10_17)

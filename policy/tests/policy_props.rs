@@ -213,6 +213,33 @@ proptest! {
         }
     }
 
+    /// A policy that reads no request keys (no Condition, no policy variable in a
+    /// resource) is evaluated exactly alike, trace and all, whatever the request's
+    /// context holds: what lets the simulator skip building the keys for it.
+    #[test]
+    fn a_policy_reading_no_keys_ignores_the_context(statements in prop::collection::vec(any_statement(), 1..4), r in request()) {
+        if let Some(b) = bucket_policy(&doc(statements))
+            && !b.reads_request_keys()
+        {
+            let identity = identity_policy();
+            let identity = r.identity.then(|| std::slice::from_ref(&identity));
+            let empty = Context::new();
+            let eval = |context: &Context| {
+                let req = EvalRequest {
+                    caller: &r.caller,
+                    action: r.action,
+                    api: None,
+                    resource: r.resource,
+                    context,
+                    bucket_owner: "111111111111",
+                    object: None,
+                };
+                evaluate(&req, PolicySet { bucket: Some(&b), identity })
+            };
+            prop_assert_eq!(eval(&r.ctx), eval(&empty));
+        }
+    }
+
     /// parse -> to_json -> parse is the identity.
     #[test]
     fn parse_serialize_parse_is_identity(statements in prop::collection::vec(any_statement(), 1..5), sid in prop::option::of("[A-Za-z0-9]{1,8}")) {
@@ -306,4 +333,44 @@ fn most_generated_policies_are_valid() {
     }
     eprintln!("{valid} of 500 generated policies parse");
     assert!(valid >= 150, "only {valid} of 500 generated policies parse");
+}
+
+/// Which policies read request keys: conditions and resource variables do, nothing
+/// else does; and the random policies above include both kinds, so the property that
+/// relies on it is not vacuous.
+#[test]
+fn conditions_and_resource_variables_read_request_keys() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let parsed = |statement: Value| bucket_policy(&doc(vec![statement])).expect("a valid policy");
+    let plain = json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"});
+    assert!(!parsed(plain.clone()).reads_request_keys());
+    let mut conditioned = plain.clone();
+    conditioned["Condition"] = json!({"Bool": {"aws:SecureTransport": "false"}});
+    assert!(parsed(conditioned).reads_request_keys());
+    let mut variable = plain.clone();
+    variable["Resource"] = json!("arn:aws:s3:::b/${aws:username}/*");
+    assert!(parsed(variable).reads_request_keys());
+    let mut not_resource = plain;
+    not_resource.as_object_mut().expect("an object").remove("Resource");
+    not_resource["NotResource"] = json!("arn:aws:s3:::b/${s3:prefix}");
+    assert!(parsed(not_resource).reads_request_keys());
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = prop::collection::vec(any_statement(), 1..4);
+    let (mut reading, mut not_reading) = (0, 0);
+    for _ in 0..400 {
+        let tree = strategy.new_tree(&mut runner).expect("a value");
+        if let Some(p) = bucket_policy(&doc(tree.current())) {
+            if p.reads_request_keys() {
+                reading += 1;
+            } else {
+                not_reading += 1;
+            }
+        }
+    }
+    assert!(
+        reading > 20 && not_reading > 20,
+        "reading {reading}, not reading {not_reading}"
+    );
 }

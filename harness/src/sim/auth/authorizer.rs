@@ -73,6 +73,14 @@ pub trait Authorizer: Send + Sync + 'static {
         bucket: Option<&BucketFacts<'_>>,
         identity_policy: Option<&Policy>,
     ) -> Verdict;
+
+    /// Whether [`Authorizer::authorize`] may read the request's condition keys
+    /// (`AccessRequest::context`) when it decides with these policies. The gate builds
+    /// the keys only when it may; an authorizer that does not say reads them always.
+    fn reads_request_keys(&self, bucket_policy: Option<&Policy>, identity_policy: Option<&Policy>) -> bool {
+        let _ = (bucket_policy, identity_policy);
+        true
+    }
 }
 
 /// Bucket and identity policies evaluated by the IAM engine.
@@ -80,6 +88,11 @@ pub trait Authorizer: Send + Sync + 'static {
 pub struct PolicyAuthorizer;
 
 impl Authorizer for PolicyAuthorizer {
+    // IAM reads condition keys only for conditions and policy variables.
+    fn reads_request_keys(&self, bucket_policy: Option<&Policy>, identity_policy: Option<&Policy>) -> bool {
+        bucket_policy.is_some_and(Policy::reads_request_keys) || identity_policy.is_some_and(Policy::reads_request_keys)
+    }
+
     fn authorize(
         &self,
         req: &AccessRequest<'_>,

@@ -277,6 +277,14 @@ impl<'h> HeaderKeys<'h> {
     }
 }
 
+/// The operations that decide again after the gate, with the request's condition keys
+/// ([`RequestKeys`]): DeleteObjects each key, CopyObject its source. Their keys are
+/// always built, whatever the gate's own decision reads.
+pub(crate) const DECIDES_AGAIN: [&str; 2] = ["DeleteObjects", "CopyObject"];
+
+/// The keys of a request whose decision reads none (shared: nothing is built).
+static UNREAD_KEYS: std::sync::LazyLock<Arc<Context>> = std::sync::LazyLock::new(|| Arc::new(Context::new()));
+
 /// Room for the keys a request usually has: the transport, time and address keys,
 /// a few headers, the signature's two, and a listing's three.
 const CONTEXT_KEYS: usize = 12;
@@ -482,7 +490,18 @@ impl AccessGate {
             }
             facts = Some(read);
         }
-        let context = Arc::new(request_context(&ask, operation, scope));
+        // The condition keys are built only when a decision may read them: this one,
+        // with the policies at hand, or an operation's own later ones.
+        let bucket_policy = facts
+            .as_ref()
+            .and_then(|f| f.bucket.policy.as_ref())
+            .map(|p| p.policy().as_ref());
+        let context =
+            if DECIDES_AGAIN.contains(&operation) || self.authorizer.reads_request_keys(bucket_policy, who.policy) {
+                Arc::new(request_context(&ask, operation, scope))
+            } else {
+                Arc::clone(&UNREAD_KEYS)
+            };
         let verdict = match (bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
                 self.decide_with(&who, action, operation, bucket, object_key, &context, facts.as_ref())

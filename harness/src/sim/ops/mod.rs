@@ -198,8 +198,13 @@ fn caller_account<I>(sim: &SimS3, req: &S3Request<I>) -> String {
     principal(sim, req).caller.account().unwrap_or_default().to_owned()
 }
 
-/// The condition keys the gate computed for this request.
-fn request_keys<I>(req: &S3Request<I>) -> Arc<s3_policy::Context> {
+/// The condition keys the gate computed for this request, for `operation`'s own
+/// decisions: the gate builds them only for the operations it knows decide again.
+fn request_keys<I>(req: &S3Request<I>, operation: &str) -> Arc<s3_policy::Context> {
+    debug_assert!(
+        crate::sim::auth::gate::DECIDES_AGAIN.contains(&operation),
+        "{operation} decides again but the gate does not build its keys"
+    );
     req.extensions.get::<RequestKeys>().cloned().unwrap_or_default().0
 }
 

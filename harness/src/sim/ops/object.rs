@@ -209,7 +209,7 @@ pub(super) async fn delete_objects(
     req: S3Request<DeleteObjectsInput>,
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
     let who = principal(sim, &req);
-    let keys = request_keys(&req);
+    let keys = request_keys(&req, "DeleteObjects");
     let input = req.input;
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html: at
     // most 1000 keys; each key is authorized and reported on its own.
@@ -267,7 +267,7 @@ pub(super) async fn copy_object(
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let who = principal(sim, &req);
-    let keys = request_keys(&req);
+    let keys = request_keys(&req, "CopyObject");
     let input = req.input;
     let CopySource::Bucket {
         bucket: src_bucket,

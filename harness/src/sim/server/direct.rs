@@ -128,7 +128,11 @@ pub(super) fn answer_with(body: s3s::Body) -> Response<s3s::Body> {
 pub(super) struct Unwritten(pub &'static str);
 
 /// A text header, when the output has it.
-pub(super) fn text(h: &mut HeaderMap, name: &'static str, value: Option<String>) -> Result<(), S3Error> {
+pub(super) fn text(
+    h: &mut HeaderMap,
+    name: impl hyper::header::IntoHeaderName,
+    value: Option<String>,
+) -> Result<(), S3Error> {
     if let Some(v) = value {
         h.insert(name, HeaderValue::try_from(v).map_err(S3Error::internal_error)?);
     }
@@ -153,15 +157,20 @@ pub(super) fn checksum_headers(
     values: [Option<String>; 5],
     kind: Option<ChecksumType>,
 ) -> Result<(), S3Error> {
-    const NAMES: [&str; 5] = [
-        "x-amz-checksum-crc32",
-        "x-amz-checksum-crc32c",
-        "x-amz-checksum-crc64nvme",
-        "x-amz-checksum-sha1",
-        "x-amz-checksum-sha256",
+    use s3s::header::{
+        X_AMZ_CHECKSUM_CRC32, X_AMZ_CHECKSUM_CRC32C, X_AMZ_CHECKSUM_CRC64NVME, X_AMZ_CHECKSUM_SHA1,
+        X_AMZ_CHECKSUM_SHA256, X_AMZ_CHECKSUM_TYPE,
+    };
+    // Names as constants: a name given as text is parsed again for every header.
+    const NAMES: [hyper::header::HeaderName; 5] = [
+        X_AMZ_CHECKSUM_CRC32,
+        X_AMZ_CHECKSUM_CRC32C,
+        X_AMZ_CHECKSUM_CRC64NVME,
+        X_AMZ_CHECKSUM_SHA1,
+        X_AMZ_CHECKSUM_SHA256,
     ];
     for (name, value) in NAMES.into_iter().zip(values) {
         text(h, name, value)?;
     }
-    text(h, "x-amz-checksum-type", kind.map(|t| t.as_str().to_owned()))
+    text(h, X_AMZ_CHECKSUM_TYPE, kind.map(|t| t.as_str().to_owned()))
 }

@@ -34,10 +34,6 @@ const LEFT_TO_S3S_NAMES: [&str; 10] = [
     "x-amz-decoded-content-length",
 ];
 
-/// `x-amz-checksum-mode`.
-static CHECKSUM_MODE: std::sync::LazyLock<HeaderName> =
-    std::sync::LazyLock::new(|| HeaderName::from_static("x-amz-checksum-mode"));
-
 /// The request as the route takes it, or `None` for s3s; `path` is the front's
 /// reading of it (see [`plain_object`]).
 pub(super) fn plain_get<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<PlainGet> {
@@ -49,7 +45,8 @@ pub(super) fn plain_get<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<Pl
         Some(v) => Some(Range::parse(v).ok()?),
         None => None,
     };
-    let checksum_mode = unique_ascii(req.headers(), &CHECKSUM_MODE)?.map(|v| ChecksumMode::from(v.to_owned()));
+    let checksum_mode =
+        unique_ascii(req.headers(), &s3s::header::X_AMZ_CHECKSUM_MODE)?.map(|v| ChecksumMode::from(v.to_owned()));
     Some(PlainGet(GetObjectInput {
         bucket,
         key,
@@ -155,8 +152,8 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
         *resp.status_mut() = hyper::StatusCode::PARTIAL_CONTENT;
     }
     let h = resp.headers_mut();
-    text(h, "accept-ranges", accept_ranges)?;
-    text(h, "cache-control", cache_control)?;
+    text(h, hyper::header::ACCEPT_RANGES, accept_ranges)?;
+    text(h, hyper::header::CACHE_CONTROL, cache_control)?;
     checksum_headers(
         h,
         [
@@ -168,16 +165,16 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
         ],
         checksum_type,
     )?;
-    text(h, "content-disposition", content_disposition)?;
-    text(h, "content-encoding", content_encoding)?;
-    text(h, "content-language", content_language)?;
+    text(h, hyper::header::CONTENT_DISPOSITION, content_disposition)?;
+    text(h, hyper::header::CONTENT_ENCODING, content_encoding)?;
+    text(h, hyper::header::CONTENT_LANGUAGE, content_language)?;
     if let Some(len) = content_length {
         h.insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
     }
-    text(h, "content-range", content_range)?;
-    text(h, "content-type", content_type)?;
+    text(h, hyper::header::CONTENT_RANGE, content_range)?;
+    text(h, hyper::header::CONTENT_TYPE, content_type)?;
     etag(h, e_tag)?;
-    text(h, "x-amz-expiration", expiration)?;
+    text(h, s3s::header::X_AMZ_EXPIRATION, expiration)?;
     if let Some(t) = last_modified {
         h.insert(hyper::header::LAST_MODIFIED, http_date(&t)?);
     }
@@ -190,9 +187,9 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
         }
     }
     if let Some(n) = parts_count {
-        h.insert("x-amz-mp-parts-count", HeaderValue::from(n));
+        h.insert(s3s::header::X_AMZ_MP_PARTS_COUNT, HeaderValue::from(n));
     }
-    text(h, "x-amz-restore", restore)?;
+    text(h, s3s::header::X_AMZ_RESTORE, restore)?;
     text(
         h,
         "x-amz-server-side-encryption-customer-algorithm",
@@ -200,8 +197,12 @@ fn output_response(out: GetObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     )?;
     text(h, "x-amz-server-side-encryption-customer-key-md5", sse_customer_key_md5)?;
     text(h, "x-amz-server-side-encryption-aws-kms-key-id", ssekms_key_id)?;
-    text(h, "x-amz-version-id", version_id)?;
-    text(h, "x-amz-website-redirect-location", website_redirect_location)?;
+    text(h, s3s::header::X_AMZ_VERSION_ID, version_id)?;
+    text(
+        h,
+        s3s::header::X_AMZ_WEBSITE_REDIRECT_LOCATION,
+        website_redirect_location,
+    )?;
     Ok(resp)
 }
 

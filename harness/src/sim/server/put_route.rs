@@ -137,7 +137,7 @@ fn output_response(out: PutObjectOutput) -> Result<Response<s3s::Body>, S3Error>
         checksum_type,
     )?;
     etag(h, e_tag)?;
-    text(h, "x-amz-expiration", expiration)?;
+    text(h, s3s::header::X_AMZ_EXPIRATION, expiration)?;
     text(
         h,
         "x-amz-server-side-encryption-customer-algorithm",
@@ -149,6 +149,6 @@ fn output_response(out: PutObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     if let Some(n) = size {
         h.insert("x-amz-object-size", HeaderValue::from(n));
     }
-    text(h, "x-amz-version-id", version_id)?;
+    text(h, s3s::header::X_AMZ_VERSION_ID, version_id)?;
     Ok(resp)
 }
