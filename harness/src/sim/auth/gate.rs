@@ -165,8 +165,8 @@ fn wrong_region(scope: Scope<'_>, bucket_region: &str) -> S3Error {
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html>,
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>).
 fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> Context {
-    // The keys are inserted in the context's (lower-cased) order, which it appends
-    // without a search.
+    // The keys are inserted in the context's (lower-cased) key order, which it
+    // appends without a search (a listing's query keys aside, in the query's order).
     let mut ctx = Context::with_capacity(CONTEXT_KEYS);
     let sent = HeaderKeys::of(ask.headers);
     let (current_time, epoch_time) = now_keys();
