@@ -29,8 +29,9 @@ pub struct ConnInfo {
     pub secure: bool,
 }
 
-/// The request's condition keys, kept in its extensions for operations that authorize
-/// more than one resource (shared, not copied, with each of their questions).
+/// The request's condition keys, kept in its extensions for the operations that
+/// authorize more than one resource ([`DECIDES_AGAIN`]; shared, not copied, with each
+/// of their questions).
 #[derive(Debug, Clone, Default)]
 pub struct RequestKeys(pub Arc<Context>);
 
@@ -402,8 +403,9 @@ impl S3Access for AccessGate {
             s3s::path::S3Path::Bucket { bucket } => (Some(&**bucket), None),
             s3s::path::S3Path::Object { bucket, key } => (Some(&**bucket), Some(&**key)),
         };
+        let operation = cx.s3_op().name();
         let keys = self.ask(Ask {
-            operation: cx.s3_op().name(),
+            operation,
             bucket,
             key,
             access_key: cx.credentials().map(|c| c.access_key.as_str()),
@@ -411,7 +413,10 @@ impl S3Access for AccessGate {
             headers: cx.headers(),
             carried,
         })?;
-        cx.extensions_mut().insert(keys);
+        // Only an operation that decides again reads its keys.
+        if DECIDES_AGAIN.contains(&operation) {
+            cx.extensions_mut().insert(keys);
+        }
         Ok(())
     }
 }

@@ -306,7 +306,7 @@ fn parse_authorization(header: &str) -> Option<Authorization<'_>> {
     if !is_lower_hex(signature, 64) {
         return None;
     }
-    let mut parts = credential.split('/');
+    let mut parts = split_at_byte(credential, b'/');
     let access_key = parts.next()?;
     let date = parts.next()?;
     let region = parts.next()?;
@@ -325,7 +325,7 @@ fn parse_authorization(header: &str) -> Option<Authorization<'_>> {
     }
     // Names in ascending order, each once: the order the canonical request lists them.
     let mut previous: Option<&str> = None;
-    for name in signed_headers.split(';') {
+    for name in split_at_byte(signed_headers, b';') {
         let name_ok = !name.is_empty()
             && name != "authorization"
             && name
@@ -342,6 +342,27 @@ fn parse_authorization(header: &str) -> Option<Authorization<'_>> {
         region,
         signed_headers,
         signature,
+    })
+}
+
+/// `s` split at each `sep` (an ASCII byte), as `str::split` splits it. The pieces
+/// here (header names, a credential's parts) are a few bytes each, which a plain scan
+/// finds sooner than `str::split`'s search does.
+fn split_at_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    debug_assert!(sep.is_ascii());
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == sep) {
+            Some(i) => {
+                rest = current.get(i + 1..);
+                current.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
     })
 }
 
@@ -522,7 +543,7 @@ fn canonical_headers(out: &mut String, headers: &HeaderMap, signed: &str) -> Opt
     // each given once (the Authorization parse checked).
     let mut names = [""; MAX_SIGNED_HEADERS];
     let mut count = 0;
-    for name in signed.split(';') {
+    for name in split_at_byte(signed, b';') {
         *names.get_mut(count)? = name;
         count += 1;
     }
@@ -768,6 +789,16 @@ mod tests {
         let mut no_length = unsigned.clone();
         no_length.headers_mut().remove(CONTENT_LENGTH);
         assert!(check(&no_length, BodyView::Streaming, &w, &sig).is_none());
+    }
+
+    proptest! {
+        /// Splitting at a byte gives what `str::split` gives, empty pieces included.
+        #[test]
+        fn splitting_at_a_byte_is_str_split(s in "[a-z;/é]{0,12}", sep in proptest::sample::select(vec![b';', b'/'])) {
+            let ours: Vec<&str> = split_at_byte(&s, sep).collect();
+            let std: Vec<&str> = s.split(char::from(sep)).collect();
+            prop_assert_eq!(ours, std);
+        }
     }
 
     #[test]

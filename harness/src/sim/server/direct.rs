@@ -12,7 +12,7 @@ use s3s::dto::{ChecksumType, ETag};
 use s3s::path::S3Path;
 use s3s::{S3Error, S3Request, S3Response, S3Result};
 
-use crate::sim::auth::gate::{Ask, Carried};
+use crate::sim::auth::gate::{Ask, Carried, DECIDES_AGAIN};
 use crate::sim::auth::header_sigv4::{VerifiedSigV4, unique};
 use crate::sim::ops::SimS3;
 
@@ -43,8 +43,8 @@ pub(super) fn plain_object<B>(req: &Request<B>, path: Option<&S3Path>) -> Option
 }
 
 /// Asks the gate about a request a direct route took, as s3s's access hook asks it:
-/// the request's parts, with the decided condition keys in their extensions, or the
-/// refusal written as s3s writes it.
+/// the request's parts (with the decided condition keys in their extensions when the
+/// operation decides again), or the refusal written as s3s writes it.
 pub(super) fn gate(
     sim: &SimS3,
     operation: &'static str,
@@ -63,7 +63,10 @@ pub(super) fn gate(
         carried: Carried::of(&parts.extensions),
     });
     let keys = asked.map_err(|e| Box::new(error(e)))?;
-    parts.extensions.insert(keys);
+    // Only an operation that decides again reads its keys (none a direct route takes).
+    if DECIDES_AGAIN.contains(&operation) {
+        parts.extensions.insert(keys);
+    }
     Ok(parts)
 }
 

@@ -7,13 +7,12 @@
 //! in the same order, the same error documents. Anything else goes to s3s as before.
 
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::{HeaderMap, Method, Request, Response};
+use hyper::{Method, Request, Response};
 use s3s::S3Error;
 use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, TimestampFormat};
 use s3s::path::S3Path;
 
 use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
-use crate::sim::auth::header_sigv4::unique;
 use crate::sim::ops::SimS3;
 
 /// A GetObject request the route takes: its input, decoded once.
@@ -37,16 +36,35 @@ const LEFT_TO_S3S_NAMES: [&str; 10] = [
 /// The request as the route takes it, or `None` for s3s; `path` is the front's
 /// reading of it (see [`plain_object`]).
 pub(super) fn plain_get<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<PlainGet> {
-    if req.method() != Method::GET || req.headers().keys().any(|h| left_to_s3s(h.as_str())) {
+    if req.method() != Method::GET {
         return None;
     }
+    // One pass over the headers: none the route leaves to s3s, and `Range` and
+    // `x-amz-checksum-mode` each at most once.
+    let (mut range, mut checksum_mode) = (None, None);
+    for (name, value) in req.headers() {
+        let slot = if *name == hyper::header::RANGE {
+            &mut range
+        } else if *name == s3s::header::X_AMZ_CHECKSUM_MODE {
+            &mut checksum_mode
+        } else if left_to_s3s(name.as_str()) {
+            return None;
+        } else {
+            continue;
+        };
+        if slot.replace(value).is_some() {
+            return None;
+        }
+    }
     let (bucket, key) = plain_object(req, path)?;
-    let range = match unique_ascii(req.headers(), &hyper::header::RANGE)? {
-        Some(v) => Some(Range::parse(v).ok()?),
+    let range = match range {
+        Some(v) => Some(Range::parse(ascii(v)?).ok()?),
         None => None,
     };
-    let checksum_mode =
-        unique_ascii(req.headers(), &s3s::header::X_AMZ_CHECKSUM_MODE)?.map(|v| ChecksumMode::from(v.to_owned()));
+    let checksum_mode = match checksum_mode {
+        Some(v) => Some(ChecksumMode::from(ascii(v)?.to_owned())),
+        None => None,
+    };
     Some(PlainGet(GetObjectInput {
         bucket,
         key,
@@ -61,14 +79,9 @@ fn left_to_s3s(name: &str) -> bool {
     (name.starts_with("if-") || name.starts_with("x-amz-")) && LEFT_TO_S3S_NAMES.contains(&name)
 }
 
-/// `Some(None)` when the header is absent, `Some(Some(text))` when it appears once,
-/// non-empty and visible ASCII; `None` (leave it to s3s) otherwise.
-fn unique_ascii<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Option<&'h str>> {
-    if !headers.contains_key(name) {
-        return Some(None);
-    }
-    let v = unique(headers, name)?;
-    (!v.is_empty()).then_some(Some(v))
+/// A header value the route reads: non-empty visible ASCII (anything else is s3s's).
+fn ascii(value: &HeaderValue) -> Option<&str> {
+    value.to_str().ok().filter(|v| !v.is_empty())
 }
 
 /// Answers a request [`plain_get`] took: the gate decides and records, the
