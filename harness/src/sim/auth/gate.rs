@@ -175,7 +175,7 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> 
         ctx.insert("aws:CurrentTime", t);
     }
     ctx.insert("aws:EpochTime", epoch_time);
-    if let Some(v) = sent.referer {
+    if let Some(v) = sent.referer.flatten() {
         ctx.insert("aws:Referer", v);
     }
     // Whether the request came over TLS, per connection; a request that did not come
@@ -188,7 +188,7 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> 
     if let Some(info) = conn {
         ctx.insert("aws:SourceIp", source_ip(info.peer.ip()));
     }
-    if let Some(v) = sent.user_agent {
+    if let Some(v) = sent.user_agent.flatten() {
         ctx.insert("aws:UserAgent", v);
     }
     if let Some(scope) = scope {
@@ -215,7 +215,7 @@ fn request_context(ask: &Ask<'_>, operation: &str, scope: Option<Scope<'_>>) -> 
         ctx.insert("s3:signatureversion", "AWS4-HMAC-SHA256");
     }
     for (key, value) in AMZ_HEADER_KEYS.iter().zip(sent.amz) {
-        if let Some(v) = value {
+        if let Some(v) = value.flatten() {
             ctx.insert(*key, v);
         }
     }
@@ -234,45 +234,35 @@ const AMZ_HEADER_KEYS: [&str; 6] = [
     "s3:x-amz-storage-class",
 ];
 
-/// The values of the headers that are condition keys (`Referer`, `User-Agent` and
-/// [`AMZ_HEADER_KEYS`]), each its first as `HeaderMap::get` gives it, read in one pass
-/// over the request's headers rather than a lookup each; a value that is not text is
-/// no key.
+/// The headers that are condition keys (`Referer`, `User-Agent` and
+/// [`AMZ_HEADER_KEYS`]), read in one pass over the request's headers rather than a
+/// lookup each. Each is its first value, as `HeaderMap::get` gives it: `Some(None)`
+/// when that value is not text (no key).
 #[derive(Default)]
 struct HeaderKeys<'h> {
-    referer: Option<&'h str>,
-    user_agent: Option<&'h str>,
-    amz: [Option<&'h str>; 6],
+    referer: Option<Option<&'h str>>,
+    user_agent: Option<Option<&'h str>>,
+    amz: [Option<Option<&'h str>>; 6],
 }
 
 impl<'h> HeaderKeys<'h> {
     fn of(headers: &'h HeaderMap) -> Self {
         let mut keys = Self::default();
-        let mut seen = [false; 8];
         for (name, value) in headers {
-            let i = if *name == hyper::header::REFERER {
-                6
+            let slot = if *name == hyper::header::REFERER {
+                &mut keys.referer
             } else if *name == hyper::header::USER_AGENT {
-                7
+                &mut keys.user_agent
             } else {
                 match AMZ_HEADER_KEYS
                     .iter()
                     .position(|k| k.strip_prefix("s3:") == Some(name.as_str()))
                 {
-                    Some(i) => i,
+                    Some(i) => &mut keys.amz[i],
                     None => continue,
                 }
             };
-            // Only a name's first value counts, text or not.
-            if std::mem::replace(&mut seen[i], true) {
-                continue;
-            }
-            let text = value.to_str().ok();
-            match i {
-                6 => keys.referer = text,
-                7 => keys.user_agent = text,
-                _ => keys.amz[i] = text,
-            }
+            slot.get_or_insert(value.to_str().ok());
         }
         keys
     }
@@ -283,8 +273,8 @@ impl<'h> HeaderKeys<'h> {
 /// always built, whatever the gate's own decision reads.
 pub(crate) const DECIDES_AGAIN: [&str; 2] = ["DeleteObjects", "CopyObject"];
 
-/// The keys of a request whose decision reads none (shared: nothing is built).
-static UNREAD_KEYS: std::sync::LazyLock<Arc<Context>> = std::sync::LazyLock::new(|| Arc::new(Context::new()));
+/// The keys of a request whose decision reads none: nothing is built.
+static UNREAD_KEYS: std::sync::LazyLock<Context> = std::sync::LazyLock::new(Context::new);
 
 /// Room for the keys a request usually has: the transport, time and address keys,
 /// a few headers, the signature's two, and a listing's three.
@@ -403,9 +393,8 @@ impl S3Access for AccessGate {
             s3s::path::S3Path::Bucket { bucket } => (Some(&**bucket), None),
             s3s::path::S3Path::Object { bucket, key } => (Some(&**bucket), Some(&**key)),
         };
-        let operation = cx.s3_op().name();
         let keys = self.ask(Ask {
-            operation,
+            operation: cx.s3_op().name(),
             bucket,
             key,
             access_key: cx.credentials().map(|c| c.access_key.as_str()),
@@ -413,8 +402,7 @@ impl S3Access for AccessGate {
             headers: cx.headers(),
             carried,
         })?;
-        // Only an operation that decides again reads its keys.
-        if DECIDES_AGAIN.contains(&operation) {
+        if let Some(keys) = keys {
             cx.extensions_mut().insert(keys);
         }
         Ok(())
@@ -425,8 +413,9 @@ impl AccessGate {
     /// Decides one request: the bucket exists, it was signed for the bucket's region,
     /// and the authorizer allows it. The request's record takes the operation, the
     /// principal, the decision and, on refusal, the error. What it answers are the
-    /// request's condition keys, for the operation's extensions.
-    pub fn ask(&self, ask: Ask<'_>) -> S3Result<RequestKeys> {
+    /// request's condition keys, for the extensions of an operation that decides
+    /// again ([`DECIDES_AGAIN`]); `None` for any other.
+    pub fn ask(&self, ask: Ask<'_>) -> S3Result<Option<RequestKeys>> {
         let operation = ask.operation;
         let slot = &ask.carried.slot;
         let (bucket, key) = (ask.bucket, ask.key);
@@ -501,15 +490,13 @@ impl AccessGate {
             .as_ref()
             .and_then(|f| f.bucket.policy.as_ref())
             .map(|p| p.policy().as_ref());
-        let context =
-            if DECIDES_AGAIN.contains(&operation) || self.authorizer.reads_request_keys(bucket_policy, who.policy) {
-                Arc::new(request_context(&ask, operation, scope))
-            } else {
-                Arc::clone(&UNREAD_KEYS)
-            };
+        let decides_again = DECIDES_AGAIN.contains(&operation);
+        let built = (decides_again || self.authorizer.reads_request_keys(bucket_policy, who.policy))
+            .then(|| request_context(&ask, operation, scope));
+        let context = built.as_ref().unwrap_or(&UNREAD_KEYS);
         let verdict = match (bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
-                self.decide_with(&who, action, operation, bucket, object_key, &context, facts.as_ref())
+                self.decide_with(&who, action, operation, bucket, object_key, context, facts.as_ref())
             }
             _ => {
                 let resource = match (bucket, kind) {
@@ -521,7 +508,7 @@ impl AccessGate {
                     action,
                     api: operation,
                     resource,
-                    context: &context,
+                    context,
                 };
                 self.authorizer.authorize(&req, None, who.policy)
             }
@@ -543,7 +530,7 @@ impl AccessGate {
             }
         });
         match refused {
-            None => Ok(RequestKeys(context)),
+            None => Ok(built.filter(|_| decides_again).map(|c| RequestKeys(Arc::new(c)))),
             Some(e) => Err(e),
         }
     }

@@ -203,7 +203,7 @@ impl HeaderSigV4 {
             return None;
         }
         let auth = parse_authorization(unique(req.headers, &AUTHORIZATION)?)?;
-        let amz_date = unique(req.headers, &*X_AMZ_DATE)?;
+        let amz_date = unique(req.headers, &s3s::header::X_AMZ_DATE)?;
         let request_time = parse_amz_date(amz_date)?;
         if auth.date != &amz_date[..8] || (now - request_time).whole_seconds().abs() > MAX_SKEW_SECS {
             return None;
@@ -271,12 +271,6 @@ const CANONICAL_CAPACITY: usize = 1024;
 /// The largest canonical buffer kept for the next request: one that grew past it for
 /// an unusually large request is let go.
 const MAX_KEPT_CANONICAL: usize = 16 * 1024;
-
-/// `x-amz-date` and `x-amz-content-sha256`, parsed once.
-static X_AMZ_DATE: std::sync::LazyLock<hyper::header::HeaderName> =
-    std::sync::LazyLock::new(|| hyper::header::HeaderName::from_static("x-amz-date"));
-static X_AMZ_CONTENT_SHA256: std::sync::LazyLock<hyper::header::HeaderName> =
-    std::sync::LazyLock::new(|| hyper::header::HeaderName::from_static("x-amz-content-sha256"));
 
 /// The header's only value, as text.
 pub(crate) fn unique(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
@@ -392,7 +386,7 @@ fn parse_amz_date(s: &str) -> Option<time::OffsetDateTime> {
 /// of a body read whole, which must be that body's (s3s would check it as the body
 /// is read). Streaming payloads and hashes of a body still to come are s3s's.
 fn payload_hash<'r>(req: &RequestView<'r>) -> Option<&'r str> {
-    let claimed = unique(req.headers, &*X_AMZ_CONTENT_SHA256)?;
+    let claimed = unique(req.headers, &s3s::header::X_AMZ_CONTENT_SHA256)?;
     let declared = match req.headers.get(CONTENT_LENGTH) {
         None => None,
         Some(v) => {

@@ -12,7 +12,7 @@ use s3s::dto::{ChecksumType, ETag};
 use s3s::path::S3Path;
 use s3s::{S3Error, S3Request, S3Response, S3Result};
 
-use crate::sim::auth::gate::{Ask, Carried, DECIDES_AGAIN};
+use crate::sim::auth::gate::{Ask, Carried};
 use crate::sim::auth::header_sigv4::{VerifiedSigV4, unique};
 use crate::sim::ops::SimS3;
 
@@ -62,9 +62,7 @@ pub(super) fn gate(
         headers: &parts.headers,
         carried: Carried::of(&parts.extensions),
     });
-    let keys = asked.map_err(|e| Box::new(error(e)))?;
-    // Only an operation that decides again reads its keys (none a direct route takes).
-    if DECIDES_AGAIN.contains(&operation) {
+    if let Some(keys) = asked.map_err(|e| Box::new(error(e)))? {
         parts.extensions.insert(keys);
     }
     Ok(parts)

@@ -108,10 +108,6 @@ fn names_a_configuration(uri: &hyper::Uri) -> bool {
 /// `Authorization` header over the SHA-256 of its body (not `UNSIGNED-PAYLOAD` nor an
 /// aws-chunked stream), and not waiting on `Expect: 100-continue`: a client that asks
 /// first gets its answer (a 403, say) before sending the body, as S3 gives it.
-/// `x-amz-content-sha256`, named once.
-static X_AMZ_CONTENT_SHA256: std::sync::LazyLock<hyper::header::HeaderName> =
-    std::sync::LazyLock::new(|| hyper::header::HeaderName::from_static("x-amz-content-sha256"));
-
 fn small_hashed_upload(headers: &hyper::HeaderMap) -> bool {
     use hyper::header::{AUTHORIZATION, CONTENT_LENGTH};
     let text = |name: &hyper::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
@@ -119,7 +115,7 @@ fn small_hashed_upload(headers: &hyper::HeaderMap) -> bool {
     let sigv4 = headers
         .get(AUTHORIZATION)
         .is_some_and(|a| a.as_bytes().starts_with(b"AWS4-HMAC-SHA256 "));
-    let hashed = text(&X_AMZ_CONTENT_SHA256).is_some_and(|h| is_lower_hex(h, 64));
+    let hashed = text(&s3s::header::X_AMZ_CONTENT_SHA256).is_some_and(|h| is_lower_hex(h, 64));
     let small = text(&CONTENT_LENGTH)
         .and_then(|n| n.parse::<u64>().ok())
         .is_some_and(|n| n <= SMALL_UPLOAD);
