@@ -37,7 +37,8 @@ pub(super) fn plain_object<B>(req: &Request<B>, path: Option<&S3Path>) -> Option
         return None;
     }
     match path? {
-        S3Path::Object { bucket, key } => Some((bucket.to_string(), key.to_string())),
+        // `String::from` copies; `to_string` on a `Box<str>` would go through `Display`.
+        S3Path::Object { bucket, key } => Some((String::from(&**bucket), String::from(&**key))),
         _ => None,
     }
 }

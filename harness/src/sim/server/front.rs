@@ -122,7 +122,7 @@ impl Front {
             && let Some(s3s::path::S3Path::Bucket { bucket }) = &s3_path
             && req.uri().query().is_some_and(|q| q.contains("list-type=2"))
         {
-            req.extensions_mut().insert(ListTarget(bucket.to_string()));
+            req.extensions_mut().insert(ListTarget(String::from(&**bucket)));
         }
 
         if let Some((status, code, message)) = auth_shape_error(&req) {

@@ -215,20 +215,27 @@ impl Hasher {
 
     /// The digests, one per algorithm asked for.
     pub fn finish(self) -> Digests {
-        let c = self.inner.finalize();
+        // Each hasher's own bytes: `ChecksumHasher::finalize` writes them as base64,
+        // which would only be decoded again here.
+        fn bytes(out: impl AsRef<[u8]>) -> Digest {
+            out.as_ref().into()
+        }
+        let ChecksumHasher {
+            crc32,
+            crc32c,
+            crc64nvme,
+            sha1,
+            sha256,
+            ..
+        } = self.inner;
         let pairs = [
-            (Algorithm::Crc32, c.checksum_crc32),
-            (Algorithm::Crc32c, c.checksum_crc32c),
-            (Algorithm::Crc64Nvme, c.checksum_crc64nvme),
-            (Algorithm::Sha1, c.checksum_sha1),
-            (Algorithm::Sha256, c.checksum_sha256),
+            (Algorithm::Crc32, crc32.map(|h| bytes(h.finalize()))),
+            (Algorithm::Crc32c, crc32c.map(|h| bytes(h.finalize()))),
+            (Algorithm::Crc64Nvme, crc64nvme.map(|h| bytes(h.finalize()))),
+            (Algorithm::Sha1, sha1.map(|h| bytes(h.finalize()))),
+            (Algorithm::Sha256, sha256.map(|h| bytes(h.finalize()))),
         ];
-        Digests(
-            pairs
-                .into_iter()
-                .filter_map(|(a, v)| Some((a, decode(a, &v?)?)))
-                .collect(),
-        )
+        Digests(pairs.into_iter().filter_map(|(a, d)| Some((a, d?))).collect())
     }
 }
 
