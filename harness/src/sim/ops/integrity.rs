@@ -207,12 +207,16 @@ impl Claim {
                 "You did not provide the number of bytes specified by the Content-Length HTTP header"
             ));
         }
+        let trailed;
         let (algorithm, claimed) = match (&self.header, self.trailer) {
-            (Some((a, d)), _) => (*a, d.clone()),
-            (None, Some(a)) => (a, trailer_value(a, trailers)?),
+            (Some((a, d)), _) => (*a, d),
+            (None, Some(a)) => {
+                trailed = trailer_value(a, trailers)?;
+                (a, &trailed)
+            }
             (None, None) => return Ok(None),
         };
-        if digests.get(algorithm) != Some(&claimed) {
+        if digests.get(algorithm) != Some(claimed) {
             return Err(S3Error::with_message(
                 S3ErrorCode::BadDigest,
                 format!(
@@ -348,7 +352,7 @@ impl Fields {
             crc64nvme: None,
             sha1: None,
             sha256: None,
-            kind: checksum.map(|c| ChecksumType::from(c.kind.name().to_owned())),
+            kind: checksum.map(|c| ChecksumType::from_static(c.kind.name())),
         };
         if let Some(c) = checksum {
             let slot = match c.algorithm {

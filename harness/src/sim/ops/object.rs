@@ -10,7 +10,7 @@ use super::{
     SimS3, caller_account, check_content_md5, incoming, key_of, metadata_map, metadata_out, principal, request_keys, ts,
 };
 use crate::sim::store::checksum::Hasher;
-use crate::sim::store::{BodyError, ByteStream, DEFAULT_CONTENT_TYPE, ObjKey, Object, Ranged, now};
+use crate::sim::store::{BodyError, ByteStream, DEFAULT_CONTENT_TYPE, Headers, ObjKey, Object, Ranged, now};
 
 pub(super) async fn head_object(
     sim: &SimS3,
@@ -181,10 +181,13 @@ impl Put {
         let checksum = self
             .claim
             .object(received.chunks.len(), &self.hasher.finish(), trailing)?;
-        let mut o = Object::received(received.chunks, &received.md5, &self.account);
-        o.headers_mut().content_type = input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
-        o.headers_mut().content_encoding = integrity::stored_content_encoding(input.content_encoding);
-        o.headers_mut().metadata = metadata_map(input.metadata);
+        let headers = Headers {
+            content_type: input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
+            content_encoding: integrity::stored_content_encoding(input.content_encoding),
+            metadata: metadata_map(input.metadata),
+            owner: self.account,
+        };
+        let mut o = Object::received_with(received.chunks, &received.md5, headers);
         let mut out = PutObjectOutput {
             e_tag: Some(ETag::Strong(o.etag.to_string())),
             ..Default::default()

@@ -52,8 +52,8 @@ pub(super) async fn limited(
         }
         // hyper ends the body at its Content-Length, which is at most SMALL_UPLOAD.
         let (parts, body) = req.into_parts();
-        return match body.collect().await {
-            Ok(collected) => Ok(Request::from_parts(parts, s3s::Body::from(collected.to_bytes()))),
+        return match whole(body).await {
+            Ok(bytes) => Ok(Request::from_parts(parts, s3s::Body::from(bytes))),
             Err(e) => Err(Refusal::Read(e)),
         };
     }
@@ -65,6 +65,33 @@ pub(super) async fn limited(
             Err(_) => Err(Refusal::TooLong),
         },
     }
+}
+
+/// The body's bytes: the one data frame a small body usually arrives in is taken as
+/// it is (`collect` would queue it in a list of its own first); more are joined.
+/// Trailers are dropped, as `collect().to_bytes()` drops them.
+async fn whole<B>(mut body: B) -> Result<bytes::Bytes, B::Error>
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Unpin,
+{
+    let mut first = bytes::Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        match &mut joined {
+            Some(all) => all.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut all = bytes::BytesMut::with_capacity(first.len() + data.len());
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&data);
+                joined = Some(all);
+            }
+        }
+    }
+    Ok(joined.map_or(first, bytes::BytesMut::freeze))
 }
 
 /// An object upload: a PUT of a key without a configuration subresource (PutObject,
@@ -211,5 +238,36 @@ mod tests {
         let mut expect = headers(&base);
         expect.insert(hyper::header::EXPECT, "100-continue".parse().expect("a header value"));
         assert!(!small_hashed_upload(&expect));
+    }
+
+    /// A body of the given frames (`None`: a trailers frame).
+    fn framed(
+        frames: &[Option<&'static str>],
+    ) -> impl hyper::body::Body<Data = bytes::Bytes, Error = std::convert::Infallible> + Unpin {
+        let frames: Vec<Result<hyper::body::Frame<bytes::Bytes>, std::convert::Infallible>> = frames
+            .iter()
+            .map(|f| {
+                Ok(match f {
+                    Some(text) => hyper::body::Frame::data(bytes::Bytes::from_static(text.as_bytes())),
+                    None => hyper::body::Frame::trailers(headers(&[("x-amz-checksum-crc32", "AAAAAA==")])),
+                })
+            })
+            .collect();
+        http_body_util::StreamBody::new(futures::stream::iter(frames))
+    }
+
+    #[tokio::test]
+    async fn a_whole_body_is_its_frames_joined_without_trailers() {
+        let cases: [(&[Option<&'static str>], &str); 5] = [
+            (&[], ""),
+            (&[Some("one frame")], "one frame"),
+            (&[Some("a"), Some("b"), Some("c")], "abc"),
+            (&[Some(""), Some("after an empty frame")], "after an empty frame"),
+            (&[Some("data"), None], "data"),
+        ];
+        for (frames, expected) in cases {
+            let got = whole(framed(frames)).await.expect("an infallible body");
+            assert_eq!(got, bytes::Bytes::from_static(expected.as_bytes()), "{frames:?}");
+        }
     }
 }

@@ -228,25 +228,27 @@ impl Hasher {
             sha256,
             ..
         } = self.inner;
-        let pairs = [
-            (Algorithm::Crc32, crc32.map(|h| bytes(h.finalize()))),
-            (Algorithm::Crc32c, crc32c.map(|h| bytes(h.finalize()))),
-            (Algorithm::Crc64Nvme, crc64nvme.map(|h| bytes(h.finalize()))),
-            (Algorithm::Sha1, sha1.map(|h| bytes(h.finalize()))),
-            (Algorithm::Sha256, sha256.map(|h| bytes(h.finalize()))),
-        ];
-        Digests(pairs.into_iter().filter_map(|(a, d)| Some((a, d?))).collect())
+        // In the order of `Algorithm::ALL`.
+        Digests([
+            crc32.map(|h| bytes(h.finalize())),
+            crc32c.map(|h| bytes(h.finalize())),
+            crc64nvme.map(|h| bytes(h.finalize())),
+            sha1.map(|h| bytes(h.finalize())),
+            sha256.map(|h| bytes(h.finalize())),
+        ])
     }
 }
 
-/// The digests a [`Hasher`] computed.
+/// The digests a [`Hasher`] computed, one slot per algorithm in the order of
+/// [`Algorithm::ALL`].
 #[derive(Debug, Clone, Default)]
-pub struct Digests(Vec<(Algorithm, Digest)>);
+pub struct Digests([Option<Digest>; 5]);
 
 impl Digests {
     /// The digest of `algorithm`, if it was computed.
     pub fn get(&self, algorithm: Algorithm) -> Option<&Digest> {
-        self.0.iter().find(|(a, _)| *a == algorithm).map(|(_, d)| d)
+        let slot = Algorithm::ALL.iter().position(|a| *a == algorithm)?;
+        self.0.get(slot)?.as_ref()
     }
 }
 

@@ -29,7 +29,8 @@ pub struct Chunks(Arc<Segments>);
 struct Segments {
     /// Never an empty segment.
     parts: Vec<Bytes>,
-    /// `starts[i]` is the offset of `parts[i]`.
+    /// `starts[i]` is the offset of `parts[i + 1]` (the first part starts at 0), so
+    /// that a body of one segment, the common case, keeps no offsets at all.
     starts: Vec<u64>,
     len: u64,
     /// Bytes allocated for the segments (see [`Chunks::capacity`]).
@@ -92,7 +93,9 @@ impl Chunks {
     /// Bytes `start..end` (`end <= len`) as slices of the segments, without copying.
     pub fn range(&self, start: u64, end: u64) -> Slices {
         let end = end.min(self.len());
-        let index = self.0.starts.partition_point(|s| *s <= start).saturating_sub(1);
+        // The parts after the first that start at or before `start`: the index of the
+        // part holding it.
+        let index = self.0.starts.partition_point(|s| *s <= start);
         Slices {
             chunks: self.clone(),
             index,
@@ -108,7 +111,9 @@ impl Segments {
         if bytes.is_empty() {
             return;
         }
-        self.starts.push(self.len);
+        if !self.parts.is_empty() {
+            self.starts.push(self.len);
+        }
         self.len += bytes.len() as u64;
         self.parts.push(bytes);
     }
@@ -132,7 +137,10 @@ impl Iterator for Slices {
             return None;
         }
         let part = self.chunks.0.parts.get(self.index)?;
-        let part_start = *self.chunks.0.starts.get(self.index)?;
+        let part_start = match self.index.checked_sub(1) {
+            None => 0,
+            Some(i) => *self.chunks.0.starts.get(i)?,
+        };
         let from = usize::try_from(self.pos - part_start).ok()?;
         let to = usize::try_from((self.end - part_start).min(part.len() as u64)).ok()?;
         self.pos = part_start + to as u64;

@@ -116,12 +116,17 @@ impl PartLayout {
 impl Object {
     /// An object written now by `owner`, with S3's default metadata.
     pub fn new(body: Body, size: u64, etag: ETag, owner: &str) -> Self {
+        Self::with_headers(body, size, etag, Headers::of(owner))
+    }
+
+    /// An object with the headers it is served with, written now.
+    fn with_headers(body: Body, size: u64, etag: ETag, headers: Headers) -> Self {
         Self {
             body,
             size,
             etag,
             modified: unix_seconds(now()),
-            headers: Arc::new(Headers::of(owner)),
+            headers: Arc::new(headers),
             extra: None,
         }
     }
@@ -135,8 +140,14 @@ impl Object {
 
     /// A single-part object from a received body and its MD5.
     pub fn received(chunks: Chunks, md5: &[u8; 16], owner: &str) -> Self {
+        Self::received_with(chunks, md5, Headers::of(owner))
+    }
+
+    /// [`Object::received`] with the headers the upload asked for (built whole rather
+    /// than from S3's defaults and then changed).
+    pub fn received_with(chunks: Chunks, md5: &[u8; 16], headers: Headers) -> Self {
         let size = chunks.len();
-        Self::new(Body::from_chunks(chunks), size, ETag::single(*md5), owner)
+        Self::with_headers(Body::from_chunks(chunks), size, ETag::single(*md5), headers)
     }
 
     /// Last-Modified, at S3's second precision.
