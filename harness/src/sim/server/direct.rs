@@ -16,30 +16,41 @@ use crate::sim::auth::gate::{Ask, Carried};
 use crate::sim::auth::header_sigv4::{VerifiedSigV4, unique};
 use crate::sim::ops::SimS3;
 
-/// The bucket and key of a request a direct route may take, whatever its operation:
-/// its header signature verified ahead of s3s (no `Authorization` left), an address
-/// as its `Host` (which s3s parses path-style, whatever the simulator's virtual-host
-/// domains), no query but `x-id` written plainly (an escaped name is s3s's to
-/// decode), and a path s3s would accept as an object's. `path` is the front's reading
-/// of the request ([`super::hosts::Hosts::s3_path`]), which for an address host is
-/// s3s's own path-style parse ([`super::hosts::path_style`]), so it is not parsed again.
-pub(super) fn plain_object<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<(String, String)> {
+/// Whether a direct route may take the request, whatever its operation: its header
+/// signature verified ahead of s3s (no `Authorization` left), an address as its `Host`
+/// (which s3s parses path-style, whatever the simulator's virtual-host domains), no
+/// query but `x-id` written plainly (an escaped name is s3s's to decode), and a path
+/// s3s would accept as an object's. `path` is the front's reading of the request
+/// ([`super::hosts::Hosts::s3_path`]), which for an address host is s3s's own
+/// path-style parse ([`super::hosts::path_style`]), so it is not parsed again.
+pub(super) fn plain_object<B>(req: &Request<B>, path: Option<&S3Path>) -> bool {
     if req.extensions().get::<VerifiedSigV4>().is_none() || req.headers().contains_key(hyper::header::AUTHORIZATION) {
-        return None;
+        return false;
     }
-    let host = unique(req.headers(), &hyper::header::HOST)?;
+    let Some(host) = unique(req.headers(), &hyper::header::HOST) else {
+        return false;
+    };
     if host.parse::<std::net::SocketAddr>().is_err() && host.parse::<IpAddr>().is_err() {
-        return None;
+        return false;
     }
     if let Some(query) = req.uri().query()
         && !query.split('&').all(|p| p == "x-id" || p.starts_with("x-id="))
     {
-        return None;
+        return false;
     }
-    match path? {
-        // `String::from` copies; `to_string` on a `Box<str>` would go through `Display`.
-        S3Path::Object { bucket, key } => Some((String::from(&**bucket), String::from(&**key))),
-        _ => None,
+    matches!(path, Some(S3Path::Object { .. }))
+}
+
+/// The bucket and key of the path a route took (see [`plain_object`]), moved out of
+/// the front's reading rather than copied: once a route has the request, the front
+/// reads the operation from the gate's record, not from the path.
+pub(super) fn object_names(path: &mut Option<S3Path>) -> Option<(String, String)> {
+    match path.take()? {
+        S3Path::Object { bucket, key } => Some((bucket.into(), key.into())),
+        other => {
+            *path = Some(other);
+            None
+        }
     }
 }
 

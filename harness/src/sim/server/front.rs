@@ -63,7 +63,9 @@ enum Taken {
 }
 
 impl Direct {
-    fn take(&self, req: &Request<s3s::Body>, path: Option<&s3s::path::S3Path>) -> Option<Taken> {
+    /// The request as a route takes it; `path` (the front's reading) is moved into
+    /// the route's input when a route takes it, and left as it was otherwise.
+    fn take(&self, req: &Request<s3s::Body>, path: &mut Option<s3s::path::S3Path>) -> Option<Taken> {
         match *req.method() {
             hyper::Method::GET if self.get => super::get_route::plain_get(req, path).map(|g| Taken::Get(Box::new(g))),
             hyper::Method::PUT if self.put => super::put_route::plain_put(req, path).map(|p| Taken::Put(Box::new(p))),
@@ -102,7 +104,7 @@ impl Front {
             authorization: req.headers().get(hyper::header::AUTHORIZATION).cloned(),
             uri: req.uri().clone(),
         };
-        let s3_path = self.hosts.s3_path(host_of(&req), req.uri().path());
+        let mut s3_path = self.hosts.s3_path(host_of(&req), req.uri().path());
         slot.update(|r| {
             r.request_id.clone_from(&ids.request_id);
             r.method = req.method().as_str().to_owned();
@@ -194,7 +196,7 @@ impl Front {
         let taken = self
             .direct
             .as_ref()
-            .and_then(|d| d.take(&req, s3_path.as_ref()).map(|t| (&d.sim, t)));
+            .and_then(|d| d.take(&req, &mut s3_path).map(|t| (&d.sim, t)));
         let result = match taken {
             Some((sim, Taken::Get(get))) => Ok(super::get_route::answer(sim, req, *get).await),
             Some((sim, Taken::Put(put))) => Ok(super::put_route::answer(sim, req, *put)),

@@ -12,7 +12,9 @@ use s3s::S3Error;
 use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, TimestampFormat};
 use s3s::path::S3Path;
 
-use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
+use super::direct::{
+    Unwritten, answer_with, checksum_headers, etag, gate, object_names, plain_object, respond, s3_request, text,
+};
 use crate::sim::ops::SimS3;
 
 /// A GetObject request the route takes: its input, decoded once.
@@ -34,9 +36,10 @@ const LEFT_TO_S3S_NAMES: [&str; 10] = [
 ];
 
 /// The request as the route takes it, or `None` for s3s; `path` is the front's
-/// reading of it (see [`plain_object`]).
-pub(super) fn plain_get<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<PlainGet> {
-    if req.method() != Method::GET {
+/// reading of it (see [`plain_object`]), whose bucket and key move into the input
+/// when the route takes the request ([`object_names`]) and stay otherwise.
+pub(super) fn plain_get<B>(req: &Request<B>, path: &mut Option<S3Path>) -> Option<PlainGet> {
+    if req.method() != Method::GET || !plain_object(req, path.as_ref()) {
         return None;
     }
     // One pass over the headers: none the route leaves to s3s, and `Range` and
@@ -56,7 +59,6 @@ pub(super) fn plain_get<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<Pl
             return None;
         }
     }
-    let (bucket, key) = plain_object(req, path)?;
     let range = match range {
         Some(v) => Some(Range::parse(ascii(v)?).ok()?),
         None => None,
@@ -65,6 +67,7 @@ pub(super) fn plain_get<B>(req: &Request<B>, path: Option<&S3Path>) -> Option<Pl
         Some(v) => Some(ChecksumMode::from(ascii(v)?.to_owned())),
         None => None,
     };
+    let (bucket, key) = object_names(path)?;
     Some(PlainGet(GetObjectInput {
         bucket,
         key,
@@ -279,7 +282,16 @@ mod tests {
     /// The route as the front asks it, with the path read as the front reads it for
     /// the address host these requests carry.
     fn plain_get<B>(req: &Request<B>) -> Option<PlainGet> {
-        super::plain_get(req, super::super::hosts::path_style(req.uri().path()).as_ref())
+        let read = || super::super::hosts::path_style(req.uri().path());
+        let mut path = read();
+        let taken = super::plain_get(req, &mut path);
+        // The path moves into a request the route takes; one it declines keeps its
+        // path for s3s and the record.
+        match &taken {
+            Some(_) => assert_eq!(path, None, "a taken request's path moved"),
+            None => assert_eq!(path, read(), "a declined request keeps its path"),
+        }
+        taken
     }
 
     fn request(uri: &str, headers: &[(&str, &str)], verified: bool) -> Request<()> {

@@ -15,7 +15,9 @@ use s3s::S3Error;
 use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput};
 use s3s::path::S3Path;
 
-use super::direct::{Unwritten, answer_with, checksum_headers, etag, gate, plain_object, respond, s3_request, text};
+use super::direct::{
+    Unwritten, answer_with, checksum_headers, etag, gate, object_names, plain_object, respond, s3_request, text,
+};
 use crate::sim::ops::SimS3;
 
 /// A PutObject request the route takes: its input, decoded once, and its body.
@@ -37,9 +39,10 @@ const PASSED_OVER: [&str; 10] = [
 ];
 
 /// The request as the route takes it, or `None` for s3s; `path` is the front's
-/// reading of it (see [`plain_object`]).
-pub(super) fn plain_put(req: &Request<s3s::Body>, path: Option<&S3Path>) -> Option<PlainPut> {
-    if req.method() != Method::PUT {
+/// reading of it (see [`plain_object`]), whose bucket and key move into the input
+/// when the route takes the request ([`object_names`]) and stay otherwise.
+pub(super) fn plain_put(req: &Request<s3s::Body>, path: &mut Option<S3Path>) -> Option<PlainPut> {
+    if req.method() != Method::PUT || !plain_object(req, path.as_ref()) {
         return None;
     }
     let body = req.body().bytes()?;
@@ -47,12 +50,7 @@ pub(super) fn plain_put(req: &Request<s3s::Body>, path: Option<&S3Path>) -> Opti
     if req.headers().len() != req.headers().keys_len() {
         return None;
     }
-    let (bucket, key) = plain_object(req, path)?;
-    let mut input = PutObjectInput {
-        bucket,
-        key,
-        ..Default::default()
-    };
+    let mut input = PutObjectInput::default();
     let mut metadata = s3s::dto::Metadata::default();
     for (name, value) in req.headers() {
         // Not empty (s3s reads an empty value as none) and visible ASCII; copied only
@@ -60,7 +58,7 @@ pub(super) fn plain_put(req: &Request<s3s::Body>, path: Option<&S3Path>) -> Opti
         let value = value.to_str().ok().filter(|t| !t.is_empty())?;
         let text = || value.to_owned();
         match name.as_str() {
-            "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(ChecksumAlgorithm::from(text())),
+            "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(algorithm(value)),
             "x-amz-checksum-crc32" => input.checksum_crc32 = Some(text()),
             "x-amz-checksum-crc32c" => input.checksum_crc32c = Some(text()),
             "x-amz-checksum-crc64nvme" => input.checksum_crc64nvme = Some(text()),
@@ -84,7 +82,24 @@ pub(super) fn plain_put(req: &Request<s3s::Body>, path: Option<&S3Path>) -> Opti
     if !metadata.is_empty() {
         input.metadata = Some(metadata);
     }
+    (input.bucket, input.key) = object_names(path)?;
     Some(PlainPut(input, body))
+}
+
+/// `x-amz-sdk-checksum-algorithm` as s3s decodes it; one of S3's names (what SDKs
+/// send) without a copy of its own.
+fn algorithm(value: &str) -> ChecksumAlgorithm {
+    const NAMES: [&str; 5] = [
+        ChecksumAlgorithm::CRC32,
+        ChecksumAlgorithm::CRC32C,
+        ChecksumAlgorithm::CRC64NVME,
+        ChecksumAlgorithm::SHA1,
+        ChecksumAlgorithm::SHA256,
+    ];
+    match NAMES.into_iter().find(|name| *name == value) {
+        Some(name) => ChecksumAlgorithm::from_static(name),
+        None => ChecksumAlgorithm::from(value.to_owned()),
+    }
 }
 
 /// Answers a request [`plain_put`] took: the gate decides and records, the
@@ -151,4 +166,90 @@ fn output_response(out: PutObjectOutput) -> Result<Response<s3s::Body>, S3Error>
     }
     text(h, s3s::header::X_AMZ_VERSION_ID, version_id)?;
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::auth::header_sigv4::VerifiedSigV4;
+
+    fn request(uri: &str, headers: &[(&str, &str)]) -> Request<s3s::Body> {
+        let mut b = Request::put(uri).header("host", "127.0.0.1:9000");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut req = b
+            .body(s3s::Body::from(Bytes::from_static(b"hello")))
+            .expect("a valid request");
+        req.extensions_mut().insert(VerifiedSigV4 {
+            access_key: "AKID".to_owned(),
+            region: "eu-west-1".to_owned(),
+        });
+        req
+    }
+
+    /// The route as the front asks it, and the path left behind.
+    fn taken(req: &Request<s3s::Body>) -> (Option<PlainPut>, Option<S3Path>) {
+        let mut path = super::super::hosts::path_style(req.uri().path());
+        let taken = plain_put(req, &mut path);
+        (taken, path)
+    }
+
+    #[test]
+    fn a_plain_upload_is_taken_with_the_paths_names() {
+        let req = request(
+            "/bkt/some%20key/x?x-id=PutObject",
+            &[
+                ("content-length", "5"),
+                ("x-amz-sdk-checksum-algorithm", "CRC32"),
+                ("x-amz-checksum-crc32", "NhCmhg=="),
+                ("x-amz-meta-colour", "blue"),
+            ],
+        );
+        let (Some(PlainPut(input, body)), path) = taken(&req) else {
+            panic!("a plain upload is taken");
+        };
+        assert_eq!(path, None, "the names moved into the input");
+        assert_eq!((input.bucket.as_str(), input.key.as_str()), ("bkt", "some key/x"));
+        assert_eq!(input.content_length, Some(5));
+        assert_eq!(input.checksum_crc32.as_deref(), Some("NhCmhg=="));
+        assert_eq!(
+            input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str),
+            Some("CRC32")
+        );
+        assert_eq!(
+            input
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("colour"))
+                .map(String::as_str),
+            Some("blue")
+        );
+        assert_eq!(&body[..], b"hello");
+    }
+
+    #[test]
+    fn a_declined_upload_keeps_its_path_for_s3s() {
+        for (uri, headers) in [
+            ("/bkt/k", &[("x-amz-acl", "private")][..]),
+            ("/bkt/k?tagging", &[][..]),
+            ("/bkt", &[][..]),
+        ] {
+            let req = request(uri, headers);
+            let (put, path) = taken(&req);
+            assert!(put.is_none(), "{uri} {headers:?} goes to s3s");
+            assert_eq!(
+                path,
+                super::super::hosts::path_style(req.uri().path()),
+                "{uri} keeps its path"
+            );
+        }
+    }
+
+    #[test]
+    fn checksum_algorithms_read_as_s3s_reads_them() {
+        for name in ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "crc32", "MD5"] {
+            assert_eq!(algorithm(name), ChecksumAlgorithm::from(name.to_owned()), "{name}");
+        }
+    }
 }
