@@ -196,7 +196,9 @@ pub struct World {
     /// The buckets and their objects.
     pub store: Store,
     identities: Vec<Identity>,
-    by_access_key: HashMap<String, usize>,
+    /// foldhash rather than SipHash: every request looks its access key up, and the
+    /// keys are the scenario's own.
+    by_access_key: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 /// A bucket policy a scenario gives and S3's PutBucketPolicy refuses: the bucket is

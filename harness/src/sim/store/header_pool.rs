@@ -10,8 +10,10 @@ use super::object::{Headers, Object};
 /// metadata do not grow the pool: past it, new headers are kept by their object only.
 const POOLED_HEADERS: usize = 1024;
 
+// foldhash rather than SipHash: every PUT looks its headers up, and the pool is
+// bounded, so a flood of colliding keys has nowhere to grow.
 #[derive(Debug, Clone, Default)]
-pub(super) struct HeaderPool(HashSet<Arc<Headers>>);
+pub(super) struct HeaderPool(HashSet<Arc<Headers>, foldhash::fast::RandomState>);
 
 impl HeaderPool {
     /// Points `object` at the pooled copy of its headers, pooling them if new.
