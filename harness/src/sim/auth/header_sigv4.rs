@@ -470,10 +470,7 @@ fn canonical_query(out: &mut String, query: Option<&str>) -> Option<()> {
     // One parameter (`x-id=GetObject`, as SDKs send on object requests) needs no
     // sorting, and so no list.
     if !query.contains('&') {
-        let (name, value) = canonical_pair(query)?;
-        out.push_str(name);
-        out.push('=');
-        out.push_str(value);
+        push_pair(out, canonical_pair(query)?);
         return Some(());
     }
     let mut pairs: Vec<(&str, &str)> = Vec::new();
@@ -484,15 +481,20 @@ fn canonical_query(out: &mut String, query: Option<&str>) -> Option<()> {
     if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
         return None;
     }
-    for (i, (name, value)) in pairs.iter().enumerate() {
+    for (i, pair) in pairs.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(name);
-        out.push('=');
-        out.push_str(value);
+        push_pair(out, pair);
     }
     Some(())
+}
+
+/// `name=value`, as the canonical query lists a parameter.
+fn push_pair(out: &mut String, (name, value): (&str, &str)) {
+    out.push_str(name);
+    out.push('=');
+    out.push_str(value);
 }
 
 /// A query parameter's name and value (`name` alone is `name=`), when both are written

@@ -54,6 +54,12 @@ pub(super) fn object_names(path: &mut Option<S3Path>) -> Option<(String, String)
     }
 }
 
+/// A header value a route reads: non-empty (s3s reads an empty value as none) and
+/// visible ASCII; anything else leaves the request to s3s.
+pub(super) fn ascii(value: &HeaderValue) -> Option<&str> {
+    value.to_str().ok().filter(|v| !v.is_empty())
+}
+
 /// Asks the gate about a request a direct route took, as s3s's access hook asks it:
 /// the request's parts (with the decided condition keys in their extensions when the
 /// operation decides again), or the refusal written as s3s writes it.

@@ -224,11 +224,7 @@ impl Front {
                     if let Some(region) = &record.region_hint {
                         bytes = with_region(bytes, region);
                     }
-                    if let Ok(len) = hyper::header::HeaderValue::from_str(&bytes.len().to_string())
-                        && parts.headers.contains_key(hyper::header::CONTENT_LENGTH)
-                    {
-                        parts.headers.insert(hyper::header::CONTENT_LENGTH, len);
-                    }
+                    relength(&mut parts.headers, bytes.len());
                     Response::from_parts(parts, s3s::Body::from(bytes))
                 } else {
                     resp
@@ -473,15 +469,19 @@ fn error_code(body: &[u8]) -> Option<String> {
 }
 
 /// `resp` with the request's id headers, and its error body (if any) with them too.
+/// An answer whose body was rewritten keeps a `Content-Length` that says its new
+/// length (one that had none, a chunked answer, stays without).
+fn relength(headers: &mut hyper::HeaderMap, len: usize) {
+    if headers.contains_key(hyper::header::CONTENT_LENGTH) {
+        headers.insert(hyper::header::CONTENT_LENGTH, hyper::header::HeaderValue::from(len));
+    }
+}
+
 async fn stamp(resp: Response<s3s::Body>, ids: RequestIds) -> Response<s3s::Body> {
     let (mut parts, mut body) = resp.into_parts();
     if parts.status.as_u16() >= 300 {
         let bytes = with_ids(collect_limited(body).await, &ids);
-        if let Ok(len) = hyper::header::HeaderValue::from_str(&bytes.len().to_string())
-            && parts.headers.contains_key(hyper::header::CONTENT_LENGTH)
-        {
-            parts.headers.insert(hyper::header::CONTENT_LENGTH, len);
-        }
+        relength(&mut parts.headers, bytes.len());
         body = s3s::Body::from(bytes);
     }
     // The ids' text becomes the headers' bytes as it is, without a copy.

@@ -13,7 +13,7 @@ use s3s::dto::{ChecksumMode, GetObjectInput, GetObjectOutput, Range, Timestamp, 
 use s3s::path::S3Path;
 
 use super::direct::{
-    Unwritten, answer_with, checksum_headers, etag, gate, object_names, plain_object, respond, s3_request, text,
+    Unwritten, answer_with, ascii, checksum_headers, etag, gate, object_names, plain_object, respond, s3_request, text,
 };
 use crate::sim::ops::SimS3;
 
@@ -80,11 +80,6 @@ pub(super) fn plain_get<B>(req: &Request<B>, path: &mut Option<S3Path>) -> Optio
 /// Whether a header (name lower-case, as hyper holds it) is one the route leaves to s3s.
 fn left_to_s3s(name: &str) -> bool {
     (name.starts_with("if-") || name.starts_with("x-amz-")) && LEFT_TO_S3S_NAMES.contains(&name)
-}
-
-/// A header value the route reads: non-empty visible ASCII (anything else is s3s's).
-fn ascii(value: &HeaderValue) -> Option<&str> {
-    value.to_str().ok().filter(|v| !v.is_empty())
 }
 
 /// Answers a request [`plain_get`] took: the gate decides and records, the

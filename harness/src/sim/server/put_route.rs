@@ -16,7 +16,7 @@ use s3s::dto::{ChecksumAlgorithm, PutObjectInput, PutObjectOutput};
 use s3s::path::S3Path;
 
 use super::direct::{
-    Unwritten, answer_with, checksum_headers, etag, gate, object_names, plain_object, respond, s3_request, text,
+    Unwritten, answer_with, ascii, checksum_headers, etag, gate, object_names, plain_object, respond, s3_request, text,
 };
 use crate::sim::ops::SimS3;
 
@@ -53,9 +53,8 @@ pub(super) fn plain_put(req: &Request<s3s::Body>, path: &mut Option<S3Path>) -> 
     let mut input = PutObjectInput::default();
     let mut metadata = s3s::dto::Metadata::default();
     for (name, value) in req.headers() {
-        // Not empty (s3s reads an empty value as none) and visible ASCII; copied only
-        // for a header the input takes.
-        let value = value.to_str().ok().filter(|t| !t.is_empty())?;
+        // Copied only for a header the input takes.
+        let value = ascii(value)?;
         let text = || value.to_owned();
         match name.as_str() {
             "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(algorithm(value)),
