@@ -18,7 +18,8 @@
 //! two workers; each server has its own aws-sdk-s3 client (same configuration). The
 //! rows run in rounds, each round measuring every row on both servers in alternating
 //! order, so drift and other load on the machine hit both; the table shows medians
-//! over the rounds. Servers listen on 127.0.0.1 only.
+//! over the rounds, and for each row the rounds' own ratios: their median, and their
+//! mean with the half-width of its 95% interval. Servers listen on 127.0.0.1 only.
 //!
 //! Rates on a shared machine move with everything else that runs; the second table
 //! is steadier: the CPU time the server threads spent per request (Linux
@@ -247,22 +248,29 @@ fn main() {
 
     println!();
     println!(
-        "  {:<36} {:>12} {:>12} {:>7}   ratio per round",
-        "request", "s3-harness", "ceiling", "ratio"
+        "  {:<36} {:>12} {:>12} {:>7}   {:<20} ratio per round",
+        "request", "s3-harness", "ceiling", "ratio", "rounds: median, mean"
     );
     for (row, (s_sim, s_ceil)) in ROWS.iter().zip(&samples) {
         let a = median(s_sim);
         let b = median(s_ceil);
-        let per_round: Vec<String> = s_sim.iter().zip(s_ceil).map(|(a, b)| format!("{:.2}", a / b)).collect();
+        let ratios: Vec<f64> = s_sim.iter().zip(s_ceil).map(|(a, b)| a / b).collect();
+        let per_round: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        let (mean, half_width) = mean_and_half_width(&ratios);
         println!(
-            "  {:<36} {:>10.0}/s {:>10.0}/s {:>7.2}   {}",
+            "  {:<36} {:>10.0}/s {:>10.0}/s {:>7.2}   {:<20} {}",
             row.name,
             a,
             b,
             a / b,
+            format!("{:.2}, {mean:.2} ± {half_width:.2}", median(&ratios)),
             per_round.join(" ")
         );
     }
+    println!(
+        "  (ratio: median rate over median rate; rounds: the per-round ratios' median, and their mean \
+         ± 1.96 standard errors)"
+    );
     println!();
     println!(
         "  {:<36} {:>12} {:>12} {:>12}",
@@ -386,6 +394,20 @@ async fn bounded<T>(fut: impl Future<Output = T>) -> T {
     tokio::time::timeout(REQUEST_TIMEOUT, fut)
         .await
         .expect("a benchmark request finishes within the timeout")
+}
+
+/// The mean of `xs` and the half-width of its normal-approximation 95% interval
+/// (1.96 standard errors; zero for fewer than two values). On a shared machine the
+/// rounds' ratios scatter widely, and a row's distance from a goal means little
+/// without it.
+fn mean_and_half_width(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (mean, 0.0);
+    }
+    let variance = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, 1.96 * (variance / n).sqrt())
 }
 
 fn median(xs: &[f64]) -> f64 {
