@@ -19,6 +19,7 @@ use super::direct::{
     Unwritten, answer_with, ascii, checksum_headers, etag, gate, object_names, plain_object, respond, s3_request, text,
 };
 use crate::sim::ops::SimS3;
+use crate::sim::store::checksum::Algorithm;
 
 /// A PutObject request the route takes: its input, decoded once, and its body.
 pub(super) struct PlainPut(PutObjectInput, Bytes);
@@ -86,16 +87,13 @@ pub(super) fn plain_put(req: &Request<s3s::Body>, path: &mut Option<S3Path>) -> 
 }
 
 /// `x-amz-sdk-checksum-algorithm` as s3s decodes it; one of S3's names (what SDKs
-/// send) without a copy of its own.
+/// send, written exactly) without a copy of its own.
 fn algorithm(value: &str) -> ChecksumAlgorithm {
-    const NAMES: [&str; 5] = [
-        ChecksumAlgorithm::CRC32,
-        ChecksumAlgorithm::CRC32C,
-        ChecksumAlgorithm::CRC64NVME,
-        ChecksumAlgorithm::SHA1,
-        ChecksumAlgorithm::SHA256,
-    ];
-    match NAMES.into_iter().find(|name| *name == value) {
+    match Algorithm::ALL
+        .into_iter()
+        .map(Algorithm::name)
+        .find(|name| *name == value)
+    {
         Some(name) => ChecksumAlgorithm::from_static(name),
         None => ChecksumAlgorithm::from(value.to_owned()),
     }
