@@ -1,6 +1,7 @@
 //! What a long-running server bounds: a client that never finishes its request headers
-//! is disconnected instead of holding a connection forever, and the request log keeps
-//! its latest records with exact totals instead of growing with every request.
+//! is disconnected instead of holding a connection forever, the request log keeps its
+//! latest records with exact totals instead of growing with every request, and a
+//! shutdown lets a request in flight finish while it closes idle connections.
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,58 @@ async fn a_half_sent_request_is_closed_after_the_header_timeout() {
     let mut answer = Vec::new();
     ok.read_to_end(&mut answer).await.unwrap();
     assert!(answer.starts_with(b"HTTP/1.1 "), "{}", String::from_utf8_lossy(&answer));
+}
+
+/// Reads until the peer closes the connection (or it fails), with what was read.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return answer,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn shutdown_finishes_a_request_in_flight_and_closes_idle_connections() {
+    let mut world = World::new();
+    world.add_bucket("shut-bucket", "eu-west-1", "111122223333").unwrap();
+    // A grace period far past the test's own timeouts: shutdown must end because every
+    // connection was asked to close, not because the grace period ran out.
+    let sim = Simulator::start_with(
+        world,
+        ServerOptions {
+            grace: Duration::from_secs(600),
+            ..ServerOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut idle = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let mut busy = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    busy.write_all(b"PUT /shut-bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+        .await
+        .unwrap();
+    // Both connections are open and one request is half sent when shutdown starts.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let shutdown = tokio::spawn(sim.shutdown());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    busy.write_all(b"world").await.unwrap();
+
+    let answer = tokio::time::timeout(Duration::from_secs(30), read_until_closed(&mut busy))
+        .await
+        .expect("the busy connection was closed after its answer");
+    assert!(answer.starts_with(b"HTTP/1.1 "), "{}", String::from_utf8_lossy(&answer));
+    let idle_read = tokio::time::timeout(Duration::from_secs(30), read_until_closed(&mut idle))
+        .await
+        .expect("the idle connection was closed");
+    assert!(idle_read.is_empty(), "{}", String::from_utf8_lossy(&idle_read));
+    tokio::time::timeout(Duration::from_secs(30), shutdown)
+        .await
+        .expect("shutdown ended before the grace period")
+        .unwrap();
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use super::connections::{Connections, until_stopped};
 use super::front::Front;
 
 /// Timeouts of one connection.
@@ -37,7 +38,7 @@ pub(super) async fn accept_loop(
     mut stop: oneshot::Receiver<()>,
     limits: Limits,
 ) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Connections::new();
     let mut builder = ConnBuilder::new(TokioExecutor::new());
     builder
         .http1()
@@ -67,20 +68,25 @@ pub(super) async fn accept_loop(
                 // algorithm would hold the tail of a multi-write answer for the
                 // client's delayed ACK.
                 let _ = stream.set_nodelay(true);
-                let front = Front { peer, secure: tls.is_some(), ..front.clone() };
+                // The connection's own front, shared by its requests: each request
+                // takes one reference to it rather than a copy of every shared part,
+                // whose reference counts all connections would otherwise contend on.
+                let front = Arc::new(Front { peer, secure: tls.is_some(), ..front.clone() });
                 // The answer's future is handed to hyper as it is, not boxed: hyper
                 // keeps a connection's request in flight inside the connection's
                 // task, so no request allocates (and copies into) a box of its own.
-                let service = hyper::service::service_fn(move |req| front.clone().handle(req).map(Ok::<_, Infallible>));
-                let watcher = graceful.watcher();
+                let service =
+                    hyper::service::service_fn(move |req| Arc::clone(&front).handle(req).map(Ok::<_, Infallible>));
+                let (open, stop) = connections.open();
                 let builder = builder.clone();
                 let tls = tls.clone();
                 // The handshake runs in the connection's own task, so a client that
                 // stalls it holds up only itself; the header read timeout bounds it
                 // as it bounds a stalled request.
                 tokio::spawn(async move {
+                    let _open = open;
                     let result = match tls {
-                        None => watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await,
+                        None => until_stopped(builder.serve_connection(TokioIo::new(stream), service).into_owned(), stop).await,
                         Some(acceptor) => {
                             let stream = match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
                                 Ok(Ok(stream)) => stream,
@@ -93,7 +99,7 @@ pub(super) async fn accept_loop(
                                     return;
                                 }
                             };
-                            watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await
+                            until_stopped(builder.serve_connection(TokioIo::new(stream), service).into_owned(), stop).await
                         }
                     };
                     if let Err(e) = result {
@@ -106,7 +112,7 @@ pub(super) async fn accept_loop(
     }
     drop(listener);
     tokio::select! {
-        () = graceful.shutdown() => {}
+        () = connections.shutdown() => {}
         () = tokio::time::sleep(limits.grace) => tracing::warn!("shutdown grace period ended with requests in flight"),
     }
 }

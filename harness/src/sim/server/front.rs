@@ -82,7 +82,7 @@ impl Front {
     /// and every error body `<RequestId>` and `<HostId>`, whatever produced it (an
     /// operation, s3s's signature check, the fault layer, an internal failure), as S3's
     /// do (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>).
-    pub(super) async fn handle(self, req: Request<Incoming>) -> Response<s3s::Body> {
+    pub(super) async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<s3s::Body> {
         let ids = self.ids.next();
         let resp = match self.answer(req, &ids).await {
             Ok(resp) => resp,
@@ -98,7 +98,11 @@ impl Front {
         stamp(resp, ids).await
     }
 
-    async fn answer(self, mut req: Request<Incoming>, ids: &RequestIds) -> Result<Response<s3s::Body>, s3s::HttpError> {
+    async fn answer(
+        &self,
+        mut req: Request<Incoming>,
+        ids: &RequestIds,
+    ) -> Result<Response<s3s::Body>, s3s::HttpError> {
         let slot = RecordSlot::default();
         let claimed = Claimed {
             authorization: req.headers().get(hyper::header::AUTHORIZATION).cloned(),

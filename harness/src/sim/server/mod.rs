@@ -4,6 +4,7 @@
 
 mod accept;
 mod builder;
+mod connections;
 mod direct;
 mod front;
 mod get_route;
