@@ -16,10 +16,12 @@
 //!
 //! Both servers run on one tokio runtime of two workers, the clients on another of
 //! two workers; each server has its own aws-sdk-s3 client (same configuration). The
-//! rows run in rounds, each round measuring every row on both servers in alternating
-//! order, so drift and other load on the machine hit both; the table shows medians
-//! over the rounds, and for each row the rounds' own ratios: their median, and their
-//! mean with the half-width of its 95% interval. Servers listen on 127.0.0.1 only.
+//! rows run in rounds; in each round a row's requests are split into ten slices and
+//! the two servers take turns slice by slice (whoever went first in a slice goes
+//! second in the next), so drift and other load on the machine hit both; the table
+//! shows medians over the rounds, and for each row the rounds' own ratios: their
+//! median, and their mean with the half-width of its 95% interval. Servers listen on
+//! 127.0.0.1 only.
 //!
 //! Rates on a shared machine move with everything else that runs; the second table
 //! is steadier: the CPU time the server threads spent per request (Linux
@@ -230,13 +232,7 @@ fn main() {
         }
         for round in 0..rounds {
             for ((row, (s_sim, s_ceil)), (c_sim, c_ceil)) in ROWS.iter().zip(samples.iter_mut()).zip(cpu.iter_mut()) {
-                let (a, b) = if round % 2 == 0 {
-                    let a = rate(&sim_client, row).await;
-                    (a, rate(&ceiling_client, row).await)
-                } else {
-                    let b = rate(&ceiling_client, row).await;
-                    (rate(&sim_client, row).await, b)
-                };
+                let (a, b) = both(&sim_client, &ceiling_client, row, round % 2 == 0).await;
                 s_sim.push(a.0);
                 s_ceil.push(b.0);
                 c_sim.push(a.1);
@@ -310,18 +306,50 @@ fn world() -> World {
     world
 }
 
-/// Requests per second for one row, and the server threads' CPU µs per request.
-async fn rate(client: &Client, row: &Row) -> (f64, f64) {
+/// How many slices a row's requests are split into in each round. The servers take
+/// turns slice by slice (the first of a slice goes second in the next), so load that
+/// comes and goes on a shared machine within a round falls on both alike, where one
+/// server's whole turn and then the other's would hand it to just one.
+const SLICES: usize = 10;
+
+/// One round of one row on both servers, in alternating slices (`sim_first`: which
+/// server opens): for the simulator and then the ceiling, requests per second and the
+/// server threads' CPU µs per request, over all of its slices.
+async fn both(sim: &Client, ceiling: &Client, row: &Row, sim_first: bool) -> ((f64, f64), (f64, f64)) {
+    let per_slice = row.requests.div_ceil(SLICES);
+    // Per server: time spent, server CPU nanoseconds, requests sent.
+    let mut totals = [(Duration::ZERO, 0_u64, 0_usize); 2];
+    for slice in 0..SLICES {
+        let order = if sim_first == (slice % 2 == 0) { [0, 1] } else { [1, 0] };
+        for who in order {
+            let client = if who == 0 { sim } else { ceiling };
+            let (elapsed, cpu) = run(client, row.kind, row.concurrency, per_slice).await;
+            totals[who].0 += elapsed;
+            totals[who].1 += cpu;
+            totals[who].2 += per_slice;
+        }
+    }
+    let [a, b] = totals.map(|(elapsed, cpu, requests)| {
+        (
+            requests as f64 / elapsed.as_secs_f64(),
+            cpu as f64 / 1e3 / requests as f64,
+        )
+    });
+    (a, b)
+}
+
+/// Sends `requests` requests of `kind` from `concurrency` tasks: the time they took
+/// and the CPU nanoseconds the server threads ran meanwhile.
+async fn run(client: &Client, kind: Kind, concurrency: usize, requests: usize) -> (Duration, u64) {
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_before = server_cpu_ns();
     let started = Instant::now();
-    let tasks: Vec<_> = (0..row.concurrency)
+    let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let client = client.clone();
             let next = next.clone();
-            let (kind, total) = (row.kind, row.requests);
             tokio::spawn(async move {
-                while next.fetch_add(1, Ordering::Relaxed) < total {
+                while next.fetch_add(1, Ordering::Relaxed) < requests {
                     once(&client, kind).await;
                 }
             })
@@ -330,12 +358,7 @@ async fn rate(client: &Client, row: &Row) -> (f64, f64) {
     for task in tasks {
         task.await.expect("a request task does not panic");
     }
-    let elapsed = started.elapsed();
-    let cpu = server_cpu_ns().saturating_sub(cpu_before);
-    (
-        row.requests as f64 / elapsed.as_secs_f64(),
-        cpu as f64 / 1e3 / row.requests as f64,
-    )
+    (started.elapsed(), server_cpu_ns().saturating_sub(cpu_before))
 }
 
 /// CPU nanoseconds the server runtime's threads (named `server`) have run so far
