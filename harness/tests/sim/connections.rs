@@ -50,6 +50,13 @@ async fn a_half_sent_request_is_closed_after_the_header_timeout() {
     assert!(answer.starts_with(b"HTTP/1.1 "), "{}", String::from_utf8_lossy(&answer));
 }
 
+/// A simulator with `opts` over a world of one bucket.
+async fn with_bucket(bucket: &str, opts: ServerOptions) -> Simulator {
+    let mut world = World::new();
+    world.add_bucket(bucket, "eu-west-1", "111122223333").unwrap();
+    Simulator::start_with(world, opts).await.unwrap()
+}
+
 /// Reads until the peer closes the connection (or it fails), with what was read.
 async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
     let mut answer = Vec::new();
@@ -64,19 +71,16 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
 
 #[tokio::test]
 async fn shutdown_finishes_a_request_in_flight_and_closes_idle_connections() {
-    let mut world = World::new();
-    world.add_bucket("shut-bucket", "eu-west-1", "111122223333").unwrap();
     // A grace period far past the test's own timeouts: shutdown must end because every
     // connection was asked to close, not because the grace period ran out.
-    let sim = Simulator::start_with(
-        world,
+    let sim = with_bucket(
+        "shut-bucket",
         ServerOptions {
             grace: Duration::from_secs(600),
             ..ServerOptions::default()
         },
     )
-    .await
-    .unwrap();
+    .await;
     let mut idle = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
     let mut busy = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
     busy.write_all(b"PUT /shut-bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
@@ -104,17 +108,14 @@ async fn shutdown_finishes_a_request_in_flight_and_closes_idle_connections() {
 
 #[tokio::test]
 async fn the_request_log_keeps_its_latest_records_and_exact_totals() {
-    let mut world = World::new();
-    world.add_bucket("log-bucket", "eu-west-1", "111122223333").unwrap();
-    let sim = Simulator::start_with(
-        world,
+    let sim = with_bucket(
+        "log-bucket",
         ServerOptions {
             request_log_capacity: 5,
             ..ServerOptions::default()
         },
     )
-    .await
-    .unwrap();
+    .await;
     let c = sim.client(s3_harness::Who::BucketOwner("log-bucket")).unwrap();
     for _ in 0..20 {
         c.head_bucket().bucket("log-bucket").send().await.unwrap();
