@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use super::connection_timer::ConnectionTimer;
 use super::connections::{Connections, until_stopped};
 use super::front::Front;
 
@@ -40,11 +41,7 @@ pub(super) async fn accept_loop(
 ) {
     let connections = Connections::new();
     let mut builder = ConnBuilder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
-    let builder = Arc::new(builder);
+    builder.http1().header_read_timeout(limits.header_read_timeout);
     let mut backoff = FIRST_ACCEPT_BACKOFF;
     loop {
         tokio::select! {
@@ -78,7 +75,9 @@ pub(super) async fn accept_loop(
                 let service =
                     hyper::service::service_fn(move |req| Arc::clone(&front).handle(req).map(Ok::<_, Infallible>));
                 let (open, stop) = connections.open();
-                let builder = builder.clone();
+                // Each connection's header read timeout runs on a timer of its own.
+                let mut builder = builder.clone();
+                builder.http1().timer(ConnectionTimer::new());
                 let tls = tls.clone();
                 // The handshake runs in the connection's own task, so a client that
                 // stalls it holds up only itself; the header read timeout bounds it

@@ -4,6 +4,7 @@
 
 mod accept;
 mod builder;
+mod connection_timer;
 mod connections;
 mod direct;
 mod front;
