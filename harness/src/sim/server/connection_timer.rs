@@ -77,38 +77,40 @@ mod tests {
     use super::*;
     use hyper::rt::Timer as _;
 
-    // Lower bounds only: a deadline may be reached late on a busy machine, never early.
+    /// Waits on a `ms` deadline of `timer`, and checks it was not reached early (a
+    /// lower bound only: on a busy machine a deadline may be reached late).
+    async fn waits_in_full(timer: &ConnectionTimer, ms: u64) {
+        let start = Instant::now();
+        timer.sleep(Duration::from_millis(ms)).await;
+        assert!(start.elapsed() >= Duration::from_millis(ms), "{:?}", start.elapsed());
+    }
+
+    /// A deadline of `timer`, polled once (so it holds the timer) and not reached.
+    async fn polled_once(timer: &ConnectionTimer, after: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        let mut deadline = timer.sleep(after);
+        assert!(futures::poll!(deadline.as_mut()).is_pending());
+        deadline
+    }
 
     #[tokio::test]
     async fn each_deadline_is_waited_for_in_full() {
         let timer = ConnectionTimer::new();
-        let start = Instant::now();
-        timer.sleep(Duration::from_millis(50)).await;
-        assert!(start.elapsed() >= Duration::from_millis(50), "{:?}", start.elapsed());
+        waits_in_full(&timer, 50).await;
         // A later request's deadline moves the same timer on.
-        let next = Instant::now();
-        timer.sleep(Duration::from_millis(80)).await;
-        assert!(next.elapsed() >= Duration::from_millis(80), "{:?}", next.elapsed());
+        waits_in_full(&timer, 80).await;
     }
 
     #[tokio::test]
     async fn a_deadline_dropped_unreached_does_not_cut_the_next_short() {
         let timer = ConnectionTimer::new();
-        let mut first = timer.sleep(Duration::from_millis(10));
-        assert!(futures::poll!(first.as_mut()).is_pending());
-        drop(first);
-        let start = Instant::now();
-        timer.sleep(Duration::from_millis(200)).await;
-        assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
+        drop(polled_once(&timer, Duration::from_millis(10)).await);
+        waits_in_full(&timer, 200).await;
     }
 
     #[tokio::test]
     async fn an_earlier_deadline_polled_after_a_later_one_still_fires_on_time() {
         let timer = ConnectionTimer::new();
-        let mut later = timer.sleep(Duration::from_secs(600));
-        assert!(futures::poll!(later.as_mut()).is_pending());
-        let start = Instant::now();
-        timer.sleep(Duration::from_millis(30)).await;
-        assert!(start.elapsed() >= Duration::from_millis(30), "{:?}", start.elapsed());
+        let _later = polled_once(&timer, Duration::from_secs(600)).await;
+        waits_in_full(&timer, 30).await;
     }
 }
