@@ -317,8 +317,9 @@ const SLICES: usize = 10;
 /// server threads' CPU µs per request, over all of its slices.
 async fn both(sim: &Client, ceiling: &Client, row: &Row, sim_first: bool) -> ((f64, f64), (f64, f64)) {
     let per_slice = row.requests.div_ceil(SLICES);
-    // Per server: time spent, server CPU nanoseconds, requests sent.
-    let mut totals = [(Duration::ZERO, 0_u64, 0_usize); 2];
+    let requests = per_slice * SLICES;
+    // Per server: time spent, server CPU nanoseconds.
+    let mut totals = [(Duration::ZERO, 0_u64); 2];
     for slice in 0..SLICES {
         let order = if sim_first == (slice % 2 == 0) { [0, 1] } else { [1, 0] };
         for who in order {
@@ -326,10 +327,9 @@ async fn both(sim: &Client, ceiling: &Client, row: &Row, sim_first: bool) -> ((f
             let (elapsed, cpu) = run(client, row.kind, row.concurrency, per_slice).await;
             totals[who].0 += elapsed;
             totals[who].1 += cpu;
-            totals[who].2 += per_slice;
         }
     }
-    let [a, b] = totals.map(|(elapsed, cpu, requests)| {
+    let [a, b] = totals.map(|(elapsed, cpu)| {
         (
             requests as f64 / elapsed.as_secs_f64(),
             cpu as f64 / 1e3 / requests as f64,
