@@ -82,11 +82,11 @@ impl AccessGate {
         context: &Context,
     ) -> Verdict {
         let facts = self.world.store.access_facts(bucket, key).ok();
-        self.decide_with(who, action, api, bucket, key, context, facts.as_ref())
+        self.decide_with(who, action, api, bucket, key, context, facts)
     }
 
     /// [`AccessGate::decide`] with the store's facts already read (`None`: no such
-    /// bucket).
+    /// bucket), taken to move the object's owner into the evaluation's facts.
     #[allow(clippy::too_many_arguments)]
     fn decide_with(
         &self,
@@ -96,7 +96,7 @@ impl AccessGate {
         bucket: &str,
         key: Option<&str>,
         context: &Context,
-        facts: Option<&AccessFacts>,
+        facts: Option<AccessFacts>,
     ) -> Verdict {
         let req = AccessRequest {
             caller: who.caller,
@@ -109,9 +109,9 @@ impl AccessGate {
             return self.authorizer.authorize(&req, None, who.policy);
         };
         let info = &facts.bucket;
-        let object = facts.object_owner.as_ref().map(|owner| ObjectFacts {
+        let object = facts.object_owner.map(|owner| ObjectFacts {
             exists: owner.is_some(),
-            owner_account: owner.clone(),
+            owner_account: owner,
             object_ownership: info.object_ownership,
             ..ObjectFacts::default()
         });
@@ -496,7 +496,7 @@ impl AccessGate {
         let context = built.as_ref().unwrap_or(&UNREAD_KEYS);
         let verdict = match (bucket, kind) {
             (Some(bucket), ResourceKind::Bucket | ResourceKind::Object) if operation != "CreateBucket" => {
-                self.decide_with(&who, action, operation, bucket, object_key, context, facts.as_ref())
+                self.decide_with(&who, action, operation, bucket, object_key, context, facts)
             }
             _ => {
                 let resource = match (bucket, kind) {

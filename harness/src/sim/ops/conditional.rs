@@ -122,11 +122,12 @@ fn invalid_part_number() -> S3Error {
 /// If-Modified-Since is 304; If-Match wins over If-Unmodified-Since and If-None-Match
 /// over If-Modified-Since.
 fn check_preconditions(o: &Object, c: &Conditions<'_>) -> S3Result<()> {
-    let current = ETag::Strong(o.etag.to_string());
+    // The object's ETag is written out only for a condition that compares it.
+    let current = std::cell::OnceCell::new();
     let last_modified = o.last_modified();
     let matches = |c: &ETagCondition| match c {
         ETagCondition::Any => true,
-        ETagCondition::ETag(e) => current.weak_cmp(e),
+        ETagCondition::ETag(e) => current.get_or_init(|| ETag::Strong(o.etag.to_string())).weak_cmp(e),
     };
     let failed = || {
         s3_error!(

@@ -54,10 +54,16 @@ pub(super) fn plain_put(req: &Request<s3s::Body>, path: &mut Option<S3Path>) -> 
     let mut input = PutObjectInput::default();
     let mut metadata = s3s::dto::Metadata::default();
     for (name, value) in req.headers() {
+        let name = name.as_str();
+        // What s3s does not read is not read here either (its value, a user agent
+        // among them, is not even looked at).
+        if PASSED_OVER.contains(&name) {
+            continue;
+        }
         // Copied only for a header the input takes.
         let value = ascii(value)?;
         let text = || value.to_owned();
-        match name.as_str() {
+        match name {
             "x-amz-sdk-checksum-algorithm" => input.checksum_algorithm = Some(algorithm(value)),
             "x-amz-checksum-crc32" => input.checksum_crc32 = Some(text()),
             "x-amz-checksum-crc32c" => input.checksum_crc32c = Some(text()),
@@ -73,9 +79,7 @@ pub(super) fn plain_put(req: &Request<s3s::Body>, path: &mut Option<S3Path>) -> 
                 Some(key) if !key.is_empty() && !value.contains("=?") => {
                     metadata.insert(key.to_owned(), text());
                 }
-                Some(_) => return None,
-                None if PASSED_OVER.contains(&other) => {}
-                None => return None,
+                Some(_) | None => return None,
             },
         }
     }
