@@ -131,52 +131,30 @@ impl Front {
             req.extensions_mut().insert(ListTarget(String::from(&**bucket)));
         }
 
+        let method = req.method().clone();
+        let copy = req.headers().contains_key("x-amz-copy-source");
         if let Some((status, code, message)) = auth_shape_error(&req) {
-            let mut record = slot.take();
-            record.operation = guess_operation(
-                s3_path.as_ref(),
-                req.method(),
-                req.uri(),
-                req.headers().contains_key("x-amz-copy-source"),
-            );
-            record.status = status;
-            record.error_code = Some(code.to_owned());
-            self.log.push(claimed.fill(record));
+            let operation = guess_operation(s3_path.as_ref(), &method, req.uri(), copy);
+            self.record_refused(&slot, &claimed, operation, status, code);
             return Ok(error_response(status, code, &message));
         }
 
         let fate = self.faults.as_ref().map(|f| {
-            let op = guess_operation(
-                s3_path.as_ref(),
-                req.method(),
-                req.uri(),
-                req.headers().contains_key("x-amz-copy-source"),
-            );
+            let op = guess_operation(s3_path.as_ref(), &method, req.uri(), copy);
             (f.decide_now(&RequestIdentity::of(&req, op.as_deref())), op)
         });
         if let (Some((fate, op)), Some(layer)) = (&fate, &self.faults)
-            && let Some(early) = faults::before(fate, ids).await
+            && let Some(early) = self.fault_first(&slot, &claimed, fate, op, layer, ids).await
         {
-            let mut record = slot.take();
-            record.operation.clone_from(op);
-            record.status = early.status;
-            record.error_code = early.code.map(str::to_owned);
-            record.mark_fault(fate.fault);
-            self.log.push(claimed.fill(record));
-            return Ok(early.into_response(layer).await);
+            return Ok(early);
         }
 
-        let method = req.method().clone();
         let uri = &claimed.uri;
-        let copy = req.headers().contains_key("x-amz-copy-source");
         let req = match super::request_body::limited(req, s3_path.as_ref(), self.sigv4.is_some()).await {
             Ok(req) => req,
             Err(super::request_body::Refusal::TooLong) => {
-                let mut record = slot.take();
-                record.operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
-                record.status = 400;
-                record.error_code = Some("MaxMessageLengthExceeded".to_owned());
-                self.log.push(claimed.fill(record));
+                let operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
+                self.record_refused(&slot, &claimed, operation, 400, "MaxMessageLengthExceeded");
                 return Ok(error_response(
                     400,
                     "MaxMessageLengthExceeded",
@@ -185,11 +163,8 @@ impl Front {
             }
             Err(super::request_body::Refusal::Read(e)) => {
                 // The client is gone: the record says why the request ended.
-                let mut record = slot.take();
-                record.operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
-                record.status = 400;
-                record.error_code = Some("IncompleteBody".to_owned());
-                self.log.push(claimed.fill(record));
+                let operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
+                self.record_refused(&slot, &claimed, operation, 400, "IncompleteBody");
                 return Err(s3s::HttpError::new(Box::new(e)));
             }
         };
@@ -206,8 +181,12 @@ impl Front {
             Some((sim, Taken::Put(put))) => Ok(super::put_route::answer(sim, req, *put)),
             // s3s's future is several kilobytes: boxed, it is built only for the
             // requests that take it instead of being carried (and copied) by every
-            // request's future.
-            None => Box::pin(self.s3.call(req)).await,
+            // request's future; called through a trait object, its code stays out of
+            // this function's, which the direct routes run through on every request.
+            None => {
+                let call: std::pin::Pin<Box<dyn Future<Output = _> + Send + '_>> = Box::pin(self.s3.call(req));
+                call.await
+            }
         };
         let mut record: RequestRecord = slot.take();
         if record.operation.is_none() {
@@ -217,30 +196,14 @@ impl Front {
             Ok(resp) => {
                 record.status = resp.status().as_u16();
                 let resp = if resp.status().as_u16() >= 300 {
-                    let (mut parts, body) = resp.into_parts();
-                    let mut bytes = collect_limited(body).await;
-                    // Errors the simulator's own code returned are already in the
-                    // record; what s3s answered by itself (a bad signature, a
-                    // malformed request) is only in the body it wrote.
-                    if record.error_code.is_none() {
-                        record.error_code = error_code(&bytes);
-                    }
-                    if let Some(region) = &record.region_hint {
-                        bytes = with_region(bytes, region);
-                    }
-                    relength(&mut parts.headers, bytes.len());
-                    Response::from_parts(parts, s3s::Body::from(bytes))
+                    // Boxed: an error's completion is kept out of the future (and the
+                    // code) every successful request runs through.
+                    Box::pin(complete_error(resp, &mut record)).await
                 } else {
                     resp
                 };
                 let resp = match &fate {
-                    Some((fate, _)) => {
-                        let (resp, applied) = faults::apply(fate, resp);
-                        if applied {
-                            record.mark_fault(fate.fault);
-                        }
-                        resp
-                    }
+                    Some((fate, _)) => with_fault_applied(fate, resp, &mut record),
                     None => resp,
                 };
                 self.log.push(claimed.fill(record));
@@ -253,6 +216,80 @@ impl Front {
             }
         }
     }
+
+    /// Records a request refused before it reached an operation.
+    #[cold]
+    #[inline(never)]
+    fn record_refused(
+        &self,
+        slot: &RecordSlot,
+        claimed: &Claimed,
+        operation: Option<String>,
+        status: u16,
+        code: &'static str,
+    ) {
+        let mut record = slot.take();
+        record.operation = operation;
+        record.status = status;
+        record.error_code = Some(code.to_owned());
+        self.log.push(claimed.fill(record));
+    }
+
+    /// The fault layer's answer in place of the operation's, recorded, when its fate
+    /// for the request is to answer before the operation runs. Boxed: the wait a fault
+    /// adds is kept out of the future every request runs through.
+    fn fault_first<'a>(
+        &'a self,
+        slot: &'a RecordSlot,
+        claimed: &'a Claimed,
+        fate: &'a faults::Fate,
+        op: &'a Option<String>,
+        layer: &'a Faults,
+        ids: &'a RequestIds,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Option<Response<s3s::Body>>> + Send + 'a>> {
+        Box::pin(async move {
+            let early = faults::before(fate, ids).await?;
+            let mut record = slot.take();
+            record.operation.clone_from(op);
+            record.status = early.status;
+            record.error_code = early.code.map(str::to_owned);
+            record.mark_fault(fate.fault);
+            self.log.push(claimed.fill(record));
+            Some(early.into_response(layer).await)
+        })
+    }
+}
+
+/// An error answer as S3 writes it: its code in the record when only the body has it
+/// (s3s answered by itself: a bad signature, a malformed request; errors the
+/// simulator's own code returned are already in the record), and the `<Region>` of a
+/// wrong-region error.
+async fn complete_error(resp: Response<s3s::Body>, record: &mut RequestRecord) -> Response<s3s::Body> {
+    let (mut parts, body) = resp.into_parts();
+    let mut bytes = collect_limited(body).await;
+    if record.error_code.is_none() {
+        record.error_code = error_code(&bytes);
+    }
+    if let Some(region) = &record.region_hint {
+        bytes = with_region(bytes, region);
+    }
+    relength(&mut parts.headers, bytes.len());
+    Response::from_parts(parts, s3s::Body::from(bytes))
+}
+
+/// The answer as the fault layer's fate for the request changes it, recorded.
+#[cold]
+#[inline(never)]
+fn with_fault_applied(
+    fate: &faults::Fate,
+    resp: Response<s3s::Body>,
+    record: &mut RequestRecord,
+) -> Response<s3s::Body> {
+    let (resp, applied) = faults::apply(fate, resp);
+    if applied {
+        record.mark_fault(fate.fault);
+    }
+    resp
 }
 
 /// What a request claims to be signed with, read for its record only when the gate

@@ -57,6 +57,11 @@ pub(super) async fn limited(
             Err(e) => Err(Refusal::Read(e)),
         };
     }
+    // A request without a body (every GET, HEAD and DELETE an SDK sends) hands on the
+    // same empty body collecting it would, without polling it first.
+    if hyper::body::Body::is_end_stream(req.body()) {
+        return Ok(req.map(|_| s3s::Body::from(bytes::Bytes::new())));
+    }
     let (parts, body) = req.into_parts();
     match http_body_util::Limited::new(body, XML_BODY_LIMIT).collect().await {
         Ok(collected) => Ok(Request::from_parts(parts, s3s::Body::from(collected.to_bytes()))),
