@@ -277,7 +277,8 @@ async fn complete_error(resp: Response<s3s::Body>, record: &mut RequestRecord) -
     Response::from_parts(parts, s3s::Body::from(bytes))
 }
 
-/// The answer as the fault layer's fate for the request changes it, recorded.
+/// The answer as the fault layer's fate for the request changes it, recorded. Cold:
+/// only a simulator with faults configured calls it.
 #[cold]
 #[inline(never)]
 fn with_fault_applied(
