@@ -144,7 +144,9 @@ impl Front {
             (f.decide_now(&RequestIdentity::of(&req, op.as_deref())), op)
         });
         if let (Some((fate, op)), Some(layer)) = (&fate, &self.faults)
-            && let Some(early) = self.fault_first(&slot, &claimed, fate, op, layer, ids).await
+            // Boxed: the wait a fault adds is kept out of the future every request
+            // runs through.
+            && let Some(early) = Box::pin(self.fault_first(&slot, &claimed, fate, op, layer, ids)).await
         {
             return Ok(early);
         }
@@ -236,27 +238,24 @@ impl Front {
     }
 
     /// The fault layer's answer in place of the operation's, recorded, when its fate
-    /// for the request is to answer before the operation runs. Boxed: the wait a fault
-    /// adds is kept out of the future every request runs through.
-    fn fault_first<'a>(
-        &'a self,
-        slot: &'a RecordSlot,
-        claimed: &'a Claimed,
-        fate: &'a faults::Fate,
-        op: &'a Option<String>,
-        layer: &'a Faults,
-        ids: &'a RequestIds,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Option<Response<s3s::Body>>> + Send + 'a>> {
-        Box::pin(async move {
-            let early = faults::before(fate, ids).await?;
-            let mut record = slot.take();
-            record.operation.clone_from(op);
-            record.status = early.status;
-            record.error_code = early.code.map(str::to_owned);
-            record.mark_fault(fate.fault);
-            self.log.push(claimed.fill(record));
-            Some(early.into_response(layer).await)
-        })
+    /// for the request is to answer before the operation runs.
+    async fn fault_first(
+        &self,
+        slot: &RecordSlot,
+        claimed: &Claimed,
+        fate: &faults::Fate,
+        op: &Option<String>,
+        layer: &Faults,
+        ids: &RequestIds,
+    ) -> Option<Response<s3s::Body>> {
+        let early = faults::before(fate, ids).await?;
+        let mut record = slot.take();
+        record.operation.clone_from(op);
+        record.status = early.status;
+        record.error_code = early.code.map(str::to_owned);
+        record.mark_fault(fate.fault);
+        self.log.push(claimed.fill(record));
+        Some(early.into_response(layer).await)
     }
 }
 
