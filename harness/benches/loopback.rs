@@ -27,7 +27,10 @@
 //! is steadier: the CPU time the server threads spent per request (Linux
 //! `/proc/self/task/*/schedstat`, the threads of the server runtime), which counts
 //! the server's own work whatever else competes for the cores. The difference of
-//! the two columns is what the simulator adds per request.
+//! the two columns is what the simulator adds per request. The third takes the
+//! concurrency-1 rows apart: a request's time against the CPU time of the server's and
+//! the client's threads and their time waiting to run (on a virtual machine, waking a
+//! halted virtual CPU shows up there, tens of microseconds a time).
 //!
 //! `LOOPBACK_ROUNDS` sets the number of rounds (default 5). `LOOPBACK_OFF` turns
 //! shortcuts of the simulator off, to measure before and after with one binary:
@@ -194,7 +197,9 @@ fn main() {
     );
 
     if let Some((kind, n, on_sim)) = count_mode() {
-        clients.block_on(async {
+        // On a client worker, as the timed rows run: a loop in `block_on` runs on
+        // this thread, and every answer would be a wake-up across threads.
+        let counted = clients.spawn(async move {
             for kind in [Kind::Get, Kind::Put, Kind::List] {
                 once(&sim_client, kind).await;
                 once(&ceiling_client, kind).await;
@@ -204,6 +209,7 @@ fn main() {
                 once(target, kind).await;
             }
         });
+        clients.block_on(counted).expect("the counted requests finish");
         drop(clients);
         servers.block_on(sim.shutdown());
         return;
@@ -221,7 +227,7 @@ fn main() {
     println!("  {rounds} rounds; servers on 2 tokio workers, clients on 2 tokio workers; medians over rounds");
 
     let mut samples: Vec<(Vec<f64>, Vec<f64>)> = ROWS.iter().map(|_| (Vec::new(), Vec::new())).collect();
-    let mut cpu: Vec<(Vec<f64>, Vec<f64>)> = ROWS.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let mut cpu: Vec<(Vec<Spent>, Vec<Spent>)> = ROWS.iter().map(|_| (Vec::new(), Vec::new())).collect();
     clients.block_on(async {
         // Warm both: the first requests of each kind also teach the ceiling its answers.
         for row in &ROWS[..3] {
@@ -273,10 +279,36 @@ fn main() {
         "server CPU per request (median)", "s3-harness", "ceiling", "difference"
     );
     for (row, (c_sim, c_ceil)) in ROWS.iter().zip(&cpu) {
-        let a = median(c_sim);
-        let b = median(c_ceil);
+        let a = median_of(c_sim, |s| s.server.run);
+        let b = median_of(c_ceil, |s| s.server.run);
         println!("  {:<36} {:>9.1} µs {:>9.1} µs {:>9.1} µs", row.name, a, b, a - b);
     }
+    println!();
+    println!("  at concurrency 1, µs per request (medians over rounds):");
+    println!(
+        "  {:<36} {:>8} {:>14} {:>14} {:>14} {:>14}",
+        "", "request", "server CPU", "client CPU", "server waits", "client waits"
+    );
+    for ((row, (s_sim, s_ceil)), (c_sim, c_ceil)) in ROWS.iter().zip(&samples).zip(&cpu) {
+        if row.concurrency != 1 {
+            continue;
+        }
+        println!("  {}", row.name);
+        for (who, rates, spent) in [("s3-harness", s_sim, c_sim), ("ceiling", s_ceil, c_ceil)] {
+            println!(
+                "    {who:<34} {:>8.1} {:>14.1} {:>14.1} {:>14.1} {:>14.1}",
+                1e6 / median(rates),
+                median_of(spent, |s| s.server.run),
+                median_of(spent, |s| s.client.run),
+                median_of(spent, |s| s.server.waiting),
+                median_of(spent, |s| s.client.waiting),
+            );
+        }
+    }
+    println!(
+        "  (CPU: time each runtime's threads ran, idle workers looking for work included; waits: their time \
+         runnable but\n   not running, on a run queue or, on a virtual machine, while a halted virtual CPU is woken)"
+    );
     drop(clients);
     servers.block_on(sim.shutdown());
 }
@@ -314,35 +346,31 @@ const SLICES: usize = 10;
 
 /// One round of one row on both servers, in alternating slices (`sim_first`: which
 /// server opens): for the simulator and then the ceiling, requests per second and the
-/// server threads' CPU µs per request, over all of its slices.
-async fn both(sim: &Client, ceiling: &Client, row: &Row, sim_first: bool) -> ((f64, f64), (f64, f64)) {
+/// threads' time per request, over all of its slices.
+async fn both(sim: &Client, ceiling: &Client, row: &Row, sim_first: bool) -> ((f64, Spent), (f64, Spent)) {
     let per_slice = row.requests.div_ceil(SLICES);
     let requests = per_slice * SLICES;
-    // Per server: time spent, server CPU nanoseconds.
-    let mut totals = [(Duration::ZERO, 0_u64); 2];
+    // Per server: time spent, the threads' nanoseconds.
+    let mut totals = [(Duration::ZERO, Spent::default()); 2];
     for slice in 0..SLICES {
         let order = if sim_first == (slice % 2 == 0) { [0, 1] } else { [1, 0] };
         for who in order {
             let client = if who == 0 { sim } else { ceiling };
-            let (elapsed, cpu) = run(client, row.kind, row.concurrency, per_slice).await;
+            let (elapsed, spent) = run(client, row.kind, row.concurrency, per_slice).await;
             totals[who].0 += elapsed;
-            totals[who].1 += cpu;
+            totals[who].1 = totals[who].1.plus(spent);
         }
     }
-    let [a, b] = totals.map(|(elapsed, cpu)| {
-        (
-            requests as f64 / elapsed.as_secs_f64(),
-            cpu as f64 / 1e3 / requests as f64,
-        )
-    });
+    let [a, b] =
+        totals.map(|(elapsed, spent)| (requests as f64 / elapsed.as_secs_f64(), spent.per_request_us(requests)));
     (a, b)
 }
 
 /// Sends `requests` requests of `kind` from `concurrency` tasks: the time they took
-/// and the CPU nanoseconds the server threads ran meanwhile.
-async fn run(client: &Client, kind: Kind, concurrency: usize, requests: usize) -> (Duration, u64) {
+/// and the nanoseconds the server and client threads spent meanwhile.
+async fn run(client: &Client, kind: Kind, concurrency: usize, requests: usize) -> (Duration, Spent) {
     let next = Arc::new(AtomicUsize::new(0));
-    let cpu_before = server_cpu_ns();
+    let cpu_before = Spent::now();
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
@@ -358,21 +386,78 @@ async fn run(client: &Client, kind: Kind, concurrency: usize, requests: usize) -
     for task in tasks {
         task.await.expect("a request task does not panic");
     }
-    (started.elapsed(), server_cpu_ns().saturating_sub(cpu_before))
+    let elapsed = started.elapsed();
+    (elapsed, Spent::now().minus(cpu_before))
 }
 
-/// CPU nanoseconds the server runtime's threads (named `server`) have run so far
-/// (0 where `/proc` has no schedstat).
-fn server_cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
-    };
-    tasks
-        .flatten()
-        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "server"))
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
-        .sum()
+/// Time the threads of one runtime spent (Linux `/proc/self/task/*/schedstat`: its
+/// first two fields): running, and runnable but waiting to run.
+#[derive(Clone, Copy, Default, Debug)]
+struct Threads {
+    run: f64,
+    waiting: f64,
+}
+
+/// [`Threads`] of the server runtime (threads named `server`) and of the client's
+/// (`client`): nanoseconds so far, or µs per request once divided.
+#[derive(Clone, Copy, Default, Debug)]
+struct Spent {
+    server: Threads,
+    client: Threads,
+}
+
+impl Spent {
+    /// So far (zeros where `/proc` has no schedstat).
+    fn now() -> Self {
+        let mut spent = Self::default();
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+            return spent;
+        };
+        for task in tasks.flatten() {
+            let Ok(comm) = std::fs::read_to_string(task.path().join("comm")) else {
+                continue;
+            };
+            let threads = match comm.trim() {
+                "server" => &mut spent.server,
+                "client" => &mut spent.client,
+                _ => continue,
+            };
+            let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+                continue;
+            };
+            let mut fields = stat.split_whitespace().map(|n| n.parse::<f64>().unwrap_or(0.0));
+            threads.run += fields.next().unwrap_or(0.0);
+            threads.waiting += fields.next().unwrap_or(0.0);
+        }
+        spent
+    }
+
+    fn zip(self, other: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        let each = |a: Threads, b: Threads| Threads {
+            run: f(a.run, b.run),
+            waiting: f(a.waiting, b.waiting),
+        };
+        Self {
+            server: each(self.server, other.server),
+            client: each(self.client, other.client),
+        }
+    }
+
+    fn plus(self, other: Self) -> Self {
+        self.zip(other, |a, b| a + b)
+    }
+
+    fn minus(self, earlier: Self) -> Self {
+        self.zip(earlier, |a, b| (a - b).max(0.0))
+    }
+
+    fn per_request_us(self, requests: usize) -> Self {
+        self.zip(Self::default(), |a, _| a / 1e3 / requests as f64)
+    }
+}
+
+fn median_of(spent: &[Spent], field: impl Fn(&Spent) -> f64) -> f64 {
+    median(&spent.iter().map(field).collect::<Vec<_>>())
 }
 
 async fn once(client: &Client, kind: Kind) {
