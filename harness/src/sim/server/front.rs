@@ -132,7 +132,7 @@ impl Front {
         }
 
         let method = req.method().clone();
-        let copy = req.headers().contains_key("x-amz-copy-source");
+        let copy = req.headers().contains_key(s3s::header::X_AMZ_COPY_SOURCE);
         if let Some((status, code, message)) = auth_shape_error(&req) {
             let operation = guess_operation(s3_path.as_ref(), &method, req.uri(), copy);
             self.record_refused(&slot, &claimed, operation, status, code);
