@@ -32,6 +32,10 @@
 //! the client's threads and their time waiting to run (on a virtual machine, waking a
 //! halted virtual CPU shows up there, tens of microseconds a time).
 //!
+//! `LOOPBACK_CEILING=hashing` makes the ceiling do, before each replay, the hashing
+//! that no faithful server can skip ([`faithful_floor`]): what is left between the
+//! two servers is then the simulator's own work.
+//!
 //! `LOOPBACK_ROUNDS` sets the number of rounds (default 5). `LOOPBACK_OFF` turns
 //! shortcuts of the simulator off, to measure before and after with one binary:
 //! `header_sigv4` (s3s checks every signature), `direct_list_pages` (s3s
@@ -104,6 +108,16 @@ fn server_options() -> ServerOptions {
         }
     }
     opts
+}
+
+/// Whether the ceiling hashes as a faithful server must before it replays an answer
+/// (`LOOPBACK_CEILING=hashing`; unset or `plain`: it replays at once).
+fn ceiling_hashes() -> bool {
+    match std::env::var("LOOPBACK_CEILING").as_deref() {
+        Err(_) | Ok("" | "plain") => false,
+        Ok("hashing") => true,
+        Ok(other) => panic!("LOOPBACK_CEILING: {other:?} is neither \"plain\" nor \"hashing\""),
+    }
 }
 
 fn rounds() -> usize {
@@ -225,6 +239,12 @@ fn main() {
         )
     );
     println!("  {rounds} rounds; servers on 2 tokio workers, clients on 2 tokio workers; medians over rounds");
+    if ceiling_hashes() {
+        println!(
+            "  the ceiling hashes as any faithful server must before it replays (LOOPBACK_CEILING=hashing): \
+             a canonical request's SHA-256 and an HMAC, and for PUT the body's SHA-256, MD5 and CRC32"
+        );
+    }
 
     let mut samples: Vec<(Vec<f64>, Vec<f64>)> = ROWS.iter().map(|_| (Vec::new(), Vec::new())).collect();
     let mut cpu: Vec<(Vec<Spent>, Vec<Spent>)> = ROWS.iter().map(|_| (Vec::new(), Vec::new())).collect();
@@ -524,6 +544,39 @@ fn median(xs: &[f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The hashing a faithful S3 server cannot skip, over data of the same sizes: the
+/// SHA-256 of a canonical request (here the request's method, path, query and headers
+/// written one per line, about as long) and the HMAC of a string to sign, for every
+/// request; for a PutObject also the payload's SHA-256 (`x-amz-content-sha256` is
+/// checked against it), its MD5 (the ETag) and its CRC32 (the additional checksum the
+/// SDK sends). The same crates the simulator uses, so the same instructions.
+fn faithful_floor(parts: &hyper::http::request::Parts, body: &[u8], kind: Kind) {
+    use hmac::{KeyInit, Mac};
+    let mut canonical = String::with_capacity(1024);
+    canonical.push_str(parts.method.as_str());
+    canonical.push('\n');
+    canonical.push_str(parts.uri.path());
+    canonical.push('\n');
+    canonical.push_str(parts.uri.query().unwrap_or(""));
+    canonical.push('\n');
+    for (name, value) in &parts.headers {
+        canonical.push_str(name.as_str());
+        canonical.push(':');
+        canonical.push_str(value.to_str().unwrap_or(""));
+        canonical.push('\n');
+    }
+    let hash = <sha2::Sha256 as sha2::Digest>::digest(canonical.as_bytes());
+    let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(&[7; 32]).expect("HMAC takes a key of any length");
+    mac.update(b"AWS4-HMAC-SHA256\n20261208T000000Z\n20261208/eu-west-1/s3/aws4_request\n");
+    mac.update(&hash);
+    std::hint::black_box(mac.finalize());
+    if kind == Kind::Put {
+        std::hint::black_box(<sha2::Sha256 as sha2::Digest>::digest(body));
+        std::hint::black_box(<md5::Md5 as md5::Digest>::digest(body));
+        std::hint::black_box(crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32IsoHdlc, body));
+    }
+}
+
 /// A kept response.
 #[derive(Clone)]
 struct Canned {
@@ -539,6 +592,9 @@ struct Ceiling {
     upstream: SocketAddr,
     canned: Arc<Mutex<HashMap<Kind, Canned>>>,
     forwarded: Arc<AtomicUsize>,
+    /// Whether a replayed answer first does the hashing no faithful server can skip
+    /// (`LOOPBACK_CEILING=hashing`, see [`faithful_floor`]).
+    hashing: bool,
 }
 
 impl Ceiling {
@@ -547,6 +603,7 @@ impl Ceiling {
             upstream,
             canned: Arc::default(),
             forwarded: Arc::default(),
+            hashing: ceiling_hashes(),
         }
     }
 
@@ -589,7 +646,11 @@ impl Ceiling {
         let canned = match kept {
             Some(c) => {
                 // Read (and drop) the request body as a real server would.
-                let _ = req.into_body().collect().await;
+                let (parts, body) = req.into_parts();
+                let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                if self.hashing {
+                    faithful_floor(&parts, &body, kind);
+                }
                 c
             }
             None => {
