@@ -646,10 +646,12 @@ impl Ceiling {
         let canned = match kept {
             Some(c) => {
                 // Read (and drop) the request body as a real server would.
-                let (parts, body) = req.into_parts();
-                let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
                 if self.hashing {
+                    let (parts, body) = req.into_parts();
+                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
                     faithful_floor(&parts, &body, kind);
+                } else {
+                    let _ = req.into_body().collect().await;
                 }
                 c
             }
