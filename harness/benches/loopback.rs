@@ -200,7 +200,7 @@ fn main() {
         .trim_start_matches("http://")
         .parse()
         .expect("the simulator's endpoint is an address");
-    let ceiling = Ceiling::new(sim_addr);
+    let ceiling = Ceiling::new(sim_addr, ceiling_hashes());
     let ceiling_addr = servers.block_on(ceiling.clone().serve());
     let sim_client = client(sim.endpoint(), &identity.access_key, identity.secret_key(), REGION);
     let ceiling_client = client(
@@ -239,7 +239,7 @@ fn main() {
         )
     );
     println!("  {rounds} rounds; servers on 2 tokio workers, clients on 2 tokio workers; medians over rounds");
-    if ceiling_hashes() {
+    if ceiling.hashing {
         println!(
             "  the ceiling hashes as any faithful server must before it replays (LOOPBACK_CEILING=hashing): \
              a canonical request's SHA-256 and an HMAC, and for PUT the body's SHA-256, MD5 and CRC32"
@@ -598,12 +598,12 @@ struct Ceiling {
 }
 
 impl Ceiling {
-    fn new(upstream: SocketAddr) -> Self {
+    fn new(upstream: SocketAddr, hashing: bool) -> Self {
         Self {
             upstream,
             canned: Arc::default(),
             forwarded: Arc::default(),
-            hashing: ceiling_hashes(),
+            hashing,
         }
     }
 

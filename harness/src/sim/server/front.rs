@@ -15,7 +15,7 @@ use s3s::service::S3Service;
 use crate::sim::auth::gate::{AccessGate, ConnInfo};
 use crate::sim::auth::header_sigv4::{BodyView, HeaderSigV4, RequestView};
 use crate::sim::auth::sigv4::{CredentialScope, query_pairs};
-use crate::sim::faults::{self, Faults, RequestIdentity};
+use crate::sim::faults::{self, FaultKind, Faults, RequestIdentity};
 use crate::sim::ops::SimS3;
 use crate::sim::request_log::{RecordSlot, RequestLog, RequestRecord};
 use crate::sim::world::World;
@@ -135,7 +135,7 @@ impl Front {
         let copy = req.headers().contains_key(s3s::header::X_AMZ_COPY_SOURCE);
         if let Some((status, code, message)) = auth_shape_error(&req) {
             let operation = guess_operation(s3_path.as_ref(), &method, req.uri(), copy);
-            self.record_refused(&slot, &claimed, operation, status, code);
+            self.record_early(&slot, &claimed, operation, status, Some(code), None);
             return Ok(error_response(status, code, &message));
         }
 
@@ -156,7 +156,7 @@ impl Front {
             Ok(req) => req,
             Err(super::request_body::Refusal::TooLong) => {
                 let operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
-                self.record_refused(&slot, &claimed, operation, 400, "MaxMessageLengthExceeded");
+                self.record_early(&slot, &claimed, operation, 400, Some("MaxMessageLengthExceeded"), None);
                 return Ok(error_response(
                     400,
                     "MaxMessageLengthExceeded",
@@ -166,7 +166,7 @@ impl Front {
             Err(super::request_body::Refusal::Read(e)) => {
                 // The client is gone: the record says why the request ended.
                 let operation = guess_operation(s3_path.as_ref(), &method, uri, copy);
-                self.record_refused(&slot, &claimed, operation, 400, "IncompleteBody");
+                self.record_early(&slot, &claimed, operation, 400, Some("IncompleteBody"), None);
                 return Err(s3s::HttpError::new(Box::new(e)));
             }
         };
@@ -219,21 +219,24 @@ impl Front {
         }
     }
 
-    /// Records a request refused before it reached an operation.
+    /// Records a request answered before it reached an operation: refused, or
+    /// answered by the fault layer (`fault`).
     #[cold]
     #[inline(never)]
-    fn record_refused(
+    fn record_early(
         &self,
         slot: &RecordSlot,
         claimed: &Claimed,
         operation: Option<String>,
         status: u16,
-        code: &'static str,
+        code: Option<&'static str>,
+        fault: Option<FaultKind>,
     ) {
         let mut record = slot.take();
         record.operation = operation;
         record.status = status;
-        record.error_code = Some(code.to_owned());
+        record.error_code = code.map(str::to_owned);
+        record.mark_fault(fault);
         self.log.push(claimed.fill(record));
     }
 
@@ -249,12 +252,7 @@ impl Front {
         ids: &RequestIds,
     ) -> Option<Response<s3s::Body>> {
         let early = faults::before(fate, ids).await?;
-        let mut record = slot.take();
-        record.operation.clone_from(op);
-        record.status = early.status;
-        record.error_code = early.code.map(str::to_owned);
-        record.mark_fault(fate.fault);
-        self.log.push(claimed.fill(record));
+        self.record_early(slot, claimed, op.clone(), early.status, early.code, fate.fault);
         Some(early.into_response(layer).await)
     }
 }
